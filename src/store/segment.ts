@@ -20,7 +20,7 @@ function segmenter(): Jieba {
 
 /** Traditional → simplified Chinese, character by character (no phrase rewriting, so offsets of meaning stay put). */
 export function foldScript(text: string): string {
-  if (!toSimplified) toSimplified = OpenCC.Converter({ from: "t", to: "cn" });
+  toSimplified ??= OpenCC.Converter({ from: "t", to: "cn" });
   return toSimplified(text);
 }
 

@@ -1,0 +1,76 @@
+// `alpaca-rag ingest [DIR]`: make the store follow a folder; exit 0 when every file went in, 2 when some failed.
+import type { Command } from "commander";
+import { ingestFolder, type IngestSummary } from "../../ingest/pipeline.js";
+import { DocumentStore } from "../../store/store.js";
+import { createProgressView } from "../progress.js";
+import { settingsFromFlags, withSettingsFlags, type CommonFlags } from "../settings.js";
+
+interface IngestFlags extends CommonFlags {
+  json?: boolean;
+  reembed?: boolean;
+}
+
+function printHuman(summary: IngestSummary, storeDir: string): void {
+  const out = process.stdout;
+  out.write(
+    `\nIndexed ${summary.inbox} into ${summary.store} in ${summary.seconds.toFixed(1)} s\n` +
+      `  added ${summary.added}, updated ${summary.updated}, unchanged ${summary.unchanged}, removed ${summary.removed}, ` +
+      `skipped ${summary.skipped}, failed ${summary.failed.length}; ${summary.chunks} chunks written, ${summary.embedded} embedded\n` +
+      `  embedding: ${summary.embedding ?? `none (lexical-only: ${summary.embeddingNote})`}\n`,
+  );
+  for (const f of summary.failed) out.write(`  failed  ${f.path}: ${f.reason}\n`);
+  for (const s of summary.skippedFiles) out.write(`  skipped ${s}: not a PDF, .txt or .md file\n`);
+  for (const d of summary.duplicates) out.write(`  same content as ${d.sameAs}: ${d.path} (stored once, found under both names)\n`);
+  const store = DocumentStore.open(storeDir, { vectors: false });
+  try {
+    const files = store.listFiles();
+    out.write(`\nThe store now holds ${files.length} files:\n`);
+    for (const f of files)
+      out.write(`  ${f.path}  (${f.kind}${f.pages ? `, ${f.pages} pages` : ""}, ${f.chunks} chunks, document ${f.documentId})\n`);
+  } finally {
+    store.close();
+  }
+}
+
+export function registerIngestCommand(program: Command): void {
+  withSettingsFlags(
+    program
+      .command("ingest")
+      .argument("[dir]", "folder of documents (default: the inbox setting, ./ingest)")
+      .description("index a folder of PDFs, .txt and .md files; re-runs add, update and remove only what changed"),
+  )
+    .option("--json", "print one JSON summary on stdout")
+    .option("--reembed", "drop all vectors and chunks and rebuild with the configured embedding model")
+    .option("--chunk-size <tokens>", "chunk size in tokens (settings key: chunk.size)")
+    .option("--chunk-overlap <tokens>", "chunk overlap in tokens (settings key: chunk.overlap)")
+    .action(async (dir: string | undefined, flags: IngestFlags) => {
+      const settings = settingsFromFlags(flags);
+      const abort = new AbortController();
+      const onSignal = () => {
+        if (abort.signal.aborted) process.exit(130);
+        process.stderr.write("\nstopping after the current file (press Ctrl-C again to quit at once)\n");
+        abort.abort();
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      const view = flags.json ? null : createProgressView();
+      let summary: IngestSummary;
+      try {
+        summary = await ingestFolder({
+          settings,
+          folder: dir,
+          reembed: flags.reembed,
+          signal: abort.signal,
+          onProgress: view ? (p) => view.update(p) : undefined,
+          onNotice: flags.json ? undefined : (m) => process.stderr.write(`${m}\n`),
+        });
+      } finally {
+        view?.stop();
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+      if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      else printHuman(summary, settings.store);
+      process.exitCode = summary.interrupted ? 130 : summary.failed.length > 0 ? 2 : 0;
+    });
+}

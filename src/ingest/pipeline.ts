@@ -1,0 +1,357 @@
+// `ingest`: makes the store follow the inbox. Files are hashed, loaded, chunked and segmented ahead of the embedder
+// (a bounded queue), so the model never waits for parsing or storage; each file is committed in one transaction.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { Settings } from "../config/schema.js";
+import { chooseEmbeddingModel, loadEmbedder, type Embedder } from "../models/embedder.js";
+import { EstimatingTokenizer, type TextTokenizer } from "../models/tokenizer.js";
+import { segmentForIndex } from "../store/segment.js";
+import { DocumentStore, type NewChunk, type NewDocument } from "../store/store.js";
+import { chunkDocument } from "./chunk.js";
+import { DocumentLoadError, loadDocument, supportedExtensions } from "./loaders/index.js";
+import { scanFolder, type ScannedFile } from "./scan.js";
+import type { ChunkDraft } from "./types.js";
+
+export class IngestFatalError extends Error {
+  override name = "IngestFatalError";
+}
+
+export interface IngestProgress {
+  filesDone: number;
+  filesTotal: number;
+  chunksDone: number;
+  chunksPerSecond: number;
+  /** Seconds left, estimated from the bytes still to process; null until there is a rate. */
+  etaSeconds: number | null;
+  currentFile: string | null;
+}
+
+export interface IngestSummary {
+  store: string;
+  inbox: string;
+  /** Embedding model file name, or null for a lexical-only store. */
+  embedding: string | null;
+  /** Why there is no embedding model, when there is none. */
+  embeddingNote: string | null;
+  added: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  skipped: number;
+  skippedFiles: string[];
+  failed: Array<{ path: string; reason: string }>;
+  /** Files whose bytes equal another file's: stored once, searchable under every name. */
+  duplicates: Array<{ path: string; sameAs: string }>;
+  /** Chunks written in this run. */
+  chunks: number;
+  /** Chunks embedded in this run. */
+  embedded: number;
+  seconds: number;
+  /** Repairs made when the store was opened (after a crash). */
+  recovered: { vectorsRestored: number; orphansRemoved: number } | null;
+  /** True when a signal stopped the run early (the store is consistent; re-run to finish). */
+  interrupted: boolean;
+}
+
+export interface IngestOptions {
+  settings: Settings;
+  /** Folder to follow; default settings.inbox. */
+  folder?: string;
+  /** Drop every vector and chunk and rebuild with the configured embedding model. */
+  reembed?: boolean;
+  onProgress?: (progress: IngestProgress) => void;
+  /** Notes for a person (model loaded, store repaired, …). */
+  onNotice?: (message: string) => void;
+  /** Stops after the file in progress; the store stays consistent. */
+  signal?: AbortSignal;
+  /** Use an already loaded embedder (the server keeps one); it must match the settings. */
+  embedder?: Embedder | null;
+}
+
+type Job =
+  | { kind: "document"; file: ScannedFile; status: "added" | "updated"; document: Omit<NewDocument, "chunks">; drafts: ChunkDraft[]; terms: string[] }
+  | { kind: "link"; file: ScannedFile; status: "added" | "updated"; sha256: string }
+  | { kind: "failed"; file: ScannedFile; reason: string };
+
+/** Prepared work waiting for the embedder is capped, so memory stays bounded on huge folders. */
+const maxQueuedChunks = 4096;
+const vectorSaveIntervalMs = 30_000;
+
+function sha256(bytes: Buffer): string {
+  return crypto.createHash("sha256").update(bytes).digest("hex");
+}
+
+export async function ingestFolder(options: IngestOptions): Promise<IngestSummary> {
+  const started = performance.now();
+  const { settings } = options;
+  const inbox = path.resolve(options.folder ?? settings.inbox);
+  if (!fs.existsSync(inbox)) throw new IngestFatalError(`inbox folder ${inbox} does not exist`);
+  if (!fs.statSync(inbox).isDirectory()) throw new IngestFatalError(`${inbox} is not a folder`);
+  const notice = options.onNotice ?? (() => {});
+
+  const store = DocumentStore.open(settings.store, { write: true, purpose: "ingest" });
+  let ownedEmbedder: Embedder | null = null;
+  try {
+    const repair = store.reconcileReport;
+    if (repair && (repair.restored || repair.orphansRemoved || repair.problem))
+      notice(`store repaired: ${repair.restored} vectors restored, ${repair.orphansRemoved} orphans removed${repair.problem ? ` (${repair.problem})` : ""}`);
+    if (options.reembed) store.reset();
+
+    let embedder: Embedder | null = options.embedder ?? null;
+    let embeddingNote: string | null = null;
+    if (options.embedder === undefined) {
+      const choice = await chooseEmbeddingModel(settings);
+      if (choice.kind === "none") {
+        embeddingNote = choice.reason;
+        notice(`lexical-only index: ${choice.reason}`);
+      } else {
+        ownedEmbedder = embedder = await loadEmbedder(settings, choice, { signal: options.signal });
+        notice(`embedding with ${embedder.identity.name} (${embedder.dimension}-dim, ${embedder.threads} threads, ${embedder.gpu || "CPU"})`);
+      }
+    }
+    store.bindEmbedding(embedder ? embedder.identity : null);
+
+    const tokenizer: TextTokenizer = embedder?.tokenizer ?? new EstimatingTokenizer();
+    const chunkSize = Math.min(settings.chunk.size, embedder ? embedder.maxPassageTokens : Infinity);
+    const chunkOverlap = Math.min(settings.chunk.overlap, Math.floor(chunkSize / 2));
+
+    const scan = scanFolder(inbox, supportedExtensions);
+    const summary: IngestSummary = {
+      store: store.dir,
+      inbox,
+      embedding: embedder?.identity.name ?? null,
+      embeddingNote,
+      added: 0,
+      updated: 0,
+      unchanged: 0,
+      removed: 0,
+      skipped: scan.skipped.length,
+      skippedFiles: scan.skipped,
+      failed: [...scan.failed],
+      duplicates: [],
+      chunks: 0,
+      embedded: 0,
+      seconds: 0,
+      recovered: repair && (repair.restored || repair.orphansRemoved) ? { vectorsRestored: repair.restored, orphansRemoved: repair.orphansRemoved } : null,
+      interrupted: false,
+    };
+
+    const known = store.files();
+    const totalBytes = scan.files.reduce((n, f) => n + f.size, 0) || 1;
+    let bytesDone = 0;
+    let filesDone = 0;
+    let lastSave = Date.now();
+    const embedStart = performance.now();
+    const report = (currentFile: string | null) => {
+      if (!options.onProgress) return;
+      const elapsed = (performance.now() - embedStart) / 1000;
+      const rate = elapsed > 0 ? summary.embedded / elapsed : 0;
+      const byteRate = elapsed > 0 ? bytesDone / elapsed : 0;
+      options.onProgress({
+        filesDone,
+        filesTotal: scan.files.length,
+        chunksDone: summary.chunks,
+        chunksPerSecond: rate,
+        etaSeconds: byteRate > 0 ? (totalBytes - bytesDone) / byteRate : null,
+        currentFile,
+      });
+    };
+    report(null);
+
+    // Producer: hash, classify, load, chunk and segment, staying ahead of the embedder.
+    const queue: Job[] = [];
+    let queuedChunks = 0;
+    let producerDone = false;
+    let wakeConsumer: (() => void) | null = null;
+    let wakeProducer: (() => void) | null = null;
+    const firstPathBySha = new Map<string, string>();
+    const failedSha = new Map<string, string>();
+
+    const push = async (job: Job) => {
+      queue.push(job);
+      if (job.kind === "document") queuedChunks += job.drafts.length;
+      wakeConsumer?.();
+      while (queuedChunks > maxQueuedChunks && !options.signal?.aborted) await new Promise<void>((r) => (wakeProducer = r));
+    };
+
+    // A stop request must also free a producer waiting for queue space.
+    options.signal?.addEventListener("abort", () => {
+      const wake = wakeProducer;
+      wakeProducer = null;
+      wake?.();
+    });
+
+    const produce = async () => {
+      try {
+        for (const file of scan.files) {
+          if (options.signal?.aborted) break;
+          let bytes: Buffer;
+          try {
+            bytes = await fs.promises.readFile(file.absolutePath);
+          } catch (e) {
+            await push({ kind: "failed", file, reason: `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
+            continue;
+          }
+          const digest = sha256(bytes);
+          const previous = known.get(file.relativePath);
+          if (previous && previous.sha256 === digest) {
+            summary.unchanged += 1;
+            if (previous.size !== file.size || previous.mtimeMs !== file.mtimeMs) store.touchFile(file.relativePath, file.size, file.mtimeMs);
+            filesDone += 1;
+            bytesDone += file.size;
+            continue;
+          }
+          const status = previous ? "updated" : "added";
+          const failedBefore = failedSha.get(digest);
+          if (failedBefore) {
+            await push({ kind: "failed", file, reason: failedBefore });
+            continue;
+          }
+          const sameAs = firstPathBySha.get(digest);
+          if (sameAs !== undefined || store.documentIdForSha(digest) !== undefined) {
+            await push({ kind: "link", file, status, sha256: digest });
+            continue;
+          }
+          firstPathBySha.set(digest, file.relativePath);
+          try {
+            const loaded = await loadDocument(file.absolutePath, bytes);
+            const drafts = chunkDocument(loaded, { tokenizer, chunkSize, chunkOverlap });
+            if (drafts.length === 0) throw new DocumentLoadError("empty", { detail: "no text to index" });
+            const terms = drafts.map((d: ChunkDraft) => segmentForIndex(d.section ? `${d.section}\n${d.text}` : d.text));
+            await push({
+              kind: "document",
+              file,
+              status,
+              drafts,
+              terms,
+              document: {
+                sha256: digest,
+                kind: loaded.kind,
+                bytes: bytes.length,
+                pages: loaded.pageStarts.length || null,
+                encoding: loaded.encoding ?? null,
+                text: loaded.text,
+                pageStarts: loaded.pageStarts,
+              },
+            });
+          } catch (e) {
+            const reason = e instanceof DocumentLoadError ? e.message : `could not be read: ${(e as Error).message}`;
+            failedSha.set(digest, reason);
+            await push({ kind: "failed", file, reason });
+          }
+        }
+      } finally {
+        producerDone = true;
+        wakeConsumer?.();
+      }
+    };
+
+    const nextJob = async (): Promise<Job | null> => {
+      while (queue.length === 0) {
+        if (producerDone) return null;
+        await new Promise<void>((r) => (wakeConsumer = r));
+        wakeConsumer = null;
+      }
+      const job = queue.shift()!;
+      if (job.kind === "document") queuedChunks -= job.drafts.length;
+      if (queuedChunks <= maxQueuedChunks && wakeProducer) {
+        const wake = wakeProducer;
+        wakeProducer = null;
+        wake();
+      }
+      return job;
+    };
+
+    const embedDrafts = (drafts: ChunkDraft[]): Promise<Array<Float32Array | null>> =>
+      embedder ? Promise.all(drafts.map((d) => embedder!.embedPassageTokens(d.tokens))) : Promise.resolve(drafts.map(() => null));
+
+    // Consumer: embeds a document's chunks, starting the next document's before committing this one,
+    // so SQLite work overlaps llama.cpp work.
+    const consume = async () => {
+      let current: { job: Job; vectors: Promise<Array<Float32Array | null>> } | null = null;
+      const start = async () => {
+        const job = await nextJob();
+        if (!job) return null;
+        return { job, vectors: job.kind === "document" ? embedDrafts(job.drafts) : Promise.resolve([]) };
+      };
+      current = await start();
+      while (current) {
+        const { job } = current;
+        let vectors: Array<Float32Array | null> = [];
+        let embedError: Error | null = null;
+        try {
+          vectors = await current.vectors;
+        } catch (e) {
+          embedError = e as Error;
+        }
+        const next = options.signal?.aborted ? null : await start();
+        if (embedError && job.kind === "document") {
+          summary.failed.push({ path: job.file.relativePath, reason: `embedding failed: ${embedError.message}` });
+        } else if (job.kind === "failed") {
+          summary.failed.push({ path: job.file.relativePath, reason: job.reason });
+        } else if (job.kind === "link") {
+          const documentId = store.documentIdForSha(job.sha256);
+          if (documentId === undefined) {
+            summary.failed.push({ path: job.file.relativePath, reason: "same content as a file that failed" });
+          } else {
+            store.commitFile({ path: job.file.relativePath, size: job.file.size, mtimeMs: job.file.mtimeMs }, { documentId });
+            summary[job.status] += 1;
+            const first = store.db.prepare("SELECT min(path) FROM files WHERE document_id = ? AND path != ?").pluck().get(documentId, job.file.relativePath) as string | null;
+            if (first) summary.duplicates.push({ path: job.file.relativePath, sameAs: first });
+          }
+        } else {
+          const chunks: NewChunk[] = job.drafts.map((d, i) => ({
+            index: d.index,
+            text: d.text,
+            page: d.page,
+            pageEnd: d.pageEnd,
+            charStart: d.charStart,
+            charEnd: d.charEnd,
+            section: d.section,
+            tokenCount: d.tokens.length,
+            terms: job.terms[i],
+            vector: vectors[i] ?? null,
+          }));
+          store.commitFile({ path: job.file.relativePath, size: job.file.size, mtimeMs: job.file.mtimeMs }, { document: { ...job.document, chunks } });
+          summary[job.status] += 1;
+          summary.chunks += chunks.length;
+          if (embedder) summary.embedded += chunks.length;
+        }
+        filesDone += 1;
+        bytesDone += job.file.size;
+        report(job.file.relativePath);
+        if (Date.now() - lastSave > vectorSaveIntervalMs) {
+          store.saveVectors();
+          lastSave = Date.now();
+        }
+        current = next;
+      }
+    };
+
+    await Promise.all([produce(), consume()]);
+
+    if (options.signal?.aborted) summary.interrupted = true;
+    else {
+      // Deletions last, so a renamed file links to its existing document instead of being embedded again.
+      // A file that is still there but failed keeps its last good version.
+      const present = new Set(scan.files.map((f) => f.relativePath));
+      const unreadable = summary.failed.map((f) => f.path);
+      const gone = [...known.keys()].filter(
+        (p) => !present.has(p) && !unreadable.some((u) => u === "." || p === u || p.startsWith(`${u}/`)),
+      );
+      store.removeFiles(gone);
+      summary.removed = gone.length;
+    }
+    store.saveVectors();
+    summary.seconds = (performance.now() - started) / 1000;
+    report(null);
+    return summary;
+  } finally {
+    try {
+      store.close();
+    } finally {
+      if (ownedEmbedder) await ownedEmbedder.dispose();
+    }
+  }
+}

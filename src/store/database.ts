@@ -1,0 +1,94 @@
+// The SQLite half of the store: schema, pragmas and version check. SQLite is the source of truth; the vector index
+// is rebuilt from the vectors kept here whenever the two disagree.
+import Database from "better-sqlite3";
+
+export const schemaVersion = 1;
+
+const ddl = `
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+-- One row per distinct content (SHA-256). Two files with the same bytes share one document.
+CREATE TABLE IF NOT EXISTS documents (
+  id          INTEGER PRIMARY KEY,
+  sha256      TEXT NOT NULL UNIQUE,
+  kind        TEXT NOT NULL,
+  bytes       INTEGER NOT NULL,
+  pages       INTEGER,
+  encoding    TEXT,
+  text        TEXT NOT NULL,
+  page_starts TEXT NOT NULL,
+  chunk_count INTEGER NOT NULL,
+  ingested_at TEXT NOT NULL
+);
+-- One row per file of the inbox, keyed by its path relative to the inbox ('/' separators).
+CREATE TABLE IF NOT EXISTS files (
+  path        TEXT PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id),
+  size        INTEGER NOT NULL,
+  mtime_ms    REAL NOT NULL,
+  added_at    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_by_document ON files(document_id);
+-- AUTOINCREMENT: chunk ids are the vector index's labels and must never be reused.
+CREATE TABLE IF NOT EXISTS chunks (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  idx         INTEGER NOT NULL,
+  text        TEXT NOT NULL,
+  page        INTEGER,
+  page_end    INTEGER,
+  char_start  INTEGER NOT NULL,
+  char_end    INTEGER NOT NULL,
+  section     TEXT,
+  token_count INTEGER NOT NULL,
+  vector      BLOB,
+  UNIQUE (document_id, idx)
+);
+-- Jieba-segmented, script-folded words of each chunk; rowid = chunks.id. BM25 comes from FTS5 itself.
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
+  DELETE FROM chunks_fts WHERE rowid = old.id;
+END;
+`;
+
+export type StoreDatabase = Database.Database;
+
+export class StoreFormatError extends Error {
+  override name = "StoreFormatError";
+}
+
+export function openDatabase(file: string, options: { readonly?: boolean } = {}): StoreDatabase {
+  const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  // A reader waits for a writer's commit instead of failing at once.
+  db.pragma("busy_timeout = 5000");
+  if (!options.readonly) {
+    // WAL: readers see whole transactions while an ingest writes; NORMAL sync is durable against process crashes.
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+  }
+  db.pragma("foreign_keys = ON");
+  if (!options.readonly) {
+    const existing = db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'").get();
+    if (existing) {
+      const row = db.prepare("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string } | undefined;
+      const version = Number(row?.value ?? 0);
+      if (version > schemaVersion)
+        throw new StoreFormatError(`${file}: store format ${version} is newer than this alpaca-rag understands (${schemaVersion}); upgrade alpaca-rag`);
+    }
+    db.exec(ddl);
+    db.prepare("INSERT INTO meta(key, value) VALUES('schema_version', ?) ON CONFLICT(key) DO NOTHING").run(String(schemaVersion));
+  }
+  return db;
+}
+
+export function readMeta(db: StoreDatabase, key: string): string | undefined {
+  const row = db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+  return row?.value;
+}
+
+export function writeMeta(db: StoreDatabase, key: string, value: string | null): void {
+  if (value === null) db.prepare("DELETE FROM meta WHERE key = ?").run(key);
+  else db.prepare("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+}
