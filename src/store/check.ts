@@ -80,7 +80,12 @@ export function checkStore(dir: string): CheckReport {
             vectors += 1;
             continue;
           }
-          const point = graph.getPoint(label);
+          let point: number[];
+          try {
+            point = graph.getPoint(label);
+          } catch {
+            continue; // hnswlib refuses to return deleted points: this one is marked deleted
+          }
           const hit = graph.searchKnn(point, 1, (l: number) => l === label);
           if (hit.neighbors.includes(label)) liveOrphans.push(label);
         }
