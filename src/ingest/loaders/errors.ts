@@ -1,0 +1,44 @@
+// The one error a loader throws for a document it cannot turn into text, with a reason a person can act on.
+
+/** Why a document could not be loaded; stable for callers that count or group failures. */
+export type DocumentLoadFailure =
+  | "empty"
+  | "binary"
+  | "unsupported-type"
+  | "corrupt-pdf"
+  | "encrypted-pdf"
+  | "no-text-layer";
+
+/** The message for each failure, word for word. */
+export const loadFailureReasons: Readonly<Record<DocumentLoadFailure, string>> = {
+  empty: "empty file",
+  binary: "not a text file: binary content",
+  "unsupported-type": "unsupported file type",
+  "corrupt-pdf": "corrupt or truncated PDF",
+  "encrypted-pdf": "encrypted PDF (password protected)",
+  "no-text-layer": "no text layer (scanned or image-only PDF); run OCR first",
+};
+
+export interface DocumentLoadErrorOptions {
+  /** Appended to the reason after ": ", e.g. "no text to index" → "empty file: no text to index". */
+  detail?: string;
+  /** The file, when known; loadDocument fills it in. */
+  filePath?: string;
+  /** The underlying error (pdf-parse's, say), kept for debugging. */
+  cause?: unknown;
+}
+
+/** A document that cannot be ingested. `message` is the reason a person reads; `failure` is its stable code. */
+export class DocumentLoadError extends Error {
+  override readonly name = "DocumentLoadError";
+  readonly failure: DocumentLoadFailure;
+  filePath: string | undefined;
+
+  constructor(failure: DocumentLoadFailure, options: DocumentLoadErrorOptions = {}) {
+    const reason = loadFailureReasons[failure];
+    const message = options.detail ? `${reason}: ${options.detail}` : reason;
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.failure = failure;
+    this.filePath = options.filePath;
+  }
+}
