@@ -4,7 +4,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Settings } from "../config/schema.js";
-import { chooseEmbeddingModel, loadEmbedder, type Embedder } from "../models/embedder.js";
+import { chooseEmbeddingModel, loadEmbedder, resolveEmbedderFile, type Embedder } from "../models/embedder.js";
 import { EstimatingTokenizer, type TextTokenizer } from "../models/tokenizer.js";
 import { segmentForIndex } from "../store/segment.js";
 import { DocumentStore, type NewChunk, type NewDocument } from "../store/store.js";
@@ -91,36 +91,62 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
   const notice = options.onNotice ?? (() => {});
 
   const store = DocumentStore.open(settings.store, { write: true, purpose: "ingest" });
-  let ownedEmbedder: Embedder | null = null;
+  let ownedEmbedder = null as Embedder | null;
   try {
     const repair = store.reconcileReport;
     if (repair && (repair.restored || repair.orphansRemoved || repair.problem))
       notice(`store repaired: ${repair.restored} vectors restored, ${repair.orphansRemoved} orphans removed${repair.problem ? ` (${repair.problem})` : ""}`);
     if (options.reembed) store.reset();
 
+    // The model is found and checked against the store first, but loaded only when a file needs chunking:
+    // a re-run over an unchanged folder never pays for loading it.
     let embedder: Embedder | null = options.embedder ?? null;
     let embeddingNote: string | null = null;
+    let loadEmbedding: (() => Promise<Embedder>) | null = null;
     if (options.embedder === undefined) {
       const choice = await chooseEmbeddingModel(settings);
       if (choice.kind === "none") {
         embeddingNote = choice.reason;
         notice(`lexical-only index: ${choice.reason}`);
+        store.assertEmbedding(null);
+        store.bindEmbedding(null);
       } else {
-        ownedEmbedder = embedder = await loadEmbedder(settings, choice, { signal: options.signal });
-        notice(`embedding with ${embedder.identity.name} (${embedder.dimension}-dim, ${embedder.threads} threads, ${embedder.gpu || "CPU"})`);
+        const file = await resolveEmbedderFile(settings, choice, { signal: options.signal });
+        store.assertEmbedding(file);
+        loadEmbedding = async () => {
+          const loaded = await loadEmbedder(settings, choice, file);
+          notice(`embedding with ${loaded.identity.name} (${loaded.dimension}-dim, ${loaded.threads} threads, ${loaded.gpu || "CPU"})`);
+          return loaded;
+        };
       }
-    }
-    store.bindEmbedding(embedder ? embedder.identity : null);
+    } else store.bindEmbedding(embedder ? embedder.identity : null);
 
-    const tokenizer: TextTokenizer = embedder?.tokenizer ?? new EstimatingTokenizer();
-    const chunkSize = Math.min(settings.chunk.size, embedder ? embedder.maxPassageTokens : Infinity);
-    const chunkOverlap = Math.min(settings.chunk.overlap, Math.floor(chunkSize / 2));
+    let tokenizer: TextTokenizer = new EstimatingTokenizer();
+    let chunkSize = settings.chunk.size;
+    let chunkOverlap = Math.min(settings.chunk.overlap, Math.floor(chunkSize / 2));
+    const useEmbedder = (e: Embedder) => {
+      embedder = e;
+      store.bindEmbedding(e.identity);
+      tokenizer = e.tokenizer;
+      chunkSize = Math.min(settings.chunk.size, e.maxPassageTokens);
+      chunkOverlap = Math.min(settings.chunk.overlap, Math.floor(chunkSize / 2));
+    };
+    if (embedder) useEmbedder(embedder);
+    let embedderLoading: Promise<void> | null = null;
+    const ensureEmbedder = (): Promise<void> => {
+      if (!loadEmbedding || embedder) return Promise.resolve();
+      embedderLoading ??= loadEmbedding().then((e) => {
+        ownedEmbedder = e;
+        useEmbedder(e);
+      });
+      return embedderLoading;
+    };
 
     const scan = scanFolder(inbox, supportedExtensions);
     const summary: IngestSummary = {
       store: store.dir,
       inbox,
-      embedding: embedder?.identity.name ?? null,
+      embedding: null,
       embeddingNote,
       added: 0,
       updated: 0,
@@ -214,6 +240,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
             continue;
           }
           firstPathBySha.set(digest, file.relativePath);
+          await ensureEmbedder();
           try {
             const loaded = await loadDocument(file.absolutePath, bytes);
             const drafts = chunkDocument(loaded, { tokenizer, chunkSize, chunkOverlap });
@@ -342,8 +369,12 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
       );
       store.removeFiles(gone);
       summary.removed = gone.length;
+      // A rename looks like a copy until the old name is removed; only copies that remain are duplicates.
+      const goneSet = new Set(gone);
+      summary.duplicates = summary.duplicates.filter((d) => !goneSet.has(d.sameAs));
     }
     store.saveVectors();
+    summary.embedding = store.embedding?.name ?? (loadEmbedding ? "(not loaded: nothing to embed)" : null);
     summary.seconds = (performance.now() - started) / 1000;
     report(null);
     return summary;

@@ -86,27 +86,44 @@ function normalise(vector: readonly number[]): Float32Array {
   return out;
 }
 
-/** Loads the embedding model the settings name. Throws ModelMissingError when the file is absent and cannot be fetched. */
-export async function loadEmbedder(
+/** The local file of the chosen embedding model and its fingerprint, found (or downloaded) without loading it. */
+export interface EmbedderFile {
+  path: string;
+  name: string;
+  fingerprint: string;
+}
+
+/** Throws ModelMissingError when the file is absent and cannot be fetched. */
+export async function resolveEmbedderFile(
   settings: Settings,
   choice: Extract<EmbeddingChoice, { kind: "model" }>,
   options: { download?: boolean; signal?: AbortSignal } = {},
-): Promise<Embedder> {
+): Promise<EmbedderFile> {
   const modelPath = await resolveModel(choice.spec, {
     modelsDir: settings.modelsDir,
     settingKey: "embedding.model",
     download: options.download,
     signal: options.signal,
   });
+  return { path: modelPath, name: path.basename(modelPath), fingerprint: fingerprintFile(modelPath) };
+}
+
+/** Loads an embedding model into llama.cpp with the configured threads and GPU choice. */
+export async function loadEmbedder(
+  settings: Settings,
+  choice: Extract<EmbeddingChoice, { kind: "model" }>,
+  file?: EmbedderFile,
+): Promise<Embedder> {
+  const resolved = file ?? (await resolveEmbedderFile(settings, choice));
   const llama = await llamaRuntime({ gpu: settings.gpu });
-  const model = await llama.loadModel({ modelPath });
+  const model = await llama.loadModel({ modelPath: resolved.path });
   const threads = resolveThreads(settings.threads, llama);
   const contextSize = Math.min(model.trainContextSize, settings.embedding.contextSize ?? 8192);
   const parallel = settings.embedding.parallel ?? (llama.gpu === false ? 1 : 4);
   const contexts: LlamaEmbeddingContext[] = [];
   for (let i = 0; i < parallel; i++)
     contexts.push(await model.createEmbeddingContext({ contextSize, threads, batchSize: contextSize }));
-  return new LlamaEmbedder(model, modelPath, contexts, contextSize, choice, threads, llama.gpu);
+  return new LlamaEmbedder(model, resolved, contexts, contextSize, choice, threads, llama.gpu);
 }
 
 class LlamaEmbedder implements Embedder {
@@ -121,7 +138,7 @@ class LlamaEmbedder implements Embedder {
 
   constructor(
     private readonly model: LlamaModel,
-    modelPath: string,
+    file: EmbedderFile,
     private readonly contexts: LlamaEmbeddingContext[],
     contextSize: number,
     private readonly choice: Extract<EmbeddingChoice, { kind: "model" }>,
@@ -129,8 +146,8 @@ class LlamaEmbedder implements Embedder {
     readonly gpu: string | false,
   ) {
     this.dimension = model.embeddingVectorSize;
-    this.identity = { name: path.basename(modelPath), fingerprint: fingerprintFile(modelPath), dimension: this.dimension };
-    this.tokenizer = new LlamaModelTokenizer(model, path.basename(modelPath));
+    this.identity = { name: file.name, fingerprint: file.fingerprint, dimension: this.dimension };
+    this.tokenizer = new LlamaModelTokenizer(model, file.name);
     this.passagePrefixTokens = choice.passagePrefix ? model.tokenize(choice.passagePrefix, false) : [];
     // llama.cpp needs room for BOS and EOS, and node-llama-cpp rejects inputs that fill the whole context.
     this.maxPassageTokens = contextSize - this.passagePrefixTokens.length - 3;

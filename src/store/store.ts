@@ -204,6 +204,23 @@ export class DocumentStore {
   }
 
   /**
+   * Throws EmbedderMismatchError unless the store is empty, undecided, or made with this model (by fingerprint;
+   * null: lexical-only). Called before loading a model, so a wrong one is refused at once.
+   */
+  assertEmbedding(expected: { name: string; fingerprint: string } | null): void {
+    const current = this.embedding;
+    if (current === undefined || this.count("documents") === 0) return;
+    const same = current === null ? expected === null : expected !== null && current.fingerprint === expected.fingerprint;
+    if (same) return;
+    const was = current === null ? "no embedding model (lexical-only)" : `embedding model ${current.name} (dimension ${current.dimension})`;
+    const now = expected === null ? "no embedding model" : expected.name;
+    throw new EmbedderMismatchError(
+      `${this.dir} was built with ${was}, but the settings now give ${now}. ` +
+        `Re-run ingest with --reembed to rebuild the index with the new model, or set embedding.model back.`,
+    );
+  }
+
+  /**
    * Ties the store to an embedding model (null: lexical-only). A store that already has documents made with
    * another model refuses, naming both and the --reembed remedy.
    */
@@ -212,15 +229,7 @@ export class DocumentStore {
     const same =
       current === null ? identity === null : current !== undefined && identity !== null && current.fingerprint === identity.fingerprint;
     if (same) return;
-    const documents = this.count("documents");
-    if (current !== undefined && documents > 0) {
-      const was = current === null ? "no embedding model (lexical-only)" : `embedding model ${current.name} (dimension ${current.dimension})`;
-      const now = identity === null ? "no embedding model" : `${identity.name} (dimension ${identity.dimension})`;
-      throw new EmbedderMismatchError(
-        `${this.dir} was built with ${was}, but the settings now give ${now}. ` +
-          `Re-run ingest with --reembed to rebuild the index with the new model, or set embedding.model back.`,
-      );
-    }
+    this.assertEmbedding(identity);
     writeMeta(this.db, "embedding", identity === null ? "none" : JSON.stringify(identity));
     fs.rmSync(this.vectorFile, { force: true });
     this.vectorIndex = identity === null ? null : VectorIndex.create({ dimension: identity.dimension });
