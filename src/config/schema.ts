@@ -37,6 +37,8 @@ export const settingsSchema = z
     inbox: z.string().min(1).default("ingest"),
     /** Where downloaded models are kept. */
     modelsDir: z.string().min(1).default("models"),
+    /** Hugging Face endpoint for `hf:` downloads (e.g. a mirror such as https://hf-mirror.com); default node-llama-cpp's. */
+    hfEndpoint: z.string().url().optional(),
     /** llama.cpp threads; default: the machine's physical cores. */
     threads: z.number().int().min(1).max(1024).optional(),
     gpu: gpuSchema.default("auto"),

@@ -103,6 +103,7 @@ export async function resolveEmbedderFile(
     modelsDir: settings.modelsDir,
     settingKey: "embedding.model",
     download: options.download,
+    hfEndpoint: settings.hfEndpoint,
     signal: options.signal,
   });
   return { path: modelPath, name: path.basename(modelPath), fingerprint: fingerprintFile(modelPath) };

@@ -16,6 +16,8 @@ export interface ResolveModelOptions {
   settingKey: string;
   /** Try to download a missing `hf:`/URL model. Default true. */
   download?: boolean;
+  /** Hugging Face endpoint (the `hfEndpoint` setting); default node-llama-cpp's (HF_ENDPOINT or huggingface.co). */
+  hfEndpoint?: string;
   /** Show node-llama-cpp's progress bar while downloading. Default: when stderr is a terminal. */
   progress?: boolean;
   signal?: AbortSignal;
@@ -56,12 +58,13 @@ export async function resolveModel(spec: string, options: ResolveModelOptions): 
   fs.mkdirSync(options.modelsDir, { recursive: true });
   try {
     // node-llama-cpp's downloader retries for minutes when offline; find out at once instead.
-    await assertHostReachable(spec);
+    await assertHostReachable(spec, options.hfEndpoint);
     return await resolveModelFile(spec, {
       directory: options.modelsDir,
       download: "auto",
       cli: options.progress ?? Boolean(process.stderr.isTTY),
       signal: options.signal,
+      endpoints: options.hfEndpoint ? { huggingFace: options.hfEndpoint } : undefined,
     });
   } catch (e) {
     const reason = (e as Error).message?.split("\n")[0] ?? String(e);
@@ -73,8 +76,10 @@ export async function resolveModel(spec: string, options: ResolveModelOptions): 
 }
 
 /** Resolves the model host's name within a few seconds, or throws "offline". */
-async function assertHostReachable(spec: string): Promise<void> {
-  const host = spec.startsWith("hf:") ? "huggingface.co" : new URL(spec).hostname;
+async function assertHostReachable(spec: string, hfEndpoint: string | undefined): Promise<void> {
+  // node-llama-cpp itself honours HF_ENDPOINT / MODEL_ENDPOINT, so the check looks where the download will.
+  const hf = hfEndpoint ?? process.env.HF_ENDPOINT ?? process.env.MODEL_ENDPOINT ?? "https://huggingface.co";
+  const host = new URL(spec.startsWith("hf:") ? hf : spec).hostname;
   const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`offline: ${host} did not resolve`)), 5000).unref());
   try {
     await Promise.race([dns.lookup(host), timeout]);
