@@ -1,0 +1,70 @@
+// Cuts a loaded document into chunks: each section is split on its own (a chunk never spans two sections), and every
+// chunk learns its pages and its offsets within them.
+import { splitText, type SplitOptions } from "./splitter.js";
+import type { ChunkDraft, LoadedDocument } from "./types.js";
+
+/** A stretch of the document's text that is split on its own: the text before the first heading, or one section. */
+interface Part {
+  start: number;
+  end: number;
+  section: string | null;
+}
+
+/**
+ * The chunks of `doc`, in text order and numbered from 0. Offsets are in `doc.text`; for PDFs, `page`/`pageEnd` are the
+ * 1-based pages holding the first and last character and `charStart`/`charEnd` are relative to those pages' starts.
+ */
+export function chunkDocument(doc: LoadedDocument, options: SplitOptions): ChunkDraft[] {
+  const chunks: ChunkDraft[] = [];
+  for (const part of sectionParts(doc)) {
+    for (const span of splitText(doc.text.slice(part.start, part.end), options)) {
+      if (span.text.trim() === "") continue;
+      const start = part.start + span.start;
+      const end = part.start + span.end;
+      const page = pageOf(doc.pageStarts, start);
+      const pageEnd = pageOf(doc.pageStarts, end - 1);
+      chunks.push({
+        index: chunks.length,
+        text: span.text,
+        tokens: span.tokens,
+        start,
+        end,
+        page,
+        pageEnd,
+        charStart: page === null ? start : start - doc.pageStarts[page - 1],
+        charEnd: pageEnd === null ? end : end - doc.pageStarts[pageEnd - 1],
+        section: part.section,
+      });
+    }
+  }
+  return chunks;
+}
+
+/** The text before the first section (section null), then each section up to the next one's start. */
+function sectionParts(doc: LoadedDocument): Part[] {
+  const length = doc.text.length;
+  const parts: Part[] = [];
+  let start = 0;
+  let section: string | null = null;
+  for (const next of doc.sections) {
+    const offset = Math.min(Math.max(next.offset, start), length);
+    if (offset > start) parts.push({ start, end: offset, section });
+    start = offset;
+    section = next.title;
+  }
+  if (length > start) parts.push({ start, end: length, section });
+  return parts;
+}
+
+/** The 1-based page holding character `offset`, by binary search over page starts; null for a text without pages. */
+function pageOf(pageStarts: number[], offset: number): number | null {
+  if (pageStarts.length === 0) return null;
+  let low = 0;
+  let high = pageStarts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (pageStarts[mid] <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return low + 1;
+}
