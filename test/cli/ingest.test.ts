@@ -37,6 +37,16 @@ describe("alpaca-rag ingest", () => {
     expect(result.stdout).toMatch(/good\.txt\s+\(text, 1 chunks/);
   });
 
+  it("draws a progress bar with files, chunks, chunks/s and ETA on a terminal", { timeout: 120_000 }, async () => {
+    // util-linux `script` gives the CLI a pseudo-terminal, as a person's shell would.
+    const store = tempDir();
+    const command = [process.execPath, "--import", "tsx", "src/cli/main.ts", "ingest", "--store", store, ...model].join(" ");
+    const { execFileSync } = await import("node:child_process");
+    const output = execFileSync("script", ["-qec", command, "/dev/null"], { cwd: projectRoot, encoding: "utf8", env: { ...process.env, ALPACA_RAG_HF_ENDPOINT: "https://offline.invalid/" } });
+    expect(output).toMatch(/ingest \[[█░]+\] 3\/3 files \| \d+ chunks \| [\d.]+ chunks\/s \| ETA \w+/);
+    expect(output).not.toMatch(/^ingest: \d+\/\d+ files/m);
+  });
+
   it("exits 1 with a clear message on a fatal error", { timeout: 60_000 }, async () => {
     const missing = await runCli(["ingest", path.join(tempDir(), "nowhere"), "--store", tempDir(), "--json", ...model]);
     expect(missing.code).toBe(1);
