@@ -1,8 +1,10 @@
 // The alpaca-rag command line: parses arguments with commander and hands each command to its module.
 import { Command, CommanderError } from "commander";
+import { registerAskCommand } from "./commands/ask.js";
 import { registerCheckCommand } from "./commands/check.js";
 import { registerIngestCommand } from "./commands/ingest.js";
 import { registerModelsCommand } from "./commands/models.js";
+import { registerSearchCommand } from "./commands/search.js";
 
 const program = new Command()
   .name("alpaca-rag")
@@ -13,6 +15,8 @@ const program = new Command()
 
 registerIngestCommand(program);
 registerCheckCommand(program);
+registerSearchCommand(program);
+registerAskCommand(program);
 registerModelsCommand(program);
 
 try {

@@ -29,6 +29,73 @@ const chunkSchema = z
   .strict()
   .refine((c) => c.overlap < c.size, { message: "must be smaller than chunk.size", path: ["overlap"] });
 
+const generatorSchema = z
+  .object({
+    /**
+     * A catalog preset (e.g. "chinese-alpaca-2-7b"), a GGUF path, an `hf:` URI, "auto" (the first Alpaca-2 preset
+     * already downloaded, else extractive answers) or "none" (extractive answers: the best sentences, cited).
+     */
+    model: z.string().min(1).default("auto"),
+    /** Quantization of a preset (Q4_K default). */
+    quant: z.string().optional(),
+    /** Base URL of an OpenAI-compatible server (llama.cpp server, vLLM) to generate with instead of a local file. */
+    url: z.string().url().optional(),
+    /** Model name to send to that server. */
+    remoteModel: z.string().optional(),
+    /** API key for that server, sent as a Bearer token. */
+    apiKey: z.string().optional(),
+    /** A smaller model of the same vocabulary (e.g. chinese-alpaca-2-1.3b) drafting tokens for speculative decoding. */
+    draftModel: z.string().optional(),
+    /** Context window in tokens; default the preset's (4K, 16K or 64K) or the file's. */
+    contextSize: z.number().int().min(128).optional(),
+    /** Tokens reserved for the answer (and the most it generates). */
+    maxTokens: z.number().int().min(1).default(512),
+    temperature: z.number().min(0).max(5).default(0.2),
+    topK: z.number().int().min(0).default(40),
+    topP: z.number().min(0).max(1).default(0.9),
+    repeatPenalty: z.number().min(0.5).max(3).default(1.1),
+    /** Requests generated at once (context sequences). */
+    parallel: z.number().int().min(1).max(64).default(1),
+    /** "default" or "long" (asks for detailed, well-reasoned answers). */
+    systemPrompt: z.enum(["default", "long"]).default("default"),
+  })
+  .strict();
+
+const retrievalSchema = z
+  .object({
+    /** Sources given to the model (before packing drops what does not fit). */
+    k: z.number().int().min(1).max(200).default(6),
+    /** Candidates each retriever (dense, lexical) contributes to fusion. */
+    candidates: z.number().int().min(1).max(2000).default(50),
+    /** Weight of dense results in rank fusion; default: measured per store so a weak embedder cannot hurt. */
+    denseWeight: z.number().min(0).max(10).optional(),
+    /** Weight of lexical results in rank fusion. */
+    lexicalWeight: z.number().min(0).max(10).default(1),
+  })
+  .strict();
+
+const rerankSchema = z
+  .object({
+    /** A GGUF reranking model (bge-reranker style) path or `hf:` URI; unset: no reranking. */
+    model: z.string().optional(),
+    /** Fused candidates the reranker reorders. */
+    candidates: z.number().int().min(1).max(500).default(30),
+  })
+  .strict();
+
+const promptsSchema = z
+  .object({
+    /** Folder of the prompt templates; default the shipped prompts/. */
+    dir: z.string().optional(),
+    system: z.string().optional(),
+    systemLong: z.string().optional(),
+    ragZh: z.string().optional(),
+    ragEn: z.string().optional(),
+    completionZh: z.string().optional(),
+    completionEn: z.string().optional(),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     /** Directory of the index (SQLite database, vector index, lock). */
@@ -44,6 +111,10 @@ export const settingsSchema = z
     gpu: gpuSchema.default("auto"),
     embedding: embeddingSchema.default({}),
     chunk: chunkSchema.default({}),
+    generator: generatorSchema.default({}),
+    retrieval: retrievalSchema.default({}),
+    rerank: rerankSchema.default({}),
+    prompts: promptsSchema.default({}),
   })
   .strict();
 
@@ -51,7 +122,22 @@ export type Settings = z.output<typeof settingsSchema>;
 export type SettingsInput = z.input<typeof settingsSchema>;
 
 /** Keys whose values are file-system paths: relative values resolve against the config file's folder (or the cwd). */
-export const pathKeys: readonly string[] = ["store", "inbox", "modelsDir", "embedding.model"];
+export const pathKeys: readonly string[] = [
+  "store",
+  "inbox",
+  "modelsDir",
+  "embedding.model",
+  "generator.model",
+  "generator.draftModel",
+  "rerank.model",
+  "prompts.dir",
+  "prompts.system",
+  "prompts.systemLong",
+  "prompts.ragZh",
+  "prompts.ragEn",
+  "prompts.completionZh",
+  "prompts.completionEn",
+];
 
 /** Values of model keys that are not paths. */
 export function isModelPath(value: string): boolean {

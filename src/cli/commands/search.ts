@@ -1,0 +1,59 @@
+// `alpaca-rag search QUERY`: the ranked chunks with source, page, score and text; no generation.
+import type { Command } from "commander";
+import { openEngine } from "../../qa/engine.js";
+import { retrieveDetailed } from "../../retrieval/hybrid.js";
+import { settingsFromFlags, withSettingsFlags, type CommonFlags } from "../settings.js";
+
+interface SearchFlags extends CommonFlags {
+  k?: string;
+  json?: boolean;
+}
+
+export function registerSearchCommand(program: Command): void {
+  withSettingsFlags(program.command("search").argument("<query...>", "what to look for").description("show the chunks that best match a query"))
+    .option("-k <n>", "results to show (settings key: retrieval.k)")
+    .option("--json", "print JSON")
+    .action(async (words: string[], flags: SearchFlags) => {
+      const settings = settingsFromFlags(flags, { "retrieval.k": flags.k === undefined ? undefined : Number(flags.k) });
+      const engine = await openEngine(settings, { generator: false });
+      try {
+        const query = words.join(" ");
+        const result = await retrieveDetailed({
+          store: engine.store,
+          embedder: engine.embedder,
+          query,
+          k: settings.retrieval.k,
+          candidates: settings.retrieval.candidates,
+          weights: settings.retrieval.denseWeight === undefined ? "auto" : { dense: settings.retrieval.denseWeight, lexical: settings.retrieval.lexicalWeight },
+          reranker: engine.reranker,
+          mergeNeighbours: true,
+        });
+        const results = result.chunks.map((c, i) => ({
+          rank: i + 1,
+          source: c.source,
+          paths: c.paths,
+          page: c.page,
+          pageEnd: c.pageEnd,
+          section: c.section,
+          score: c.rerankScore ?? c.score,
+          chunkIds: c.chunkIds,
+          charStart: c.charStart,
+          charEnd: c.charEnd,
+          text: c.text,
+        }));
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify({ query, mode: result.mode, results, timings: result.timings })}\n`);
+          return;
+        }
+        if (results.length === 0) process.stdout.write("no matching chunks\n");
+        for (const r of results) {
+          const page = r.page === null ? "" : r.pageEnd !== r.page ? ` p.${r.page}–${r.pageEnd}` : ` p.${r.page}`;
+          process.stdout.write(`[${r.rank}] ${r.source}${page}${r.section ? ` § ${r.section}` : ""}  (score ${r.score.toFixed(4)})\n`);
+          process.stdout.write(`${r.text.trim()}\n\n`);
+        }
+        process.stderr.write(`${result.mode} retrieval in ${result.timings.totalMs.toFixed(1)} ms\n`);
+      } finally {
+        await engine.close();
+      }
+    });
+}

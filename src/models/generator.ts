@@ -1,0 +1,264 @@
+// The answer generator: our own thin layer over node-llama-cpp (one context sequence per request, disposed after it,
+// so no request sees another's history), with streaming, cancellation, stop markers and optional speculative decoding.
+import path from "node:path";
+import {
+  DraftSequenceTokenPredictor,
+  LlamaCompletion,
+  readGgufFileInfo,
+  type LlamaContext,
+  type LlamaModel,
+  type Token,
+} from "node-llama-cpp";
+import type { PromptFormatName } from "./catalog.js";
+import { llamaRuntime, resolveThreads } from "./llama.js";
+import { renderCompletion, renderLlama2Chat, stopTriggersFor, tokenizePrompt, type ChatPrompt } from "./promptFormat.js";
+import { contextOptionsFor, type ContextOptions } from "./rope.js";
+import type { GeneratorPreset } from "./catalog.js";
+import { LlamaModelTokenizer, type TextTokenizer } from "./tokenizer.js";
+
+/** What to generate from: a chat prompt (rendered in the model's format) or plain completion text. */
+export type PromptInput = { kind: "chat"; chat: ChatPrompt } | { kind: "completion"; text: string };
+
+export interface SamplingOptions {
+  /** 0 is greedy. Default 0.2 (the seed project's). */
+  temperature: number;
+  /** Default 40. */
+  topK: number;
+  /** Default 0.9. */
+  topP: number;
+  /** Penalty for repeating recent tokens; 1 disables it. Default 1.1. */
+  repeatPenalty: number;
+  /** Fixed seed for reproducible sampling; default random. */
+  seed?: number;
+}
+
+export const defaultSampling: SamplingOptions = { temperature: 0.2, topK: 40, topP: 0.9, repeatPenalty: 1.1 };
+
+export interface GenerateRequest {
+  prompt: PromptInput;
+  /** Most tokens to generate. */
+  maxTokens: number;
+  sampling?: Partial<SamplingOptions>;
+  /** Stops generation; the text so far is returned with stopReason "abort". */
+  signal?: AbortSignal;
+  /** Each piece of text as it is generated. */
+  onText?: (text: string) => void;
+}
+
+export interface DraftStats {
+  /** Draft tokens the main model accepted. */
+  accepted: number;
+  /** Draft tokens it rejected. */
+  rejected: number;
+  draftModel: string;
+}
+
+export interface GenerateResult {
+  text: string;
+  stopReason: "eos" | "stop" | "maxTokens" | "abort";
+  promptTokens: number;
+  completionTokens: number;
+  /** From the call to the first piece of text. */
+  firstTokenMs: number | null;
+  totalMs: number;
+  draft?: DraftStats;
+}
+
+export interface Generator {
+  /** Preset name, file name or remote model name. */
+  readonly name: string;
+  readonly kind: "local" | "remote";
+  readonly promptFormat: PromptFormatName;
+  /** Context window in tokens. */
+  readonly contextSize: number;
+  /** The generator's own tokenizer, for packing the window (remote generators estimate). */
+  readonly tokenizer: TextTokenizer;
+  /** Tokens the rendered prompt takes, exactly as it will be sent. */
+  countPromptTokens(prompt: PromptInput): number;
+  generate(request: GenerateRequest): Promise<GenerateResult>;
+  /** What was applied to the context (RoPE, NTK), for people. */
+  readonly note: string;
+  dispose(): Promise<void>;
+}
+
+export interface LoadLocalGeneratorOptions {
+  modelPath: string;
+  /** The catalog preset the file belongs to (context, RoPE, prompt format); null for an unknown GGUF. */
+  preset: GeneratorPreset | null;
+  gpu: "auto" | boolean;
+  threads?: number;
+  /** Context size wanted; default the preset's, else the file's. */
+  contextSize?: number;
+  /** Requests served at once (context sequences). Default 1. */
+  parallel?: number;
+  /** A smaller model of the same vocabulary drafting tokens for speculative decoding. */
+  draftModelPath?: string;
+  /** Prompt format for a file with no preset; default "llama2-chat" when the file carries a chat template. */
+  promptFormat?: PromptFormatName;
+}
+
+/** Waits for one of `size` slots; the server's bounded queue sits in front of this. */
+class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  async acquire(signal?: AbortSignal): Promise<void> {
+    if (this.free > 0) {
+      this.free -= 1;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const i = this.waiting.indexOf(grant);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(signal!.reason ?? new Error("aborted"));
+      };
+      const grant = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.waiting.push(grant);
+    });
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free += 1;
+  }
+}
+
+function renderPrompt(format: PromptFormatName, prompt: PromptInput) {
+  if (prompt.kind === "chat") {
+    if (format === "llama2-chat") return renderLlama2Chat(prompt.chat);
+    // A base model has no chat format: the system prompt and the question become plain text.
+    const history = prompt.chat.history.map((t) => `${t.user}\n${t.assistant}\n`).join("");
+    return renderCompletion(`${prompt.chat.system ? `${prompt.chat.system}\n\n` : ""}${history}${prompt.chat.user}\n`);
+  }
+  return renderCompletion(prompt.text);
+}
+
+export async function loadLocalGenerator(options: LoadLocalGeneratorOptions): Promise<Generator> {
+  const llama = await llamaRuntime({ gpu: options.gpu });
+  const info = await readGgufFileInfo(options.modelPath, { readTensorInfo: false, logWarnings: false });
+  const contextOptions = contextOptionsFor({
+    preset: options.preset ?? undefined,
+    ggufMetadata: info.metadata,
+    requestedContext: options.contextSize,
+  });
+  const model = await llama.loadModel({ modelPath: options.modelPath, metadataOverrides: contextOptions.metadataOverrides });
+  const threads = resolveThreads(options.threads, llama);
+  const parallel = options.parallel ?? 1;
+  const context = await model.createContext({ contextSize: contextOptions.contextSize, sequences: parallel, threads, batchSize: Math.min(512, contextOptions.contextSize) });
+  let draft: { model: LlamaModel; context: LlamaContext; name: string } | null = null;
+  if (options.draftModelPath) {
+    const draftModel = await llama.loadModel({ modelPath: options.draftModelPath });
+    // A draft must speak the same vocabulary; a probe in both scripts catches a mismatch cheaply.
+    const probe = "长江大桥 was built 于1968年";
+    const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((t, i) => t === b[i]);
+    if (draftModel.tokens.eos !== model.tokens.eos || !same(draftModel.tokenize(probe), model.tokenize(probe)))
+      throw new Error(`generator.draftModel ${path.basename(options.draftModelPath)} does not share the generator's vocabulary`);
+    const draftContext = await draftModel.createContext({ contextSize: contextOptions.contextSize, sequences: parallel, threads });
+    draft = { model: draftModel, context: draftContext, name: path.basename(options.draftModelPath) };
+  }
+  const hasChatTemplate = typeof info.metadata?.tokenizer?.chat_template === "string";
+  const format: PromptFormatName = options.preset?.promptFormat ?? options.promptFormat ?? (hasChatTemplate ? "llama2-chat" : "completion");
+  return new LocalGenerator(options.preset?.name ?? path.basename(options.modelPath), model, context, contextOptions, format, parallel, draft);
+}
+
+class LocalGenerator implements Generator {
+  readonly kind = "local" as const;
+  readonly tokenizer: TextTokenizer;
+  readonly contextSize: number;
+  readonly note: string;
+  private readonly slots: Slots;
+
+  constructor(
+    readonly name: string,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    contextOptions: ContextOptions,
+    readonly promptFormat: PromptFormatName,
+    parallel: number,
+    private readonly draft: { model: LlamaModel; context: LlamaContext; name: string } | null,
+  ) {
+    this.tokenizer = new LlamaModelTokenizer(model, name);
+    this.contextSize = context.contextSize;
+    this.note = contextOptions.note + (draft ? `; speculative decoding with ${draft.name}` : "");
+    this.slots = new Slots(parallel);
+  }
+
+  /** Prompt tokens without the leading BOS, which LlamaCompletion adds itself. */
+  private promptTokens(prompt: PromptInput): Token[] {
+    const tokens = tokenizePrompt(renderPrompt(this.promptFormat, prompt), this.model.tokenizer);
+    return tokens[0] === this.model.tokens.bos ? tokens.slice(1) : tokens;
+  }
+
+  countPromptTokens(prompt: PromptInput): number {
+    return this.promptTokens(prompt).length + 1;
+  }
+
+  async generate(request: GenerateRequest): Promise<GenerateResult> {
+    const started = performance.now();
+    const sampling = { ...defaultSampling, ...request.sampling };
+    const tokens = this.promptTokens(request.prompt);
+    await this.slots.acquire(request.signal);
+    const draftSequence = this.draft?.context.getSequence();
+    const sequence = this.context.getSequence(
+      draftSequence ? { tokenPredictor: new DraftSequenceTokenPredictor(draftSequence, { minTokens: 2, maxTokens: 16 }) } : undefined,
+    );
+    const completion = new LlamaCompletion({ contextSequence: sequence });
+    let firstTokenMs: number | null = null;
+    const before = sequence.tokenMeter.getState();
+    try {
+      const { response, metadata } = await completion.generateCompletionWithMeta(tokens, {
+        maxTokens: Math.max(1, Math.min(request.maxTokens, this.contextSize - tokens.length - 1)),
+        temperature: sampling.temperature,
+        topK: sampling.topK,
+        topP: sampling.topP,
+        seed: sampling.seed,
+        repeatPenalty: sampling.repeatPenalty === 1 ? false : { penalty: sampling.repeatPenalty },
+        customStopTriggers: stopTriggersFor(this.promptFormat),
+        signal: request.signal,
+        stopOnAbortSignal: true,
+        // The packer guarantees prompt + answer fit: never drop the beginning of the prompt.
+        disableContextShift: true,
+        contextShiftSize: 1,
+        onTextChunk: (text) => {
+          if (firstTokenMs === null) firstTokenMs = performance.now() - started;
+          request.onText?.(text);
+        },
+      });
+      const used = sequence.tokenMeter.diff(before);
+      const predictions = sequence.tokenPredictions;
+      const stopReason =
+        metadata.stopReason === "abort" ? "abort" : metadata.stopReason === "maxTokens" ? "maxTokens" : metadata.stopReason === "customStopTrigger" ? "stop" : "eos";
+      return {
+        text: response,
+        stopReason,
+        promptTokens: tokens.length + 1,
+        completionTokens: used.usedOutputTokens,
+        firstTokenMs,
+        totalMs: performance.now() - started,
+        ...(this.draft ? { draft: { accepted: predictions.validated, rejected: predictions.refuted, draftModel: this.draft.name } } : {}),
+      };
+    } finally {
+      completion.dispose({ disposeSequence: false });
+      sequence.dispose();
+      draftSequence?.dispose();
+      this.slots.release();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.context.dispose();
+    await this.model.dispose();
+    if (this.draft) {
+      await this.draft.context.dispose();
+      await this.draft.model.dispose();
+    }
+  }
+}

@@ -1,0 +1,208 @@
+// The question's path: retrieve, pack the window, generate (or extract), and check citations against the sources we
+// numbered. The one function behind `ask`, `chat`, the HTTP API and the web page.
+import type { ChatTurn } from "../models/promptFormat.js";
+import { retrieveDetailed, type RetrievedChunk } from "../retrieval/hybrid.js";
+import { checkCitations } from "./citations.js";
+import type { QaEngine } from "./engine.js";
+import { extractiveAnswer } from "./extractive.js";
+import { packWindow, type Source } from "./pack.js";
+
+export interface Citation {
+  /** The number the answer cites it by. */
+  n: number;
+  documentId: number;
+  /** File path relative to the inbox. */
+  source: string;
+  page: number | null;
+  pageEnd: number | null;
+  chunkId: number;
+  score: number;
+  /** One line of the source's text. */
+  snippet: string;
+  /** Offsets in `page`'s text (or the file's). */
+  charStart: number;
+  charEnd: number;
+  /** Whether the answer cites it. */
+  cited: boolean;
+  /** The full text given to the model (for /sources and the web page). */
+  text: string;
+}
+
+export interface Answer {
+  question: string;
+  answer: string;
+  mode: "generated" | "extractive";
+  citations: Citation[];
+  /** Retrieved chunks left out for lack of room in the window. */
+  dropped: number[];
+  /** Citation numbers the model wrote that matched no source; they were removed from `answer`. */
+  removedCitations: number[];
+  /** Generator name, or null in extractive mode. */
+  model: string | null;
+  timings: {
+    retrieveMs: number;
+    packMs: number;
+    firstTokenMs: number | null;
+    totalMs: number;
+    draft?: { accepted: number; rejected: number; draftModel: string };
+  };
+  usage: { promptTokens: number; completionTokens: number };
+}
+
+export interface AskOptions {
+  question: string;
+  /** Sources to retrieve; default retrieval.k. */
+  k?: number;
+  /** Earlier turns of a conversation, oldest first. */
+  history?: ChatTurn[];
+  /** Use the long-answer system prompt. Default: settings.generator.systemPrompt. */
+  longAnswer?: boolean;
+  signal?: AbortSignal;
+  /** Answer text as it is generated, citation marks already checked. */
+  onText?: (text: string) => void;
+  /** The sources, once chosen and before generation starts. */
+  onSources?: (citations: Citation[]) => void;
+}
+
+export class QuestionError extends Error {
+  override name = "QuestionError";
+}
+
+function snippetOf(text: string, length = 120): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > length ? `${line.slice(0, length)}…` : line;
+}
+
+function toCitation(source: Source, cited: boolean): Citation {
+  const c: RetrievedChunk = source.chunk;
+  return {
+    n: source.n,
+    documentId: c.documentId,
+    source: c.source,
+    page: c.page,
+    pageEnd: c.pageEnd,
+    chunkId: c.chunkId,
+    score: c.rerankScore ?? c.score,
+    snippet: snippetOf(c.text),
+    charStart: c.charStart,
+    charEnd: c.charEnd,
+    cited,
+    text: c.text,
+  };
+}
+
+/**
+ * Passes generated text through, holding back a possible citation mark ("[12", "【3") until it closes, so a reader of
+ * the stream never sees a citation that is later removed.
+ */
+export function citationStreamFilter(sourceCount: number, emit: (text: string) => void): { push(text: string): void; end(): void } {
+  let pending = "";
+  const opening = /[\[［【][\s\d,，、]*$/;
+  return {
+    push(text: string) {
+      pending += text;
+      const open = pending.match(opening);
+      const cut = open && pending.length - open.index! <= 16 ? open.index! : pending.length;
+      const ready = pending.slice(0, cut);
+      pending = pending.slice(cut);
+      if (ready) emit(checkCitations(ready, sourceCount).text);
+    },
+    end() {
+      if (pending) emit(checkCitations(pending, sourceCount).text);
+      pending = "";
+    },
+  };
+}
+
+export async function answerQuestion(engine: QaEngine, options: AskOptions): Promise<Answer> {
+  const started = performance.now();
+  const question = options.question.trim();
+  if (!question) throw new QuestionError("question: empty");
+  const { settings, generator } = engine;
+  const k = options.k ?? settings.retrieval.k;
+
+  const retrieval = await retrieveDetailed({
+    store: engine.store,
+    embedder: engine.embedder,
+    query: question,
+    k,
+    candidates: Math.max(settings.retrieval.candidates, settings.rerank.model ? settings.rerank.candidates : 0),
+    weights: settings.retrieval.denseWeight === undefined ? "auto" : { dense: settings.retrieval.denseWeight, lexical: settings.retrieval.lexicalWeight },
+    reranker: engine.reranker,
+    mergeNeighbours: true,
+  });
+  const retrieveMs = retrieval.timings.totalMs;
+
+  const packStarted = performance.now();
+  const long = options.longAnswer ?? settings.generator.systemPrompt === "long";
+  if (!generator) {
+    const sources = retrieval.chunks.map((chunk, i) => ({ n: i + 1, chunk }));
+    const extracted = extractiveAnswer({ question, sources });
+    const packMs = performance.now() - packStarted;
+    const citations = sources.map((s) => toCitation(s, extracted.cited.includes(s.n)));
+    options.onSources?.(citations);
+    const text =
+      extracted.text ||
+      (/\p{Script=Han}/u.test(question) ? "在已收录的文档中没有找到能回答这个问题的内容。" : "The indexed documents do not contain an answer to this question.");
+    options.onText?.(text);
+    return {
+      question,
+      answer: text,
+      mode: "extractive",
+      citations,
+      dropped: [],
+      removedCitations: [],
+      model: null,
+      timings: { retrieveMs, packMs, firstTokenMs: null, totalMs: performance.now() - started },
+      usage: { promptTokens: 0, completionTokens: 0 },
+    };
+  }
+
+  const packed = packWindow({
+    question,
+    chunks: retrieval.chunks,
+    templates: engine.templates,
+    system: long ? engine.templates.systemLong : engine.templates.system,
+    history: options.history,
+    promptFormat: generator.promptFormat,
+    contextSize: generator.contextSize,
+    countPromptTokens: (p) => generator.countPromptTokens(p),
+    countTextTokens: (t) => generator.tokenizer.tokenize(t).length,
+    reserveTokens: settings.generator.maxTokens,
+  });
+  const packMs = performance.now() - packStarted;
+  options.onSources?.(packed.sources.map((s) => toCitation(s, false)));
+
+  const stream = options.onText ? citationStreamFilter(packed.sources.length, options.onText) : null;
+  const result = await generator.generate({
+    prompt: packed.prompt,
+    maxTokens: settings.generator.maxTokens,
+    sampling: {
+      temperature: settings.generator.temperature,
+      topK: settings.generator.topK,
+      topP: settings.generator.topP,
+      repeatPenalty: settings.generator.repeatPenalty,
+    },
+    signal: options.signal,
+    onText: stream ? (t) => stream.push(t) : undefined,
+  });
+  stream?.end();
+  const checked = checkCitations(result.text.trim(), packed.sources.length);
+  return {
+    question,
+    answer: checked.text,
+    mode: "generated",
+    citations: packed.sources.map((s) => toCitation(s, checked.cited.includes(s.n))),
+    dropped: packed.dropped.flatMap((c) => c.chunkIds),
+    removedCitations: checked.removed,
+    model: generator.name,
+    timings: {
+      retrieveMs,
+      packMs,
+      firstTokenMs: result.firstTokenMs,
+      totalMs: performance.now() - started,
+      ...(result.draft ? { draft: result.draft } : {}),
+    },
+    usage: { promptTokens: result.promptTokens, completionTokens: result.completionTokens },
+  };
+}
