@@ -1,0 +1,100 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { Document } from "@langchain/core/documents";
+import { PromptTemplate } from "@langchain/core/prompts";
+import { RunnableLambda, RunnablePassthrough, RunnableSequence } from "@langchain/core/runnables";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ingestFolder } from "../../src/ingest/pipeline.js";
+import { chooseEmbeddingModel, loadEmbedder, type Embedder } from "../../src/models/embedder.js";
+import { AlpacaRagRetriever, type AlpacaRagDocumentMetadata } from "../../src/retrieval/langchainRetriever.js";
+import { DocumentStore } from "../../src/store/store.js";
+import { samplePdf, samplePdfPages, tempDir, testSettings, writeFiles } from "../helpers.js";
+
+interface SamplePassage {
+  id: string;
+  page: number;
+  pageEnd: number;
+  qas: Array<{ question: string }>;
+}
+
+const notes = {
+  "notes/ferry.txt": "渡口的老船夫姓周，他摆渡三十年，从没在大雾天开过船。",
+  "notes/tea.txt": "山腰的茶园清明前采摘的新茶最贵，一斤要卖八百元。",
+};
+
+let embedder: Embedder;
+let store: DocumentStore;
+
+beforeAll(async () => {
+  const dir = tempDir();
+  const inbox = path.join(dir, "inbox");
+  writeFiles(inbox, { ...notes, "sample.pdf": fs.readFileSync(samplePdf) });
+  const settings = testSettings({ store: path.join(dir, "store"), inbox });
+  const summary = await ingestFolder({ settings });
+  expect(summary.failed).toEqual([]);
+  const choice = await chooseEmbeddingModel(settings);
+  if (choice.kind !== "model") throw new Error(choice.reason);
+  embedder = await loadEmbedder(settings, choice);
+  store = DocumentStore.open(settings.store);
+});
+
+afterAll(async () => {
+  store?.close();
+  await embedder?.dispose();
+});
+
+const formatDocs = (docs: Document<AlpacaRagDocumentMetadata>[]) =>
+  docs.map((d, i) => `[${i + 1}] (${d.metadata.source}${d.metadata.page ? ` p.${d.metadata.page}` : ""}) ${d.pageContent}`).join("\n");
+
+describe("AlpacaRagRetriever", () => {
+  it("returns LangChain Documents with the chunk's text and its citation metadata", async () => {
+    const retriever = new AlpacaRagRetriever({ store, embedder, k: 2 });
+    const docs = await retriever.invoke("渡口的船夫摆渡多少年了？");
+    expect(docs.length).toBeGreaterThan(0);
+    expect(docs.length).toBeLessThanOrEqual(2);
+    expect(docs[0].pageContent).toBe(notes["notes/ferry.txt"]);
+    expect(docs[0].metadata).toMatchObject({
+      source: "notes/ferry.txt",
+      page: null,
+      pageEnd: null,
+      charStart: 0,
+      charEnd: notes["notes/ferry.txt"].length,
+      section: null,
+    });
+    expect(docs[0].metadata.chunkIds).toEqual([docs[0].metadata.chunkId]);
+    expect(docs[0].metadata.score).toBeGreaterThan(0);
+    expect(docs[0].id).toBe(String(docs[0].metadata.chunkId));
+  });
+
+  it("carries the PDF page and section of the passage that answers", async () => {
+    const { passages } = JSON.parse(fs.readFileSync(samplePdfPages, "utf8")) as { passages: SamplePassage[] };
+    const retriever = new AlpacaRagRetriever({ store, embedder, k: 1 });
+    // A passage on a later page, and its first question.
+    const passage = passages.find((p) => p.page >= 3)!;
+    const [doc] = await retriever.invoke(passage.qas[0].question);
+    expect(doc.metadata.source).toBe("sample.pdf");
+    expect(doc.metadata.page).toBeLessThanOrEqual(passage.pageEnd);
+    expect(doc.metadata.pageEnd).toBeGreaterThanOrEqual(passage.page);
+    expect(doc.metadata.section).toBe(`第${passages.indexOf(passage) + 1}节`);
+  });
+
+  it("feeds an LCEL chain: retriever → formatted sources → prompt", async () => {
+    const retriever = new AlpacaRagRetriever({ store, embedder, k: 2 });
+    const prompt = PromptTemplate.fromTemplate("根据以下资料回答问题。\n{context}\n问题：{question}");
+    const chain = RunnableSequence.from([
+      { context: retriever.pipe(RunnableLambda.from(formatDocs)), question: new RunnablePassthrough() },
+      prompt,
+    ]);
+    const value = await chain.invoke("清明前的新茶一斤多少钱？");
+    const text = value.toString();
+    expect(text.startsWith("根据以下资料回答问题。\n[1] (notes/tea.txt) 山腰的茶园")).toBe(true);
+    expect(text).toContain(notes["notes/tea.txt"]);
+    expect(text.endsWith("问题：清明前的新茶一斤多少钱？")).toBe(true);
+  });
+
+  it("works lexical-only, and batches questions like any runnable", async () => {
+    const retriever = new AlpacaRagRetriever({ store, embedder: null, k: 1 });
+    const results = await retriever.batch(["周船夫在哪里摆渡？", "茶园的新茶什么时候采？"]);
+    expect(results.map((docs) => docs[0].metadata.source)).toEqual(["notes/ferry.txt", "notes/tea.txt"]);
+  });
+});
