@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { registerAskCommand } from "./commands/ask.js";
 import { registerCheckCommand } from "./commands/check.js";
+import { registerEvalCommand } from "./commands/eval.js";
 import { registerIngestCommand } from "./commands/ingest.js";
 import { registerModelsCommand } from "./commands/models.js";
 import { registerSearchCommand } from "./commands/search.js";
@@ -17,6 +18,7 @@ registerIngestCommand(program);
 registerCheckCommand(program);
 registerSearchCommand(program);
 registerAskCommand(program);
+registerEvalCommand(program);
 registerModelsCommand(program);
 
 try {
