@@ -5,7 +5,7 @@ import { retrieveDetailed, type RetrievedChunk } from "../retrieval/hybrid.js";
 import { checkCitations } from "./citations.js";
 import type { QaEngine } from "./engine.js";
 import { extractiveAnswer } from "./extractive.js";
-import { packWindow, type Source } from "./pack.js";
+import { packWindow, type PackedPrompt, type Source } from "./pack.js";
 
 export interface Citation {
   /** The number the answer cites it by. */
@@ -114,32 +114,71 @@ export function citationStreamFilter(sourceCount: number, emit: (text: string) =
   };
 }
 
-export async function answerQuestion(engine: QaEngine, options: AskOptions): Promise<Answer> {
-  const started = performance.now();
+/** A question after retrieval: the chunks found and how long it took. */
+export interface RetrievedForQuestion {
+  question: string;
+  chunks: RetrievedChunk[];
+  retrieveMs: number;
+  startedAt: number;
+}
+
+/** Step 1: hybrid retrieval with the engine's settings (rank fusion, reranker, neighbour merging). */
+export async function retrieveForQuestion(engine: QaEngine, options: Pick<AskOptions, "question" | "k">): Promise<RetrievedForQuestion> {
+  const startedAt = performance.now();
   const question = options.question.trim();
   if (!question) throw new QuestionError("question: empty");
-  const { settings, generator } = engine;
-  const k = options.k ?? settings.retrieval.k;
-
+  const { settings } = engine;
   const retrieval = await retrieveDetailed({
     store: engine.store,
     embedder: engine.embedder,
     query: question,
-    k,
+    k: options.k ?? settings.retrieval.k,
     candidates: Math.max(settings.retrieval.candidates, settings.rerank.model ? settings.rerank.candidates : 0),
     weights: settings.retrieval.denseWeight === undefined ? "auto" : { dense: settings.retrieval.denseWeight, lexical: settings.retrieval.lexicalWeight },
     reranker: engine.reranker,
     mergeNeighbours: true,
   });
-  const retrieveMs = retrieval.timings.totalMs;
+  return { question, chunks: retrieval.chunks, retrieveMs: retrieval.timings.totalMs, startedAt };
+}
 
-  const packStarted = performance.now();
-  const long = options.longAnswer ?? settings.generator.systemPrompt === "long";
+/** A question ready to answer: numbered sources and, with a generator, the packed prompt. */
+export interface PreparedQuestion extends RetrievedForQuestion {
+  sources: Source[];
+  packed: PackedPrompt | null;
+  packMs: number;
+}
+
+/** Step 2: pack the window (generator) or number the top sources (extractive). */
+export function prepareQuestion(engine: QaEngine, retrieved: RetrievedForQuestion, options: Pick<AskOptions, "history" | "longAnswer"> = {}): PreparedQuestion {
+  const started = performance.now();
+  const { generator, settings } = engine;
   if (!generator) {
-    const sources = retrieval.chunks.map((chunk, i) => ({ n: i + 1, chunk }));
-    const extracted = extractiveAnswer({ question, sources });
-    const packMs = performance.now() - packStarted;
-    const citations = sources.map((s) => toCitation(s, extracted.cited.includes(s.n)));
+    const sources = retrieved.chunks.map((chunk, i) => ({ n: i + 1, chunk }));
+    return { ...retrieved, sources, packed: null, packMs: performance.now() - started };
+  }
+  const long = options.longAnswer ?? settings.generator.systemPrompt === "long";
+  const packed = packWindow({
+    question: retrieved.question,
+    chunks: retrieved.chunks,
+    templates: engine.templates,
+    system: long ? engine.templates.systemLong : engine.templates.system,
+    history: options.history,
+    promptFormat: generator.promptFormat,
+    contextSize: generator.contextSize,
+    countPromptTokens: (p) => generator.countPromptTokens(p),
+    countTextTokens: (t) => generator.tokenizer.tokenize(t).length,
+    reserveTokens: settings.generator.maxTokens,
+  });
+  return { ...retrieved, sources: packed.sources, packed, packMs: performance.now() - started };
+}
+
+/** Step 3: generate (or extract) the answer and check its citations against the sources we numbered. */
+export async function completeAnswer(engine: QaEngine, prepared: PreparedQuestion, options: Pick<AskOptions, "signal" | "onText" | "onSources"> = {}): Promise<Answer> {
+  const { generator, settings } = engine;
+  const { question, retrieveMs, packMs, startedAt } = prepared;
+  if (!generator || !prepared.packed) {
+    const extracted = extractiveAnswer({ question, sources: prepared.sources });
+    const citations = prepared.sources.map((s) => toCitation(s, extracted.cited.includes(s.n)));
     options.onSources?.(citations);
     const text =
       extracted.text ||
@@ -153,26 +192,12 @@ export async function answerQuestion(engine: QaEngine, options: AskOptions): Pro
       dropped: [],
       removedCitations: [],
       model: null,
-      timings: { retrieveMs, packMs, firstTokenMs: null, totalMs: performance.now() - started },
+      timings: { retrieveMs, packMs, firstTokenMs: null, totalMs: performance.now() - startedAt },
       usage: { promptTokens: 0, completionTokens: 0 },
     };
   }
-
-  const packed = packWindow({
-    question,
-    chunks: retrieval.chunks,
-    templates: engine.templates,
-    system: long ? engine.templates.systemLong : engine.templates.system,
-    history: options.history,
-    promptFormat: generator.promptFormat,
-    contextSize: generator.contextSize,
-    countPromptTokens: (p) => generator.countPromptTokens(p),
-    countTextTokens: (t) => generator.tokenizer.tokenize(t).length,
-    reserveTokens: settings.generator.maxTokens,
-  });
-  const packMs = performance.now() - packStarted;
+  const packed = prepared.packed;
   options.onSources?.(packed.sources.map((s) => toCitation(s, false)));
-
   const stream = options.onText ? citationStreamFilter(packed.sources.length, options.onText) : null;
   const result = await generator.generate({
     prompt: packed.prompt,
@@ -200,9 +225,16 @@ export async function answerQuestion(engine: QaEngine, options: AskOptions): Pro
       retrieveMs,
       packMs,
       firstTokenMs: result.firstTokenMs,
-      totalMs: performance.now() - started,
+      totalMs: performance.now() - startedAt,
       ...(result.draft ? { draft: result.draft } : {}),
     },
     usage: { promptTokens: result.promptTokens, completionTokens: result.completionTokens },
   };
+}
+
+/** The whole path: retrieve, prepare, complete. */
+export async function answerQuestion(engine: QaEngine, options: AskOptions): Promise<Answer> {
+  const retrieved = await retrieveForQuestion(engine, options);
+  const prepared = prepareQuestion(engine, retrieved, options);
+  return completeAnswer(engine, prepared, options);
 }
