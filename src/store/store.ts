@@ -204,6 +204,14 @@ export class DocumentStore {
   }
 
   /**
+   * Re-reads the vector file and reconciles it with SQLite: a long-lived reader (the server) calls this after an
+   * ingest, its own or another process's, so new chunks become searchable by vector too.
+   */
+  refreshVectors(): void {
+    this.loadVectors();
+  }
+
+  /**
    * Throws EmbedderMismatchError unless the store is empty, undecided, or made with this model (by fingerprint;
    * null: lexical-only). Called before loading a model, so a wrong one is refused at once.
    */
