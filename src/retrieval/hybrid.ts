@@ -223,18 +223,27 @@ export async function rerank(reranker: Reranker, query: string, chunks: readonly
 const calibrations = new WeakMap<DocumentStore, Map<string, Promise<DenseCalibration>>>();
 
 /**
- * The dense weight an embedder earned on a store, probed once per open store and model (a few dozen question
- * embeddings): it measures the model, which new documents do not change.
+ * The dense weight an embedder earned on a store. Probed once (a few dozen question embeddings) and kept in the store's
+ * metadata, so a one-question CLI run does not pay for it; probed again when the store has grown or shrunk by a fifth.
  */
 export function calibrationFor(store: DocumentStore, embedder: Embedder): Promise<DenseCalibration> {
   let byModel = calibrations.get(store);
   if (!byModel) calibrations.set(store, (byModel = new Map()));
-  let calibration = byModel.get(embedder.identity.fingerprint);
+  const key = embedder.identity.fingerprint;
+  let calibration = byModel.get(key);
   if (!calibration) {
-    calibration = calibrateDenseWeight({ store, embedder });
+    const chunks = store.vectors?.size ?? 0;
+    const saved = store.readCalibration(key);
+    calibration =
+      saved && Math.abs(saved.chunks - chunks) <= 0.2 * Math.max(saved.chunks, 1)
+        ? Promise.resolve(saved.calibration as DenseCalibration)
+        : calibrateDenseWeight({ store, embedder }).then((c) => {
+            store.saveCalibration(key, { chunks, calibration: c });
+            return c;
+          });
     // A failed probe (e.g. the model was disposed) is not remembered.
-    calibration.catch(() => byModel!.delete(embedder.identity.fingerprint));
-    byModel.set(embedder.identity.fingerprint, calibration);
+    calibration.catch(() => byModel!.delete(key));
+    byModel.set(key, calibration);
   }
   return calibration;
 }

@@ -203,6 +203,21 @@ export class DocumentStore {
     return { restored, orphansRemoved: orphans.length, rebuilt, problem };
   }
 
+  /** A retrieval calibration saved for an embedding model (see retrieval/calibrate.ts), or undefined. */
+  readCalibration(fingerprint: string): { chunks: number; calibration: unknown } | undefined {
+    const raw = readMeta(this.db, `calibration:${fingerprint}`);
+    return raw === undefined ? undefined : (JSON.parse(raw) as { chunks: number; calibration: unknown });
+  }
+
+  /** Keeps a calibration; a reader may call it (a tiny write that waits for a running ingest's commit). */
+  saveCalibration(fingerprint: string, value: { chunks: number; calibration: unknown }): void {
+    try {
+      writeMeta(this.db, `calibration:${fingerprint}`, JSON.stringify(value));
+    } catch {
+      // A read-only or busy database only means the probe runs again next time.
+    }
+  }
+
   /**
    * Re-reads the vector file and reconciles it with SQLite: a long-lived reader (the server) calls this after an
    * ingest, its own or another process's, so new chunks become searchable by vector too.
@@ -246,7 +261,7 @@ export class DocumentStore {
   /** Drops every document, chunk and vector (for --reembed). One transaction: a crash leaves the old or the empty store. */
   reset(): void {
     this.db.transaction(() => {
-      this.db.exec("DELETE FROM chunks; DELETE FROM files; DELETE FROM documents; DELETE FROM chunks_fts;");
+      this.db.exec("DELETE FROM chunks; DELETE FROM files; DELETE FROM documents; DELETE FROM chunks_fts; DELETE FROM meta WHERE key LIKE 'calibration:%';");
       writeMeta(this.db, "embedding", null);
     })();
     fs.rmSync(this.vectorFile, { force: true });
