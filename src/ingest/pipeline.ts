@@ -48,6 +48,8 @@ export interface IngestSummary {
   /** Chunks embedded in this run. */
   embedded: number;
   seconds: number;
+  /** Part of `seconds` spent loading the embedding model (0 when nothing needed it). */
+  modelLoadSeconds: number;
   /** Repairs made when the store was opened (after a crash). */
   recovered: { vectorsRestored: number; orphansRemoved: number } | null;
   /** True when a signal stopped the run early (the store is consistent; re-run to finish). */
@@ -101,6 +103,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
     // The model is found and checked against the store first, but loaded only when a file needs chunking:
     // a re-run over an unchanged folder never pays for loading it.
     let embedder: Embedder | null = options.embedder ?? null;
+    let modelLoadSeconds = 0;
     let embeddingNote: string | null = null;
     let loadEmbedding: (() => Promise<Embedder>) | null = null;
     if (options.embedder === undefined) {
@@ -114,7 +117,9 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
         const file = await resolveEmbedderFile(settings, choice, { signal: options.signal });
         store.assertEmbedding(file);
         loadEmbedding = async () => {
+          const loadStarted = performance.now();
           const loaded = await loadEmbedder(settings, choice, file);
+          modelLoadSeconds = (performance.now() - loadStarted) / 1000;
           notice(`embedding with ${loaded.identity.name} (${loaded.dimension}-dim, ${loaded.threads} threads, ${loaded.gpu || "CPU"})`);
           return loaded;
         };
@@ -159,6 +164,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
       chunks: 0,
       embedded: 0,
       seconds: 0,
+      modelLoadSeconds: 0,
       recovered: repair && (repair.restored || repair.orphansRemoved) ? { vectorsRestored: repair.restored, orphansRemoved: repair.orphansRemoved } : null,
       interrupted: false,
     };
@@ -376,6 +382,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
     store.saveVectors();
     summary.embedding = store.embedding?.name ?? (loadEmbedding ? "(not loaded: nothing to embed)" : null);
     summary.seconds = (performance.now() - started) / 1000;
+    summary.modelLoadSeconds = modelLoadSeconds;
     report(null);
     return summary;
   } finally {

@@ -1,0 +1,168 @@
+// Writes bench/models/synthetic-22m.gguf: a llama-architecture model with seeded random weights and the cost of a small
+// sentence embedder (6 layers × 384, SwiGLU FFN 1024, ~23M parameters), carrying LLaMA-2's tokenizer.
+// Run: npx tsx bench/make-synthetic-model.ts [--out PATH] [--force] [--no-verify]
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { encodeHeader, GgmlType, GgufEncoder, layoutTensors, readRawKvs, type GgmlTypeId, type TensorLayout } from "./lib/gguf.js";
+import { benchDir, sharedPath } from "./lib/paths.js";
+import { constantF32, fnv1a, normalF16 } from "./lib/random-weights.js";
+
+/** Shape of the synthetic model; changing any value changes the file (and invalidates the stored checksum). */
+export const syntheticSpec = {
+  name: "alpaca-rag synthetic embedder 22M (random weights)",
+  layers: 6,
+  width: 384,
+  heads: 6, // head dim 64
+  ffn: 1024, // SwiGLU with 3 matrices of 384×1024 costs what a 384×1536 GELU FFN (MiniLM-L6) costs
+  contextLength: 512,
+  rmsEpsilon: 1e-5,
+  weightStd: 0.02,
+  seed: 20180, // arbitrary, fixed
+  alignment: 32, // GGUF default; not written as a key
+  tokenizerSource: "models/llama-2-tiny-random.gguf",
+} as const;
+
+export const defaultSyntheticModelPath = path.join(benchDir, "models", "synthetic-22m.gguf");
+
+export interface SyntheticModel {
+  path: string;
+  params: number;
+  bytes: number;
+  sha256: string;
+  /** false when an existing file matched its stored size and checksum. */
+  generated: boolean;
+}
+
+interface TensorSpec {
+  name: string;
+  dims: number[];
+  type: GgmlTypeId;
+}
+
+/** Tensor list in converter order. No output.weight: llama.cpp ties the output to token_embd, keeping params near 23M. */
+function tensorSpecs(vocab: number): TensorSpec[] {
+  const { width: d, ffn, layers } = syntheticSpec;
+  const specs: TensorSpec[] = [{ name: "token_embd.weight", dims: [d, vocab], type: GgmlType.F16 }];
+  for (let i = 0; i < layers; i++) {
+    const b = `blk.${i}`;
+    specs.push(
+      { name: `${b}.attn_norm.weight`, dims: [d], type: GgmlType.F32 },
+      { name: `${b}.attn_q.weight`, dims: [d, d], type: GgmlType.F16 },
+      { name: `${b}.attn_k.weight`, dims: [d, d], type: GgmlType.F16 },
+      { name: `${b}.attn_v.weight`, dims: [d, d], type: GgmlType.F16 },
+      { name: `${b}.attn_output.weight`, dims: [d, d], type: GgmlType.F16 },
+      { name: `${b}.ffn_norm.weight`, dims: [d], type: GgmlType.F32 },
+      { name: `${b}.ffn_gate.weight`, dims: [d, ffn], type: GgmlType.F16 },
+      { name: `${b}.ffn_up.weight`, dims: [d, ffn], type: GgmlType.F16 },
+      { name: `${b}.ffn_down.weight`, dims: [ffn, d], type: GgmlType.F16 },
+    );
+  }
+  specs.push({ name: "output_norm.weight", dims: [d], type: GgmlType.F32 });
+  return specs;
+}
+
+/** Metadata: the llama hyperparameters, then every tokenizer.* pair of the source copied byte for byte. */
+function metadataPairs(): { kvs: Buffer[]; vocab: number } {
+  const s = syntheticSpec;
+  const source = readRawKvs(sharedPath(s.tokenizerSource)).filter((kv) => kv.key.startsWith("tokenizer."));
+  const tokens = source.find((kv) => kv.key === "tokenizer.ggml.tokens");
+  if (!tokens) throw new Error(`${s.tokenizerSource} has no tokenizer.ggml.tokens`);
+  // Encoded pair: key length (u64), key, value type (u32), element type (u32), element count (u64).
+  const vocab = Number(tokens.raw.readBigUInt64LE(8 + Buffer.byteLength(tokens.key) + 8));
+  const enc = (fill: (e: GgufEncoder) => void) => {
+    const e = new GgufEncoder();
+    fill(e);
+    return e.toBuffer();
+  };
+  const kvs = [
+    enc((e) => e.kvString("general.architecture", "llama")),
+    enc((e) => e.kvString("general.name", s.name)),
+    enc((e) => e.kvU32("general.file_type", 1)), // mostly F16
+    enc((e) => e.kvU32("llama.context_length", s.contextLength)),
+    enc((e) => e.kvU32("llama.embedding_length", s.width)),
+    enc((e) => e.kvU32("llama.block_count", s.layers)),
+    enc((e) => e.kvU32("llama.feed_forward_length", s.ffn)),
+    enc((e) => e.kvU32("llama.rope.dimension_count", s.width / s.heads)),
+    enc((e) => e.kvU32("llama.attention.head_count", s.heads)),
+    enc((e) => e.kvU32("llama.attention.head_count_kv", s.heads)),
+    enc((e) => e.kvF32("llama.attention.layer_norm_rms_epsilon", s.rmsEpsilon)),
+    enc((e) => e.kvU32("llama.vocab_size", vocab)),
+    ...source.map((kv) => kv.raw),
+  ];
+  return { kvs, vocab };
+}
+
+function tensorData(t: TensorLayout): Buffer {
+  const count = t.dims.reduce((a, b) => a * b, 1);
+  if (t.type === GgmlType.F32) return constantF32(count, 1); // RMSNorm weights
+  return normalF16(count, syntheticSpec.weightStd, (fnv1a(t.name) ^ syntheticSpec.seed) >>> 0);
+}
+
+function sha256File(file: string): string {
+  return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
+
+/** Writes the model unless `outPath` already holds it (same size and the checksum stored beside it). */
+export function ensureSyntheticModel(outPath = defaultSyntheticModelPath, { force = false } = {}): SyntheticModel {
+  const { kvs, vocab } = metadataPairs();
+  const specs = tensorSpecs(vocab);
+  const { tensors, dataBytes } = layoutTensors(specs, syntheticSpec.alignment);
+  const header = encodeHeader(kvs, tensors, syntheticSpec.alignment);
+  const bytes = header.length + dataBytes;
+  const params = specs.reduce((sum, t) => sum + t.dims.reduce((a, b) => a * b, 1), 0);
+  const stampPath = `${outPath}.json`;
+
+  if (!force && fs.existsSync(outPath) && fs.existsSync(stampPath) && fs.statSync(outPath).size === bytes) {
+    const stamp = JSON.parse(fs.readFileSync(stampPath, "utf8")) as { sha256?: string; bytes?: number };
+    if (stamp.bytes === bytes && stamp.sha256 && stamp.sha256 === sha256File(outPath))
+      return { path: outPath, params, bytes, sha256: stamp.sha256, generated: false };
+  }
+
+  fs.mkdirSync(path.dirname(outPath), { recursive: true });
+  const tmp = `${outPath}.tmp`;
+  const fd = fs.openSync(tmp, "w");
+  const hash = crypto.createHash("sha256");
+  const write = (b: Buffer) => {
+    fs.writeSync(fd, b);
+    hash.update(b);
+  };
+  try {
+    write(header);
+    let written = 0;
+    for (const t of tensors) {
+      if (t.offset > written) write(Buffer.alloc(t.offset - written)); // alignment padding between tensors
+      const data = tensorData(t);
+      write(data);
+      written = t.offset + data.length;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, outPath);
+  const sha256 = hash.digest("hex");
+  const stamp = { bytes, sha256, params, spec: syntheticSpec };
+  fs.writeFileSync(stampPath, `${JSON.stringify(stamp, null, 2)}\n`);
+  return { path: outPath, params, bytes, sha256, generated: true };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const outIndex = argv.indexOf("--out");
+  if (outIndex >= 0 && !argv[outIndex + 1]) throw new Error("--out needs a path");
+  const outPath = outIndex >= 0 ? path.resolve(argv[outIndex + 1]) : defaultSyntheticModelPath;
+  const started = performance.now();
+  const model = ensureSyntheticModel(outPath, { force: argv.includes("--force") });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`${model.generated ? "wrote" : "kept existing"} ${model.path} in ${seconds}s`);
+  console.log(`parameters: ${model.params.toLocaleString("en-US")} (${(model.params / 1e6).toFixed(2)}M); ` +
+    `${model.bytes.toLocaleString("en-US")} bytes; sha256 ${model.sha256}`);
+  if (!argv.includes("--no-verify")) {
+    const { verifySyntheticModel } = await import("./lib/verify-model.js");
+    await verifySyntheticModel(model.path, sharedPath(syntheticSpec.tokenizerSource));
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await main(process.argv.slice(2));
+}
