@@ -57,6 +57,7 @@ export interface GenerateResult {
   text: string;
   stopReason: "eos" | "stop" | "maxTokens" | "abort";
   promptTokens: number;
+  /** Tokens of `text` (EOS and stop markers not counted; with a draft model, rejected draft tokens not counted). */
   completionTokens: number;
   /** From the call to the first piece of text. */
   firstTokenMs: number | null;
@@ -212,7 +213,9 @@ class LocalGenerator implements Generator {
     );
     const completion = new LlamaCompletion({ contextSequence: sequence });
     let firstTokenMs: number | null = null;
-    const before = sequence.tokenMeter.getState();
+    // Tokens of the answer, counted as they are released: the sequence's token meter also counts draft tokens the
+    // model evaluated and rejected, which would report more tokens than were generated (and than maxTokens).
+    let completionTokens = 0;
     try {
       const { response, metadata } = await completion.generateCompletionWithMeta(tokens, {
         maxTokens: Math.max(1, Math.min(request.maxTokens, this.contextSize - tokens.length - 1)),
@@ -227,12 +230,14 @@ class LocalGenerator implements Generator {
         // The packer guarantees prompt + answer fit: never drop the beginning of the prompt.
         disableContextShift: true,
         contextShiftSize: 1,
+        onToken: (generated) => {
+          completionTokens += generated.length;
+        },
         onTextChunk: (text) => {
           if (firstTokenMs === null) firstTokenMs = performance.now() - started;
           request.onText?.(text);
         },
       });
-      const used = sequence.tokenMeter.diff(before);
       const predictions = sequence.tokenPredictions;
       const stopReason =
         metadata.stopReason === "abort" ? "abort" : metadata.stopReason === "maxTokens" ? "maxTokens" : metadata.stopReason === "customStopTrigger" ? "stop" : "eos";
@@ -240,16 +245,21 @@ class LocalGenerator implements Generator {
         text: response,
         stopReason,
         promptTokens: tokens.length + 1,
-        completionTokens: used.usedOutputTokens,
+        completionTokens,
         firstTokenMs,
         totalMs: performance.now() - started,
         ...(this.draft ? { draft: { accepted: predictions.validated, rejected: predictions.refuted, draftModel: this.draft.name } } : {}),
       };
     } finally {
       completion.dispose({ disposeSequence: false });
-      sequence.dispose();
-      draftSequence?.dispose();
-      this.slots.release();
+      try {
+        // A sequence's id returns to the context only when dispose() resolves: the slot is freed after that, or the
+        // next waiting request finds no sequence left.
+        await sequence.dispose();
+        await draftSequence?.dispose();
+      } finally {
+        this.slots.release();
+      }
     }
   }
 

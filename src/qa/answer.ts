@@ -93,11 +93,12 @@ function toCitation(source: Source, cited: boolean): Citation {
 
 /**
  * Passes generated text through, holding back a possible citation mark ("[12", "【3") until it closes, so a reader of
- * the stream never sees a citation that is later removed.
+ * the stream never sees a citation that is later removed; trailing spaces wait too, as they leave with a removed mark
+ * or before punctuation, so the stream adds up to the checked answer.
  */
 export function citationStreamFilter(sourceCount: number, emit: (text: string) => void): { push(text: string): void; end(): void } {
   let pending = "";
-  const opening = /[\[［【][\s\d,，、]*$/;
+  const opening = /[ \t]*(?:[\[［【][\s\d,，、]*)?$/;
   return {
     push(text: string) {
       pending += text;

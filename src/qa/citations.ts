@@ -10,17 +10,20 @@ export interface CitationCheck {
 }
 
 /** [3], ［3］, 【3】, and lists such as [1, 3] or [1，3]. */
-const citationPattern = /[\[［【]\s*(\d{1,4}(?:\s*[,，、]\s*\d{1,4})*)\s*[\]］】]/g;
+export const citationPattern = /[\[［【]\s*(\d{1,4}(?:\s*[,，、]\s*\d{1,4})*)\s*[\]］】]/g;
+
+/** A mark with the spaces before it, which leave with it when none of its numbers is a source ("see [99] here"). */
+const citationWithSpaces = new RegExp(`([ \\t]*)${citationPattern.source}`, "g");
 
 export function checkCitations(answer: string, sourceCount: number): CitationCheck {
   const cited: number[] = [];
   const removed: number[] = [];
-  const text = answer.replace(citationPattern, (_match, list: string) => {
+  const text = answer.replace(citationWithSpaces, (_match, spaces: string, list: string) => {
     const numbers = list.split(/[,，、]/).map((n) => Number(n.trim()));
     const valid = numbers.filter((n) => Number.isInteger(n) && n >= 1 && n <= sourceCount);
     for (const n of numbers) if (!valid.includes(n)) removed.push(n);
     for (const n of valid) if (!cited.includes(n)) cited.push(n);
-    return valid.map((n) => `[${n}]`).join("");
+    return valid.length ? spaces + valid.map((n) => `[${n}]`).join("") : "";
   });
   return { text: text.replace(/[ \t]+([。，！？.,!?])/g, "$1"), cited, removed };
 }

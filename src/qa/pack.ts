@@ -4,6 +4,7 @@ import type { PromptInput } from "../models/generator.js";
 import type { PromptFormatName } from "../models/catalog.js";
 import type { ChatTurn } from "../models/promptFormat.js";
 import type { RetrievedChunk } from "../retrieval/hybrid.js";
+import { citationPattern } from "./citations.js";
 import { fillTemplate, questionLanguage, renderSources, type PromptTemplates } from "./prompts.js";
 
 /** A chunk as the model sees it: its number, label and text. */
@@ -45,11 +46,12 @@ export interface PackedPrompt {
 }
 
 /**
- * Document text is data: a "[7]" inside it is rewritten as "〔7〕" in the prompt so that nothing a document says can
- * look like one of our source numbers. What users see (snippets, citations) keeps the original text.
+ * Document text is data: a "[7]" (or "【7】", "[2, 7]": whatever checkCitations reads as a citation) inside it is
+ * rewritten as "〔7〕" in the prompt so that nothing a document says can look like one of our source numbers. What
+ * users see (snippets, citations) keeps the original text.
  */
 export function neutraliseCitationMarks(text: string): string {
-  return text.replace(/[\[［【]\s*(\d{1,4})\s*[\]］】]/g, "〔$1〕");
+  return text.replace(citationPattern, "〔$1〕");
 }
 
 function buildPrompt(o: PackOptions, history: readonly ChatTurn[], sources: readonly Source[], language: "zh" | "en"): PromptInput {
