@@ -1,11 +1,13 @@
 // The alpaca-rag command line: parses arguments with commander and hands each command to its module.
 import { Command, CommanderError } from "commander";
 import { registerAskCommand } from "./commands/ask.js";
+import { registerChatCommand } from "./commands/chat.js";
 import { registerCheckCommand } from "./commands/check.js";
 import { registerEvalCommand } from "./commands/eval.js";
 import { registerIngestCommand } from "./commands/ingest.js";
 import { registerModelsCommand } from "./commands/models.js";
 import { registerSearchCommand } from "./commands/search.js";
+import { registerServeCommand } from "./commands/serve.js";
 
 const program = new Command()
   .name("alpaca-rag")
@@ -18,8 +20,10 @@ registerIngestCommand(program);
 registerCheckCommand(program);
 registerSearchCommand(program);
 registerAskCommand(program);
+registerChatCommand(program);
 registerEvalCommand(program);
 registerModelsCommand(program);
+registerServeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

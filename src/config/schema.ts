@@ -96,6 +96,30 @@ const promptsSchema = z
   })
   .strict();
 
+/** `alpaca-rag serve`: where it listens, who may call it, and how much it accepts at once. */
+const serverSchema = z
+  .object({
+    /** Address to bind. Default 127.0.0.1 (this machine only); any other address requires `apiKeys`. */
+    host: z.string().min(1).default("127.0.0.1"),
+    /** TCP port; 0 picks a free one. Default 7860 (8080 is llama.cpp server's, a likely `generator.url`). */
+    port: z.number().int().min(0).max(65535).default(7860),
+    /** Bearer keys accepted; empty: no authentication (loopback only). Env: comma-separated. */
+    apiKeys: z.array(z.string().min(8, "an API key needs at least 8 characters")).default([]),
+    /** Largest JSON request body in bytes. Default 1 MiB. */
+    maxBodyBytes: z.number().int().min(1024).default(1024 * 1024),
+    /** Longest question (or last chat message) in characters. Default 4000. */
+    maxQuestionChars: z.number().int().min(1).default(4000),
+    /** Largest uploaded file in bytes. Default 50 MiB. */
+    maxUploadBytes: z.number().int().min(1).default(50 * 1024 * 1024),
+    /** Most files in one upload. Default 20. */
+    maxUploadFiles: z.number().int().min(1).max(1000).default(20),
+    /** Answer requests that may wait for a free context sequence (beyond generator.parallel running); more get 503. Default 8. */
+    queueSize: z.number().int().min(0).max(10_000).default(8),
+    /** Longest an answer request may take, queue wait included, in milliseconds. Default 300000 (5 minutes). */
+    requestTimeoutMs: z.number().int().min(100).default(300_000),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     /** Directory of the index (SQLite database, vector index, lock). */
@@ -115,6 +139,7 @@ export const settingsSchema = z
     retrieval: retrievalSchema.default({}),
     rerank: rerankSchema.default({}),
     prompts: promptsSchema.default({}),
+    server: serverSchema.default({}),
   })
   .strict();
 

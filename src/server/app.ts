@@ -1,0 +1,80 @@
+// The one place the HTTP app is wired: middleware in order (access log, security headers, health, the page, auth,
+// body limits), each feature's router over its service, then 404 and the JSON error handler. No listening here.
+import express, { type Express } from "express";
+import type { QaEngine } from "../qa/engine.js";
+import { askRouter } from "./ask/askRouter.js";
+import { AskService } from "./ask/askService.js";
+import { documentsRouter } from "./documents/documentsRouter.js";
+import { DocumentsService } from "./documents/documentsService.js";
+import { healthRouter } from "./health/healthRouter.js";
+import { HealthService } from "./health/healthService.js";
+import { accessLog } from "./http/accessLog.js";
+import { requireApiKey } from "./http/auth.js";
+import { errorHandler, notFound } from "./http/errors.js";
+import { GenerationQueue } from "./http/generationQueue.js";
+import { jsonBody } from "./http/limits.js";
+import { metricsRouter } from "./metrics/metricsRouter.js";
+import { ServerMetrics } from "./metrics/metricsService.js";
+import { openaiRouter } from "./openai/openaiRouter.js";
+import { OpenAiService } from "./openai/openaiService.js";
+import { searchRouter } from "./search/searchRouter.js";
+import { SearchService } from "./search/searchService.js";
+import { webRouter } from "./web/webRouter.js";
+
+export interface AppDeps {
+  /** The loaded models and open store, shared by every request. */
+  engine: QaEngine;
+  /** Aborts running answers and ingests when the server shuts down. */
+  shutdown: AbortSignal;
+  /** Receives one access-log line per request. */
+  log: (line: string) => void;
+  /** Receives unexpected errors (with stacks) and notices. */
+  logError: (error: unknown) => void;
+  /** Ingest notices; default: none. */
+  onNotice?: (message: string) => void;
+  /** Collect process metrics (CPU, memory, event loop) too. Default true. */
+  processMetrics?: boolean;
+}
+
+export interface App {
+  app: Express;
+  queue: GenerationQueue;
+  metrics: ServerMetrics;
+  documents: DocumentsService;
+}
+
+export function createApp(deps: AppDeps): App {
+  const { engine, shutdown } = deps;
+  const limits = engine.settings.server;
+  const metrics = new ServerMetrics({ processMetrics: deps.processMetrics });
+  const queue = new GenerationQueue({
+    running: engine.settings.generator.parallel,
+    waiting: limits.queueSize,
+    onChange: (state) => metrics.queueChanged(state),
+  });
+  const ask = new AskService(engine, queue, metrics);
+  const documents = new DocumentsService({ engine, shutdown, onNotice: deps.onNotice });
+  const timing = { timeoutMs: limits.requestTimeoutMs, shutdown, maxQuestionChars: limits.maxQuestionChars };
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.use(accessLog({ write: deps.log, observers: [(r) => metrics.observeRequest(r)] }));
+  app.use((_req, res, next) => {
+    res.set({ "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" });
+    next();
+  });
+  // Probes and the page itself need no key; the page asks for one when the API answers 401.
+  app.use(healthRouter(new HealthService(engine, shutdown)));
+  app.use(webRouter());
+  app.use(["/v1", "/metrics"], requireApiKey(limits.apiKeys));
+  app.use(jsonBody(limits.maxBodyBytes));
+  app.use(askRouter(ask, timing));
+  app.use(searchRouter(new SearchService(engine), { maxQueryChars: limits.maxQuestionChars }));
+  app.use(openaiRouter(ask, new OpenAiService(engine.generator?.name ?? null), timing));
+  app.use(documentsRouter(documents, { maxUploadBytes: limits.maxUploadBytes, maxUploadFiles: limits.maxUploadFiles }));
+  app.use(metricsRouter(metrics));
+  app.use(notFound);
+  app.use(errorHandler({ logError: deps.logError }));
+  return { app, queue, metrics, documents };
+}

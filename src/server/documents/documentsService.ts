@@ -1,0 +1,171 @@
+// The documents the server answers from: list them, add uploads to the inbox and ingest them, delete a document
+// (its files in the inbox and its chunks), re-scan the inbox. Writes run one at a time; the engine's in-memory
+// vector index is refreshed after each. Knows nothing of HTTP.
+import fs from "node:fs";
+import path from "node:path";
+import { ingestFolder, type IngestSummary } from "../../ingest/pipeline.js";
+import { supportedExtensions } from "../../ingest/loaders/index.js";
+import type { QaEngine } from "../../qa/engine.js";
+import { DocumentStore } from "../../store/store.js";
+import { placeFile, safeFileName } from "./fileNames.js";
+
+/** One file of the store. Example: {id: 3, path: "northvale-seed-library.pdf", kind: "pdf", pages: 2, chunks: 9, …}. */
+export interface DocumentEntry {
+  /** The document's id (files with the same bytes share it); DELETE /v1/documents/:id takes it. */
+  id: number;
+  /** Path relative to the inbox. */
+  path: string;
+  kind: string;
+  /** PDF pages; null for text files. */
+  pages: number | null;
+  chunks: number;
+  bytes: number;
+  /** When the file was first ingested (ISO 8601). */
+  ingestedAt: string;
+}
+
+/** A file received by an upload, streamed to the staging folder. */
+export interface StagedUpload {
+  /** The name the client gave it (untrusted). */
+  originalName: string;
+  stagedPath: string;
+  size: number;
+}
+
+export interface UploadedFile {
+  name: string;
+  /** Where it landed, relative to the inbox. */
+  savedAs: string;
+  /** "indexed": new chunks; "duplicate": same bytes as a file already there (found under both names); "failed": not readable, not kept. */
+  status: "indexed" | "duplicate" | "failed";
+  reason?: string;
+}
+
+export interface UploadResult {
+  files: UploadedFile[];
+  ingest: IngestSummary;
+}
+
+export interface DeleteResult {
+  id: number;
+  /** Files removed from the inbox and the store. */
+  paths: string[];
+  chunksRemoved: number;
+}
+
+export interface DocumentsServiceOptions {
+  engine: QaEngine;
+  /** Stops a running ingest after its current file (server shutdown). */
+  shutdown?: AbortSignal;
+  /** Notes from ingests, for the log. */
+  onNotice?: (message: string) => void;
+}
+
+/** Hidden, so ingests never see half-received uploads. */
+export const stagingFolderName = ".alpaca-rag-uploads";
+
+export class DocumentsService {
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly inbox: string;
+
+  constructor(private readonly options: DocumentsServiceOptions) {
+    this.inbox = path.resolve(options.engine.settings.inbox);
+    // Parts left by a server that stopped mid-upload.
+    fs.rmSync(this.stagingDir, { recursive: true, force: true });
+  }
+
+  /** Where uploads are received before they are named and moved into the inbox. */
+  get stagingDir(): string {
+    return path.join(this.inbox, stagingFolderName);
+  }
+
+  /** Extensions the ingest reads. */
+  get extensions(): readonly string[] {
+    return supportedExtensions;
+  }
+
+  /** Runs writes one after another: the store has one writer, and each write ends with a refresh. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work, work);
+    this.tail = run.catch(() => {});
+    return run;
+  }
+
+  /** Resolves when no write is running. */
+  idle(): Promise<void> {
+    return this.tail.then(() => {});
+  }
+
+  list(): DocumentEntry[] {
+    return this.options.engine.store.listFiles().map((f) => ({
+      id: f.documentId,
+      path: f.path,
+      kind: f.kind,
+      pages: f.pages,
+      chunks: f.chunks,
+      bytes: f.bytes,
+      ingestedAt: f.ingestedAt,
+    }));
+  }
+
+  private async runIngest(): Promise<IngestSummary> {
+    const { engine } = this.options;
+    fs.mkdirSync(this.inbox, { recursive: true });
+    try {
+      return await ingestFolder({ settings: engine.settings, folder: this.inbox, embedder: engine.embedder, signal: this.options.shutdown, onNotice: this.options.onNotice });
+    } finally {
+      engine.store.refreshVectors();
+    }
+  }
+
+  /** Makes the store follow the inbox again (files added, changed or deleted there by hand). */
+  ingest(): Promise<IngestSummary> {
+    return this.exclusive(() => this.runIngest());
+  }
+
+  /** Moves uploads into the inbox under safe, unused names, ingests, and reports each file. Unreadable files are not kept. */
+  upload(files: StagedUpload[]): Promise<UploadResult> {
+    return this.exclusive(async () => {
+      fs.mkdirSync(this.inbox, { recursive: true });
+      const placed: Array<{ name: string; savedAs: string }> = [];
+      try {
+        for (const f of files) placed.push({ name: f.originalName, savedAs: placeFile(f.stagedPath, this.inbox, safeFileName(f.originalName)) });
+      } finally {
+        for (const f of files) fs.rmSync(f.stagedPath, { force: true });
+      }
+      const ingest = await this.runIngest();
+      const result: UploadedFile[] = placed.map(({ name, savedAs }) => {
+        const failed = ingest.failed.find((x) => x.path === savedAs);
+        if (failed) {
+          fs.rmSync(path.join(this.inbox, savedAs), { force: true });
+          return { name, savedAs, status: "failed", reason: failed.reason };
+        }
+        return { name, savedAs, status: ingest.duplicates.some((d) => d.path === savedAs) ? "duplicate" : "indexed" };
+      });
+      return { files: result, ingest };
+    });
+  }
+
+  /** Deletes a document: its files leave the inbox (or a later ingest would bring them back) and the store. Null: no such document. */
+  remove(id: number): Promise<DeleteResult | null> {
+    return this.exclusive(async () => {
+      const { engine } = this.options;
+      const paths = engine.store.listFiles().filter((f) => f.documentId === id).map((f) => f.path);
+      if (paths.length === 0) return null;
+      for (const p of paths) {
+        const absolute = path.resolve(this.inbox, p);
+        // Store paths are relative to the inbox; never touch anything outside it whatever they say.
+        if (absolute.startsWith(this.inbox + path.sep)) fs.rmSync(absolute, { force: true });
+      }
+      const store = DocumentStore.open(engine.settings.store, { write: true, purpose: "server delete" });
+      let chunksRemoved: number;
+      try {
+        chunksRemoved = store.removeFiles(paths);
+      } finally {
+        store.close();
+        engine.store.refreshVectors();
+      }
+      return { id, paths, chunksRemoved };
+    });
+  }
+}

@@ -1,0 +1,100 @@
+// Every failure leaves the server as JSON {error: {code, message}} with a fitting status; stacks stay in the log.
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import multer from "multer";
+import { z } from "zod";
+import { IngestFatalError } from "../../ingest/pipeline.js";
+import { QuestionError } from "../../qa/answer.js";
+import { StoreLockedError } from "../../store/lock.js";
+import { EmbedderMismatchError } from "../../store/store.js";
+import { QueueFullError } from "./generationQueue.js";
+
+/** An error meant for the client: its status, a stable machine code, a message for people, and extra headers. */
+export class HttpError extends Error {
+  override name = "HttpError";
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+export function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+/** "messages.0.content: Required; k: Number must be less than or equal to 50". */
+function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      if (i.code === "unrecognized_keys") return `unknown field${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `"${k}"`).join(", ")}`;
+      return `${i.path.join(".") || "body"}: ${i.message}`;
+    })
+    .join("; ");
+}
+
+const multerCodes: Record<string, { status: number; code: string }> = {
+  LIMIT_FILE_SIZE: { status: 413, code: "file_too_large" },
+  LIMIT_FILE_COUNT: { status: 413, code: "too_many_files" },
+  LIMIT_PART_COUNT: { status: 413, code: "too_many_parts" },
+  LIMIT_FIELD_COUNT: { status: 413, code: "too_many_fields" },
+  LIMIT_FIELD_KEY: { status: 400, code: "invalid_upload" },
+  LIMIT_FIELD_VALUE: { status: 413, code: "field_too_large" },
+  LIMIT_UNEXPECTED_FILE: { status: 400, code: "unexpected_file_field" },
+  MISSING_FIELD_NAME: { status: 400, code: "invalid_upload" },
+};
+
+/** Turns anything thrown into an HttpError; unknown errors become a bare 500. */
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof z.ZodError) return new HttpError(400, "invalid_request", describeZodError(error));
+  if (error instanceof QueueFullError)
+    return new HttpError(503, "overloaded", error.message, { "Retry-After": String(error.retryAfterSeconds) });
+  if (error instanceof QuestionError) return new HttpError(400, "invalid_request", error.message);
+  if (error instanceof multer.MulterError) {
+    const mapped = multerCodes[error.code] ?? { status: 400, code: "invalid_upload" };
+    const field = error.field ? ` (field "${error.field}")` : "";
+    return new HttpError(mapped.status, mapped.code, `${error.message}${field}`);
+  }
+  if (error instanceof StoreLockedError) return new HttpError(409, "store_locked", error.message);
+  if (error instanceof EmbedderMismatchError || error instanceof IngestFatalError) return new HttpError(409, "ingest_refused", error.message);
+  // body-parser (express.json) marks its errors with a status and a type.
+  const e = error as { status?: unknown; type?: unknown; message?: unknown };
+  if (typeof e?.status === "number" && typeof e.type === "string") {
+    if (e.type === "entity.too.large") return new HttpError(413, "body_too_large", "request body is larger than the server accepts");
+    if (e.type === "entity.parse.failed") return new HttpError(400, "invalid_json", "request body is not valid JSON");
+    if (e.type === "encoding.unsupported" || e.type === "charset.unsupported") return new HttpError(415, "unsupported_encoding", String(e.message));
+    if (e.status >= 400 && e.status < 500) return new HttpError(e.status, "bad_request", String(e.message));
+  }
+  return new HttpError(500, "internal_error", "internal server error");
+}
+
+/** The last route: nothing matched. */
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new HttpError(404, "not_found", `no route for ${req.method} ${req.path}`));
+};
+
+export interface ErrorHandlerOptions {
+  /** Where unexpected errors (500s) are reported with their stack. */
+  logError: (error: unknown) => void;
+}
+
+/** The error middleware: JSON for the client, the stack for the log. */
+export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler {
+  return (error, _req, res, _next) => {
+    const http = toHttpError(error);
+    if (http.status >= 500 && !(error instanceof HttpError)) options.logError(error);
+    if (res.headersSent) {
+      // A stream already started: its own error event was sent (see sse.ts); just end it.
+      res.end();
+      return;
+    }
+    res.status(http.status).set(http.headers).json(errorBody(http.code, http.message));
+  };
+}

@@ -1,0 +1,75 @@
+// The server's Prometheus metrics, kept by prom-client in a registry of their own (two servers in one process, as in
+// the tests, never share counters): requests, latency, the generation queue's depth, tokens generated, refusals.
+import client from "prom-client";
+import type { RequestRecord } from "../http/accessLog.js";
+
+export class ServerMetrics {
+  readonly registry = new client.Registry();
+  private readonly requests = new client.Counter({
+    name: "alpaca_rag_http_requests_total",
+    help: "HTTP requests handled, by method, route and status",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [this.registry],
+  });
+  private readonly latency = new client.Histogram({
+    name: "alpaca_rag_http_request_duration_seconds",
+    help: "HTTP request latency in seconds, by method and route (streams: until the last event)",
+    labelNames: ["method", "route"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+  private readonly queueWaiting = new client.Gauge({
+    name: "alpaca_rag_generation_queue_waiting",
+    help: "Answer requests waiting for a free context sequence",
+    registers: [this.registry],
+  });
+  private readonly queueRunning = new client.Gauge({
+    name: "alpaca_rag_generation_running",
+    help: "Answer requests generating now",
+    registers: [this.registry],
+  });
+  private readonly rejected = new client.Counter({
+    name: "alpaca_rag_generation_rejected_total",
+    help: "Answer requests refused with 503 because the queue was full",
+    registers: [this.registry],
+  });
+  private readonly tokens = new client.Counter({
+    name: "alpaca_rag_generated_tokens_total",
+    help: "Answer tokens generated (aborted answers count what was generated before the abort)",
+    registers: [this.registry],
+  });
+  private readonly prompts = new client.Counter({
+    name: "alpaca_rag_prompt_tokens_total",
+    help: "Prompt tokens evaluated for answers",
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    // Process CPU, memory and event-loop lag, under the usual names.
+    if (options.processMetrics ?? true) client.collectDefaultMetrics({ register: this.registry });
+  }
+
+  observeRequest(record: RequestRecord): void {
+    this.requests.inc({ method: record.method, route: record.route, status: String(record.status) });
+    this.latency.observe({ method: record.method, route: record.route }, record.ms / 1000);
+  }
+
+  queueChanged(state: { running: number; waiting: number }): void {
+    this.queueRunning.set(state.running);
+    this.queueWaiting.set(state.waiting);
+  }
+
+  queueRejected(): void {
+    this.rejected.inc();
+  }
+
+  generated(usage: { promptTokens: number; completionTokens: number }): void {
+    this.prompts.inc(usage.promptTokens);
+    this.tokens.inc(usage.completionTokens);
+  }
+
+  /** The text exposition format and its content type. */
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,142 @@
+// OpenAI-compatible endpoints: POST /v1/chat/completions (RAG over the last user message, JSON or streamed chunks,
+// with a `citations` array beside the standard fields) and GET /v1/models; the official `openai` client works as is.
+import crypto from "node:crypto";
+import { Router } from "express";
+import { z } from "zod";
+import type { Answer } from "../../qa/answer.js";
+import { maxHistoryTurns } from "../ask/askRouter.js";
+import type { AskService } from "../ask/askService.js";
+import { HttpError, toHttpError } from "../http/errors.js";
+import { requestDeadline } from "../http/limits.js";
+import { openEventStream } from "../http/sse.js";
+import { ChatConversionError, chatToAskRequest, type OpenAiService } from "./openaiService.js";
+
+export interface OpenAiRouterOptions {
+  /** Longest question (the last user message) in characters. */
+  maxQuestionChars: number;
+  timeoutMs: number;
+  shutdown: AbortSignal;
+}
+
+const contentPart = z.object({ type: z.string(), text: z.string().optional() }).passthrough();
+
+/**
+ * The body of POST /v1/chat/completions. Standard fields the server cannot honour (temperature, max_tokens, tools…)
+ * are accepted and ignored: the settings decide sampling. Extension: `k`, the sources to retrieve.
+ * Example: {"model": "any", "messages": [{"role": "user", "content": "望月桥建于哪一年？"}], "stream": true}.
+ */
+export const chatCompletionRequestSchema = z
+  .object({
+    model: z.string().optional(),
+    messages: z
+      .array(
+        z
+          .object({
+            role: z.enum(["system", "developer", "user", "assistant", "tool", "function"]),
+            content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
+          })
+          .passthrough(),
+      )
+      .min(1)
+      .max(2 * maxHistoryTurns + 2),
+    stream: z.boolean().nullable().optional(),
+    stream_options: z.object({ include_usage: z.boolean().optional() }).passthrough().nullable().optional(),
+    n: z.number().int().min(1).max(1).nullable().optional(),
+    k: z.number().int().min(1).max(50).optional(),
+  })
+  .passthrough();
+
+type FinishReason = "stop" | "length";
+
+function finishReason(answer: Answer, maxTokens: number): FinishReason {
+  return answer.mode === "generated" && answer.usage.completionTokens >= maxTokens ? "length" : "stop";
+}
+
+function usageOf(answer: Answer) {
+  const { promptTokens, completionTokens } = answer.usage;
+  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+}
+
+export function openaiRouter(ask: AskService, openai: OpenAiService, options: OpenAiRouterOptions): Router {
+  const router = Router();
+
+  /** {object: "list", data: [{id, object: "model", created, owned_by}]}: the one model answers come from. */
+  router.get("/v1/models", (_req, res) => {
+    res.json({ object: "list", data: openai.models() });
+  });
+
+  /** The card of the one model; 404 for any other id (chat completions still accept any model name). */
+  router.get("/v1/models/:id", (req, res) => {
+    const card = openai.models().find((m) => m.id === req.params.id);
+    if (!card) throw new HttpError(404, "model_not_found", `no model ${JSON.stringify(req.params.id)}; GET /v1/models lists it`);
+    res.json(card);
+  });
+
+  /**
+   * A chat completion grounded in the documents. JSON: {id, object: "chat.completion", created, model, choices:
+   * [{index, message: {role, content}, finish_reason}], usage, citations}. Streamed: chat.completion.chunk events
+   * (role, then content deltas, then an empty delta with finish_reason and `citations`, then usage if
+   * stream_options.include_usage), then `data: [DONE]`.
+   */
+  router.post("/v1/chat/completions", async (req, res) => {
+    const body = chatCompletionRequestSchema.parse(req.body);
+    let request;
+    try {
+      request = chatToAskRequest(body.messages, { k: body.k });
+    } catch (e) {
+      if (e instanceof ChatConversionError) throw new HttpError(400, "invalid_request", e.message);
+      throw e;
+    }
+    if (request.question.length > options.maxQuestionChars)
+      throw new HttpError(400, "invalid_request", `messages: the question is longer than ${options.maxQuestionChars} characters`);
+    const ticket = ask.reserve();
+    const deadline = requestDeadline(res, { timeoutMs: options.timeoutMs, shutdown: options.shutdown });
+    const id = `chatcmpl-${crypto.randomUUID().replace(/-/g, "")}`;
+    const created = Math.floor(Date.now() / 1000);
+    const model = openai.modelId;
+    try {
+      if (!body.stream) {
+        const answer = await ask.answer(ticket, request, { signal: deadline.signal });
+        if (deadline.cause) throw deadline.signal.reason;
+        res.json({
+          id,
+          object: "chat.completion",
+          created,
+          model,
+          system_fingerprint: null,
+          choices: [{ index: 0, message: { role: "assistant", content: answer.answer, refusal: null }, logprobs: null, finish_reason: finishReason(answer, ask.maxTokens) }],
+          usage: usageOf(answer),
+          citations: answer.citations,
+        });
+        return;
+      }
+      const includeUsage = body.stream_options?.include_usage === true;
+      const stream = openEventStream(res);
+      const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+        stream.send(null, { id, object: "chat.completion.chunk", created, model, system_fingerprint: null, choices, ...(includeUsage ? { usage: null } : {}), ...extra });
+      try {
+        chunk([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]);
+        const answer = await ask.answer(ticket, request, {
+          signal: deadline.signal,
+          onText: (text) => chunk([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]),
+        });
+        if (deadline.cause) throw deadline.signal.reason;
+        chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(answer, ask.maxTokens) }], { citations: answer.citations });
+        if (includeUsage) chunk([], { usage: usageOf(answer) });
+        stream.send(null, "[DONE]");
+      } catch (e) {
+        const http = toHttpError(e);
+        // The openai client raises an APIError for a chunk carrying `error`.
+        stream.send(null, { error: { code: http.code, message: http.message, type: http.code } });
+        // On to the error handler, which logs an unexpected error and ends the response.
+        throw e;
+      } finally {
+        stream.end();
+      }
+    } finally {
+      ticket.release();
+      deadline.dispose();
+    }
+  });
+  return router;
+}

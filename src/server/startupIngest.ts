@@ -1,0 +1,66 @@
+// Brings the store up to date with the inbox before the server answers: a new store is ingested (or, with an empty
+// inbox, told which embedding model it will use) before the engine opens it; an existing one is ingested with the
+// engine's embedder, so the model is loaded once.
+import type { Settings } from "../config/schema.js";
+import { ingestFolder, type IngestSummary } from "../ingest/pipeline.js";
+import { chooseEmbeddingModel, loadEmbedder, resolveEmbedderFile } from "../models/embedder.js";
+import type { QaEngine } from "../qa/engine.js";
+import { StoreLockedError } from "../store/lock.js";
+import { DocumentStore } from "../store/store.js";
+
+/** A store with no embedding decision yet has never been ingested into: the engine cannot open it. */
+export function storeIsUndecided(settings: Settings): boolean {
+  const store = DocumentStore.open(settings.store, { vectors: false });
+  try {
+    return store.embedding === undefined;
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * Ties a new, empty store to the configured embedding model (or to none), as its first ingest would, so the server
+ * can start with an empty inbox and still embed what is uploaded later. Loads the model once to learn its identity.
+ */
+export async function decideEmbedding(settings: Settings, options: { download?: boolean } = {}): Promise<void> {
+  const choice = await chooseEmbeddingModel(settings);
+  const store = DocumentStore.open(settings.store, { write: true, purpose: "serve" });
+  try {
+    if (store.embedding !== undefined) return;
+    if (choice.kind === "none") {
+      store.bindEmbedding(null);
+      return;
+    }
+    const embedder = await loadEmbedder(settings, choice, await resolveEmbedderFile(settings, choice, options));
+    try {
+      store.bindEmbedding(embedder.identity);
+    } finally {
+      await embedder.dispose();
+    }
+  } finally {
+    store.close();
+  }
+}
+
+export interface StartupIngestOptions {
+  /** The opened engine, whose embedder the ingest uses; null before the engine opens (a new store). */
+  engine: QaEngine | null;
+  onNotice: (message: string) => void;
+}
+
+/** Ingests the inbox (only changed files do any work). Another process's ingest in progress is noted, not fatal. */
+export async function startupIngest(settings: Settings, options: StartupIngestOptions): Promise<IngestSummary | null> {
+  const { engine } = options;
+  try {
+    const summary = await ingestFolder({ settings, embedder: engine ? engine.embedder : undefined, onNotice: options.onNotice });
+    engine?.store.refreshVectors();
+    return summary;
+  } catch (e) {
+    // Serve what the store holds now; POST /v1/ingest catches up later.
+    if (e instanceof StoreLockedError && engine) {
+      options.onNotice(`start-up ingest skipped: ${e.message}`);
+      return null;
+    }
+    throw e;
+  }
+}

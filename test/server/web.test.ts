@@ -1,0 +1,176 @@
+// The web page end to end in headless Chromium (playwright-core, the system's /usr/bin/chromium): ask and watch the
+// answer stream, follow a citation to its file, page and snippet, upload a document and delete it, switch language.
+import fs from "node:fs";
+import path from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "../helpers.js";
+import { shippedSamples, startTestServer, type TestServer } from "./serverFixture.js";
+
+const chromiumPath = "/usr/bin/chromium";
+const launchArgs = [
+  "--no-sandbox",
+  "--headless",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+let browser: BrowserContext;
+
+async function newPage(): Promise<Page> {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(30_000);
+  return page;
+}
+
+beforeAll(async () => {
+  browser = await chromium.launchPersistentContext(tempDir("alpaca-rag-chromium-"), {
+    executablePath: chromiumPath,
+    args: launchArgs,
+    headless: true,
+    locale: "en-US",
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("the page over extractive answers from the shipped samples", () => {
+  let t: TestServer;
+
+  beforeAll(async () => {
+    t = await startTestServer({ generator: "none", embedding: "none", files: shippedSamples() });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("answers a question with citation links that show the source's file, page and snippet", async () => {
+    const page = await newPage();
+    await page.goto(t.url);
+    await expect.poll(() => page.textContent("h1")).toBe("Document Q&A");
+    // No key is needed on this server, so the key form stays out of sight.
+    expect(await page.isVisible("#key-form")).toBe(false);
+    expect(await page.isVisible("#citation")).toBe(false);
+    await page.fill("#question", "When was the Northvale Seed Library founded, and by whom?");
+    const streamed = page.waitForResponse((r) => r.url().endsWith("/v1/ask"));
+    await page.click("#ask-button");
+    expect((await streamed).headers()["content-type"]).toMatch(/^text\/event-stream/);
+    await page.waitForSelector("#answer a.cite");
+    expect(await page.textContent("#answer")).toMatch(/2011/);
+    await page.click("#answer a.cite >> nth=0");
+    await page.waitForSelector("#citation:not([hidden])");
+    expect(await page.textContent("#citation-file")).toBe("northvale-seed-library.pdf");
+    expect(await page.textContent("#citation-page")).toBe("page 1");
+    expect((await page.textContent("#citation-snippet"))!.length).toBeGreaterThan(20);
+    expect(await page.textContent("#sources")).toMatch(/northvale-seed-library\.pdf · page 1/);
+    expect(await page.textContent("#ask-status")).toMatch(/^Done in \d/);
+    await page.close();
+  });
+
+  it("lists the documents, uploads one and shows it, deletes it after confirmation", async () => {
+    const page = await newPage();
+    await page.goto(t.url);
+    await page.waitForSelector('tr[data-path="northvale-seed-library.pdf"]');
+    const pdfRow = await page.textContent('tr[data-path="northvale-seed-library.pdf"]');
+    expect(pdfRow).toMatch(/northvale-seed-library\.pdf/);
+
+    await page.setInputFiles("#upload-input", {
+      name: "window-boxes.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("Window boxes need drainage holes and a light soil mix; water them in the morning."),
+    });
+    await page.click("#upload-button");
+    await page.waitForSelector('tr[data-path="window-boxes.txt"]');
+    expect(fs.existsSync(path.join(t.inbox, "window-boxes.txt"))).toBe(true);
+    expect(await page.textContent("#documents-status")).toMatch(/Indexed: window-boxes\.txt/);
+
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.click('tr[data-path="window-boxes.txt"] button.delete');
+    await page.waitForSelector('tr[data-path="window-boxes.txt"]', { state: "detached" });
+    expect(fs.existsSync(path.join(t.inbox, "window-boxes.txt"))).toBe(false);
+    expect(await page.textContent("#documents-status")).toMatch(/Deleted: window-boxes\.txt/);
+    await page.close();
+  });
+
+  it("switches between English and Chinese", async () => {
+    const page = await newPage();
+    await page.goto(t.url);
+    await expect.poll(() => page.textContent("#ask-button")).toBe("Ask");
+    await page.click("#lang");
+    await expect.poll(() => page.textContent("#ask-button")).toBe("提问");
+    expect(await page.textContent("h1")).toBe("文档问答");
+    expect(await page.getAttribute("html", "lang")).toBe("zh-CN");
+    await page.reload();
+    await expect.poll(() => page.textContent("#upload-button")).toBe("上传");
+    await page.click("#lang");
+    await expect.poll(() => page.textContent("#upload-button")).toBe("Upload");
+    await page.close();
+  });
+});
+
+describe("the page on a server that needs a key", () => {
+  let t: TestServer;
+  const key = "web-test-key-0123456789";
+
+  beforeAll(async () => {
+    t = await startTestServer({ generator: "none", embedding: "none", settings: { "server.apiKeys": [key] } });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("asks for the key on a 401, then lists the documents with it", async () => {
+    const page = await newPage();
+    await page.goto(t.url);
+    await page.waitForSelector("#key-form:not([hidden])");
+    expect(await page.isVisible("#key-form")).toBe(true);
+    await page.fill("#api-key", key);
+    await page.click("#key-form button");
+    await page.waitForSelector('tr[data-path="lighthouse.txt"]');
+    expect(await page.isVisible("#key-form")).toBe(false);
+    await page.fill("#question", "When was the lighthouse built?");
+    await page.click("#ask-button");
+    await page.waitForSelector("#answer a.cite");
+    expect(await page.textContent("#answer")).toMatch(/1871/);
+    await page.close();
+  });
+});
+
+describe("the page over a generator", () => {
+  let t: TestServer;
+
+  beforeAll(async () => {
+    // A long answer (about half a second of tokens) so its streaming is visible even on a busy machine.
+    t = await startTestServer({ settings: { "generator.maxTokens": 300 } });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("shows the answer growing as tokens arrive", async () => {
+    const page = await newPage();
+    await page.goto(t.url);
+    // Browser-side code as strings: the tests compile without the DOM's types.
+    await page.evaluate(`(() => {
+      window.answerLengths = [];
+      const box = document.getElementById("answer");
+      new MutationObserver(() => window.answerLengths.push(box.textContent.length)).observe(box, { childList: true, characterData: true, subtree: true });
+    })()`);
+    await page.fill("#question", "When was the Gull Point lighthouse built?");
+    await page.click("#ask-button");
+    await expect.poll(() => page.textContent("#ask-status"), { timeout: 30_000 }).toMatch(/^Done/);
+    const lengths = (await page.evaluate("window.answerLengths")) as number[];
+    const growing = new Set(lengths.filter((n) => n > 0));
+    expect(growing.size).toBeGreaterThan(3);
+    expect((await page.textContent("#answer"))!.length).toBeGreaterThan(0);
+    await page.close();
+  });
+});
