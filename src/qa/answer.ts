@@ -6,6 +6,7 @@ import { checkCitations } from "./citations.js";
 import type { QaEngine } from "./engine.js";
 import { extractiveAnswer } from "./extractive.js";
 import { packWindow, type PackedPrompt, type Source } from "./pack.js";
+import { retrievalOptions } from "./search.js";
 
 export interface Citation {
   /** The number the answer cites it by. */
@@ -128,17 +129,7 @@ export async function retrieveForQuestion(engine: QaEngine, options: Pick<AskOpt
   const startedAt = performance.now();
   const question = options.question.trim();
   if (!question) throw new QuestionError("question: empty");
-  const { settings } = engine;
-  const retrieval = await retrieveDetailed({
-    store: engine.store,
-    embedder: engine.embedder,
-    query: question,
-    k: options.k ?? settings.retrieval.k,
-    candidates: Math.max(settings.retrieval.candidates, settings.rerank.model ? settings.rerank.candidates : 0),
-    weights: settings.retrieval.denseWeight === undefined ? "auto" : { dense: settings.retrieval.denseWeight, lexical: settings.retrieval.lexicalWeight },
-    reranker: engine.reranker,
-    mergeNeighbours: true,
-  });
+  const retrieval = await retrieveDetailed(retrievalOptions(engine, question, options.k));
   return { question, chunks: retrieval.chunks, retrieveMs: retrieval.timings.totalMs, startedAt };
 }
 

@@ -10,6 +10,7 @@ import { ingestFolder } from "../ingest/pipeline.js";
 import { evaluateRetrieval } from "../retrieval/evaluate.js";
 import { answerQuestion } from "./answer.js";
 import { openEngine } from "./engine.js";
+import { retrievalOptions } from "./search.js";
 
 const datasetSchema = z.object({
   data: z.array(
@@ -138,7 +139,7 @@ export async function evaluateDataset(options: EvalOptions): Promise<EvalReport>
         questions: asked.map((q) => ({ question: q.question, goldPaths: [q.gold] })),
         k: 10,
         candidates: settings.retrieval.candidates,
-        weights: settings.retrieval.denseWeight === undefined ? "auto" : { dense: settings.retrieval.denseWeight, lexical: settings.retrieval.lexicalWeight },
+        weights: retrievalOptions(engine, "").weights,
       });
       let inContext = 0;
       let em = 0;

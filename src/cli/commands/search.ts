@@ -1,7 +1,7 @@
 // `alpaca-rag search QUERY`: the ranked chunks with source, page, score and text; no generation.
 import type { Command } from "commander";
 import { openEngine } from "../../qa/engine.js";
-import { retrieveDetailed } from "../../retrieval/hybrid.js";
+import { searchChunks } from "../../qa/search.js";
 import { settingsFromFlags, withSettingsFlags, type CommonFlags } from "../settings.js";
 
 interface SearchFlags extends CommonFlags {
@@ -18,29 +18,8 @@ export function registerSearchCommand(program: Command): void {
       const engine = await openEngine(settings, { generator: false });
       try {
         const query = words.join(" ");
-        const result = await retrieveDetailed({
-          store: engine.store,
-          embedder: engine.embedder,
-          query,
-          k: settings.retrieval.k,
-          candidates: settings.retrieval.candidates,
-          weights: settings.retrieval.denseWeight === undefined ? "auto" : { dense: settings.retrieval.denseWeight, lexical: settings.retrieval.lexicalWeight },
-          reranker: engine.reranker,
-          mergeNeighbours: true,
-        });
-        const results = result.chunks.map((c, i) => ({
-          rank: i + 1,
-          source: c.source,
-          paths: c.paths,
-          page: c.page,
-          pageEnd: c.pageEnd,
-          section: c.section,
-          score: c.rerankScore ?? c.score,
-          chunkIds: c.chunkIds,
-          charStart: c.charStart,
-          charEnd: c.charEnd,
-          text: c.text,
-        }));
+        const result = await searchChunks(engine, query, settings.retrieval.k);
+        const results = result.results;
         if (flags.json) {
           process.stdout.write(`${JSON.stringify({ query, mode: result.mode, results, timings: result.timings })}\n`);
           return;

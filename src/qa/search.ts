@@ -1,0 +1,69 @@
+// Ranked chunks for a query with the engine's retrieval settings (hybrid, reranker, merged neighbours), no generation:
+// what `alpaca-rag search` prints and `POST /v1/search` returns.
+import type { RetrieveOptions, RetrievalMode, RetrievalTimings } from "../retrieval/hybrid.js";
+import { retrieveDetailed } from "../retrieval/hybrid.js";
+import type { QaEngine } from "./engine.js";
+
+export interface SearchHit {
+  /** 1-based. */
+  rank: number;
+  documentId: number;
+  /** The path to cite, relative to the inbox. */
+  source: string;
+  /** Every file with this content. */
+  paths: string[];
+  page: number | null;
+  pageEnd: number | null;
+  section: string | null;
+  /** The reranker's relevance when one ran, else the fused score; higher is better. */
+  score: number;
+  chunkIds: number[];
+  charStart: number;
+  charEnd: number;
+  text: string;
+}
+
+export interface SearchResult {
+  query: string;
+  mode: RetrievalMode;
+  results: SearchHit[];
+  timings: RetrievalTimings;
+}
+
+/** The retrieval options every question path uses, from the engine's settings (k left to the caller). */
+export function retrievalOptions(engine: QaEngine, query: string, k?: number): RetrieveOptions {
+  const { settings } = engine;
+  return {
+    store: engine.store,
+    embedder: engine.embedder,
+    query,
+    k: k ?? settings.retrieval.k,
+    candidates: Math.max(settings.retrieval.candidates, settings.rerank.model ? settings.rerank.candidates : 0),
+    weights: settings.retrieval.denseWeight === undefined ? "auto" : { dense: settings.retrieval.denseWeight, lexical: settings.retrieval.lexicalWeight },
+    reranker: engine.reranker,
+    mergeNeighbours: true,
+  };
+}
+
+export async function searchChunks(engine: QaEngine, query: string, k?: number): Promise<SearchResult> {
+  const result = await retrieveDetailed(retrievalOptions(engine, query.trim(), k));
+  return {
+    query,
+    mode: result.mode,
+    results: result.chunks.map((c, i) => ({
+      rank: i + 1,
+      documentId: c.documentId,
+      source: c.source,
+      paths: c.paths,
+      page: c.page,
+      pageEnd: c.pageEnd,
+      section: c.section,
+      score: c.rerankScore ?? c.score,
+      chunkIds: c.chunkIds,
+      charStart: c.charStart,
+      charEnd: c.charEnd,
+      text: c.text,
+    })),
+    timings: result.timings,
+  };
+}
