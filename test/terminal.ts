@@ -1,7 +1,9 @@
 // Runs the real alpaca-rag CLI in a pseudo-terminal through tmux (a private tmux server per test run), so tests can
 // type keys, press Ctrl-C/Ctrl-D and read the screen as a person would.
 import { execFileSync } from "node:child_process";
-import { projectRoot } from "./helpers.js";
+import fs from "node:fs";
+import path from "node:path";
+import { projectRoot, tempDir } from "./helpers.js";
 
 export interface Terminal {
   /** Types text; `enter` presses Enter after it. */
@@ -23,9 +25,13 @@ export function startInTerminal(args: string[], env: Record<string, string> = {}
   const socket = `alpaca-rag-test-${process.pid}`;
   const name = `chat${++sessions}`;
   const tmux = (...a: string[]) => execFileSync("tmux", ["-L", socket, "-f", "/dev/null", ...a], { cwd: projectRoot, encoding: "utf8" });
-  const envArgs = Object.entries({ ALPACA_RAG_HF_ENDPOINT: "https://offline.invalid/", ...env }).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
-  tmux("new-session", "-d", "-s", name, "-x", "200", "-y", "50", "-c", projectRoot, ...envArgs, "--", process.execPath, "--import", "tsx", "src/cli/main.ts", ...args);
-  // Keep the pane after the program ends so its exit status can be read.
+  // tmux 3.3 sometimes marks a pane dead without recording the status, so a small shell writes it to a file; it
+  // traps Ctrl-C with a no-op so it outlives the SIGINTs meant for the program (which gets default handlers back).
+  const statusFile = path.join(tempDir("alpaca-rag-tty-"), "status");
+  const envArgs = Object.entries({ ALPACA_RAG_HF_ENDPOINT: "https://offline.invalid/", STATUS_FILE: statusFile, ...env }).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+  const program = [process.execPath, "--import", "tsx", "src/cli/main.ts", ...args];
+  tmux("new-session", "-d", "-s", name, "-x", "200", "-y", "50", "-c", projectRoot, ...envArgs, "--", "sh", "-c", 'trap : INT; "$@"; echo $? > "$STATUS_FILE"', "sh", ...program);
+  // Keep the pane after the program ends so the screen can still be read.
   tmux("set-option", "-t", name, "remain-on-exit", "on");
   const screen = () => tmux("capture-pane", "-p", "-J", "-S", "-", "-t", name);
   const poll = async <T>(read: () => T | undefined, what: string, timeoutMs: number): Promise<T> => {
@@ -55,8 +61,8 @@ export function startInTerminal(args: string[], env: Record<string, string> = {}
     },
     exitStatus(timeoutMs = 30_000) {
       return poll(() => {
-        const [dead, status] = tmux("display-message", "-p", "-t", name, "#{pane_dead} #{pane_dead_status}").trim().split(" ");
-        return dead === "1" ? Number(status) : undefined;
+        const text = fs.existsSync(statusFile) ? fs.readFileSync(statusFile, "utf8").trim() : "";
+        return text === "" ? undefined : Number(text);
       }, "the program to exit", timeoutMs);
     },
     close() {
