@@ -13,6 +13,11 @@ export interface Source {
   chunk: RetrievedChunk;
 }
 
+/** The question and prompt template alone do not fit the generator's window: the asker must shorten the question. */
+export class PromptTooLongError extends Error {
+  override name = "PromptTooLongError";
+}
+
 export interface PackOptions {
   question: string;
   /** Retrieved chunks, best first. */
@@ -92,7 +97,7 @@ export function packWindow(o: PackOptions): PackedPrompt {
   while (history.length > 0 && count(bestAlone) > limit) history.shift();
   const base = count([]);
   if (base > limit)
-    throw new Error(
+    throw new PromptTooLongError(
       `the question and prompt template take ${base} tokens, more than the ${limit} the ${o.contextSize}-token window leaves after reserving ${o.reserveTokens} for the answer`,
     );
 

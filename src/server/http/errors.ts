@@ -4,6 +4,7 @@ import multer from "multer";
 import { z } from "zod";
 import { IngestFatalError } from "../../ingest/pipeline.js";
 import { QuestionError } from "../../qa/answer.js";
+import { PromptTooLongError } from "../../qa/pack.js";
 import { StoreLockedError } from "../../store/lock.js";
 import { EmbedderMismatchError } from "../../store/store.js";
 import { QueueFullError } from "./generationQueue.js";
@@ -56,7 +57,8 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof z.ZodError) return new HttpError(400, "invalid_request", describeZodError(error));
   if (error instanceof QueueFullError)
     return new HttpError(503, "overloaded", error.message, { "Retry-After": String(error.retryAfterSeconds) });
-  if (error instanceof QuestionError) return new HttpError(400, "invalid_request", error.message);
+  // A question that fits the character limit may still not fit the model's window: the client's to shorten.
+  if (error instanceof QuestionError || error instanceof PromptTooLongError) return new HttpError(400, "invalid_request", error.message);
   if (error instanceof multer.MulterError) {
     const mapped = multerCodes[error.code] ?? { status: 400, code: "invalid_upload" };
     const field = error.field ? ` (field "${error.field}")` : "";
@@ -89,7 +91,9 @@ export interface ErrorHandlerOptions {
 export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler {
   return (error, _req, res, _next) => {
     const http = toHttpError(error);
-    if (http.status >= 500 && !(error instanceof HttpError)) options.logError(error);
+    // Only the unknown get a stack in the log; a shed request (503 overloaded) is expected, and logging each one would
+    // flood the log exactly when the server is busiest.
+    if (http.code === "internal_error" && !(error instanceof HttpError)) options.logError(error);
     if (res.headersSent) {
       // A stream already started: its own error event was sent (see sse.ts); just end it.
       res.end();
