@@ -27,7 +27,8 @@ cmrc-trial-sample.pdf, a PDF typesetting of the first 12 passages.
 They are shared under CC BY-SA 4.0; see LICENCE.
 `;
 
-export async function prepareBenchCorpus(dir: string): Promise<BenchCorpus> {
+/** `passages`: only the first N trial passages (the sample PDF is always included); default all 256. */
+export async function prepareBenchCorpus(dir: string, options: { passages?: number } = {}): Promise<BenchCorpus> {
   const root = path.resolve(dir);
   const docs = path.join(root, "documents");
   if (fs.existsSync(docs)) {
@@ -41,7 +42,7 @@ export async function prepareBenchCorpus(dir: string): Promise<BenchCorpus> {
   const names = new Set<string>();
   let files = 0;
   let chars = 0;
-  for (const passage of readCmrcPassages()) {
+  for (const passage of readCmrcPassages().slice(0, options.passages ?? Infinity)) {
     // Exact duplicates are skipped so that a deduplicating ingester gains nothing over one that does not.
     if (seen.has(passage.context)) continue;
     seen.add(passage.context);

@@ -1,6 +1,7 @@
 // Writes bench/models/synthetic-22m.gguf: a llama-architecture model with seeded random weights and the cost of a small
-// sentence embedder (6 layers × 384, SwiGLU FFN 1024, ~23M parameters), carrying LLaMA-2's tokenizer.
-// Run: npx tsx bench/make-synthetic-model.ts [--out PATH] [--force] [--no-verify]
+// sentence embedder (6 layers × 384, SwiGLU FFN 1024, ~23M parameters), carrying LLaMA-2's tokenizer; with
+// --spec generator, bench/models/synthetic-110m.gguf, a generator-sized one (12 layers × 768, ~110M parameters).
+// Run: npx tsx bench/make-synthetic-model.ts [--spec embedder|generator] [--out PATH] [--force] [--no-verify]
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -9,7 +10,22 @@ import { encodeHeader, GgmlType, GgufEncoder, layoutTensors, readRawKvs, type Gg
 import { benchDir, sharedPath } from "./lib/paths.js";
 import { constantF32, fnv1a, normalF16 } from "./lib/random-weights.js";
 
-/** Shape of the synthetic model; changing any value changes the file (and invalidates the stored checksum). */
+/** Shape of a synthetic model; changing any value changes the file (and invalidates the stored checksum). */
+export interface SyntheticSpec {
+  readonly name: string;
+  readonly layers: number;
+  readonly width: number;
+  readonly heads: number;
+  readonly ffn: number;
+  readonly contextLength: number;
+  readonly rmsEpsilon: number;
+  readonly weightStd: number;
+  readonly seed: number;
+  readonly alignment: number;
+  readonly tokenizerSource: string;
+}
+
+/** The embedder-sized model of the ingest benchmark. */
 export const syntheticSpec = {
   name: "alpaca-rag synthetic embedder 22M (random weights)",
   layers: 6,
@@ -22,9 +38,27 @@ export const syntheticSpec = {
   seed: 20180, // arbitrary, fixed
   alignment: 32, // GGUF default; not written as a key
   tokenizerSource: "models/llama-2-tiny-random.gguf",
-} as const;
+} as const satisfies SyntheticSpec;
 
 export const defaultSyntheticModelPath = path.join(benchDir, "models", "synthetic-22m.gguf");
+
+/**
+ * A generator-sized model for the generation benchmark: 12 layers × 768 (GPT-2-small width), SwiGLU FFN 2048,
+ * ~110M parameters (220 MB in F16), a 2048-token context: large enough that decoding costs what real models cost per
+ * parameter, small enough to write and run on two cores in seconds.
+ */
+export const generatorSpec = {
+  ...syntheticSpec,
+  name: "alpaca-rag synthetic generator 110M (random weights)",
+  layers: 12,
+  width: 768,
+  heads: 12, // head dim 64
+  ffn: 2048,
+  contextLength: 2048,
+  seed: 20181,
+} as const satisfies SyntheticSpec;
+
+export const defaultGeneratorModelPath = path.join(benchDir, "models", "synthetic-110m.gguf");
 
 export interface SyntheticModel {
   path: string;
@@ -42,8 +76,8 @@ interface TensorSpec {
 }
 
 /** Tensor list in converter order. No output.weight: llama.cpp ties the output to token_embd, keeping params near 23M. */
-function tensorSpecs(vocab: number): TensorSpec[] {
-  const { width: d, ffn, layers } = syntheticSpec;
+function tensorSpecs(vocab: number, spec: SyntheticSpec): TensorSpec[] {
+  const { width: d, ffn, layers } = spec;
   const specs: TensorSpec[] = [{ name: "token_embd.weight", dims: [d, vocab], type: GgmlType.F16 }];
   for (let i = 0; i < layers; i++) {
     const b = `blk.${i}`;
@@ -64,8 +98,7 @@ function tensorSpecs(vocab: number): TensorSpec[] {
 }
 
 /** Metadata: the llama hyperparameters, then every tokenizer.* pair of the source copied byte for byte. */
-function metadataPairs(): { kvs: Buffer[]; vocab: number } {
-  const s = syntheticSpec;
+function metadataPairs(s: SyntheticSpec): { kvs: Buffer[]; vocab: number } {
   const source = readRawKvs(sharedPath(s.tokenizerSource)).filter((kv) => kv.key.startsWith("tokenizer."));
   const tokens = source.find((kv) => kv.key === "tokenizer.ggml.tokens");
   if (!tokens) throw new Error(`${s.tokenizerSource} has no tokenizer.ggml.tokens`);
@@ -94,22 +127,25 @@ function metadataPairs(): { kvs: Buffer[]; vocab: number } {
   return { kvs, vocab };
 }
 
-function tensorData(t: TensorLayout): Buffer {
+function tensorData(t: TensorLayout, spec: SyntheticSpec): Buffer {
   const count = t.dims.reduce((a, b) => a * b, 1);
   if (t.type === GgmlType.F32) return constantF32(count, 1); // RMSNorm weights
-  return normalF16(count, syntheticSpec.weightStd, (fnv1a(t.name) ^ syntheticSpec.seed) >>> 0);
+  return normalF16(count, spec.weightStd, (fnv1a(t.name) ^ spec.seed) >>> 0);
 }
 
 function sha256File(file: string): string {
   return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 }
 
-/** Writes the model unless `outPath` already holds it (same size and the checksum stored beside it). */
-export function ensureSyntheticModel(outPath = defaultSyntheticModelPath, { force = false } = {}): SyntheticModel {
-  const { kvs, vocab } = metadataPairs();
-  const specs = tensorSpecs(vocab);
-  const { tensors, dataBytes } = layoutTensors(specs, syntheticSpec.alignment);
-  const header = encodeHeader(kvs, tensors, syntheticSpec.alignment);
+/** Writes the model of `spec` (default the embedder's) unless `outPath` already holds it (same size and the checksum stored beside it). */
+export function ensureSyntheticModel(
+  outPath = defaultSyntheticModelPath,
+  { force = false, spec = syntheticSpec as SyntheticSpec } = {},
+): SyntheticModel {
+  const { kvs, vocab } = metadataPairs(spec);
+  const specs = tensorSpecs(vocab, spec);
+  const { tensors, dataBytes } = layoutTensors(specs, spec.alignment);
+  const header = encodeHeader(kvs, tensors, spec.alignment);
   const bytes = header.length + dataBytes;
   const params = specs.reduce((sum, t) => sum + t.dims.reduce((a, b) => a * b, 1), 0);
   const stampPath = `${outPath}.json`;
@@ -133,7 +169,7 @@ export function ensureSyntheticModel(outPath = defaultSyntheticModelPath, { forc
     let written = 0;
     for (const t of tensors) {
       if (t.offset > written) write(Buffer.alloc(t.offset - written)); // alignment padding between tensors
-      const data = tensorData(t);
+      const data = tensorData(t, spec);
       write(data);
       written = t.offset + data.length;
     }
@@ -142,24 +178,34 @@ export function ensureSyntheticModel(outPath = defaultSyntheticModelPath, { forc
   }
   fs.renameSync(tmp, outPath);
   const sha256 = hash.digest("hex");
-  const stamp = { bytes, sha256, params, spec: syntheticSpec };
+  const stamp = { bytes, sha256, params, spec };
   fs.writeFileSync(stampPath, `${JSON.stringify(stamp, null, 2)}\n`);
   return { path: outPath, params, bytes, sha256, generated: true };
+}
+
+/** The generator-sized model, written on first use. */
+export function ensureGeneratorModel(outPath = defaultGeneratorModelPath): SyntheticModel {
+  return ensureSyntheticModel(outPath, { spec: generatorSpec });
 }
 
 async function main(argv: string[]): Promise<void> {
   const outIndex = argv.indexOf("--out");
   if (outIndex >= 0 && !argv[outIndex + 1]) throw new Error("--out needs a path");
-  const outPath = outIndex >= 0 ? path.resolve(argv[outIndex + 1]) : defaultSyntheticModelPath;
+  const specIndex = argv.indexOf("--spec");
+  const which = specIndex >= 0 ? argv[specIndex + 1] : "embedder";
+  if (which !== "embedder" && which !== "generator") throw new Error("--spec: embedder or generator");
+  const spec: SyntheticSpec = which === "generator" ? generatorSpec : syntheticSpec;
+  const fallback = which === "generator" ? defaultGeneratorModelPath : defaultSyntheticModelPath;
+  const outPath = outIndex >= 0 ? path.resolve(argv[outIndex + 1]) : fallback;
   const started = performance.now();
-  const model = ensureSyntheticModel(outPath, { force: argv.includes("--force") });
+  const model = ensureSyntheticModel(outPath, { force: argv.includes("--force"), spec });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`${model.generated ? "wrote" : "kept existing"} ${model.path} in ${seconds}s`);
   console.log(`parameters: ${model.params.toLocaleString("en-US")} (${(model.params / 1e6).toFixed(2)}M); ` +
     `${model.bytes.toLocaleString("en-US")} bytes; sha256 ${model.sha256}`);
   if (!argv.includes("--no-verify")) {
     const { verifySyntheticModel } = await import("./lib/verify-model.js");
-    await verifySyntheticModel(model.path, sharedPath(syntheticSpec.tokenizerSource));
+    await verifySyntheticModel(model.path, sharedPath(spec.tokenizerSource));
   }
 }
 

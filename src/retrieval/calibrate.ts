@@ -91,7 +91,7 @@ export async function calibrateDenseWeight(options: CalibrateOptions): Promise<D
     // Golden-ratio steps spread the probes' positions over the chunks' starts, middles and ends.
     const probe = probeText(chunk.text, probeLength, (i * 0.618034) % 1);
     const match = lexicalQuery(probe);
-    if (probe.length < probeLength / 2 || match === null) continue;
+    if (probe.length < probeLength / 2 || match.length === 0) continue;
     probes += 1;
     dense += reciprocalRank(store, vectors.search(await embedder.embedQuery(probe), 10).map((h) => h.chunkId), probe);
     lexical += reciprocalRank(store, store.lexicalSearch(match, 10).map((h) => h.chunkId), probe);

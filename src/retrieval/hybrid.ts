@@ -161,8 +161,7 @@ export async function retrieveDetailed(options: RetrieveOptions): Promise<Retrie
   let lexicalIds: number[] = [];
   if (useLexical && candidates > 0) {
     const t = performance.now();
-    const match = lexicalQuery(query);
-    lexicalIds = match === null ? [] : store.lexicalSearch(match, candidates).map((h) => h.chunkId);
+    lexicalIds = store.lexicalSearch(lexicalQuery(query), candidates).map((h) => h.chunkId);
     timings.lexicalMs = performance.now() - t;
   }
 

@@ -48,6 +48,8 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 -- Jieba-segmented, script-folded words of each chunk; rowid = chunks.id. BM25 comes from FTS5 itself.
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 2');
+-- Per-term document counts, so the lexical search can leave out words nearly every chunk has.
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
 CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
   DELETE FROM chunks_fts WHERE rowid = old.id;
 END;

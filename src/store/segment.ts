@@ -43,9 +43,12 @@ export function segmentForIndex(text: string): string {
   return lexicalTerms(text).join(" ");
 }
 
-/** An FTS5 MATCH expression that ORs the query's distinct terms, each quoted so no term is read as syntax. */
-export function lexicalQuery(text: string): string | null {
-  const terms = [...new Set(lexicalTerms(text))];
-  if (terms.length === 0) return null;
+/** The distinct words of a question for the lexical index ([] when it has none). */
+export function lexicalQuery(text: string): string[] {
+  return [...new Set(lexicalTerms(text))];
+}
+
+/** An FTS5 MATCH expression that ORs the terms, each quoted so no term is read as syntax. */
+export function matchExpression(terms: readonly string[]): string {
   return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(" OR ");
 }

@@ -74,7 +74,7 @@ describe("ingestFolder", () => {
     const store = DocumentStore.open(storeDir, { vectors: false });
     try {
       const question = passages[3].qas[0].question;
-      const hits = store.chunksByIds(store.lexicalSearch(lexicalQuery(question)!, 3).map((h) => h.chunkId));
+      const hits = store.chunksByIds(store.lexicalSearch(lexicalQuery(question), 3).map((h) => h.chunkId));
       expect(hits.map((h) => h.paths[0])).toContain("passages/p3.txt");
     } finally {
       store.close();

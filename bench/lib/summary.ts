@@ -1,0 +1,86 @@
+// The combined table of every benchmark's headline figures, read from bench/results/*.json: one row per comparison
+// or goal, with the ratio pointed so that > 1 means alpaca-rag is better. Used by run.ts for summary.md.
+import { readResults } from "./report.js";
+import { round } from "./stats.js";
+
+export type SummaryRow = [benchmark: string, measure: string, model: string, ours: string, theirs: string, ratio: string];
+
+type Ratios = Record<string, number | null>;
+type PerModel<T> = Record<string, T & { ratios: Ratios }>;
+type Summary = { p50Ms: number; p95Ms: number; p99Ms: number };
+
+const fmt = (x: number | null | undefined, digits = 2) => (x === null || x === undefined || !Number.isFinite(x) ? "n/a" : String(round(x, digits)));
+
+function ingestRows(): SummaryRow[] {
+  type M = { alpacaRag: { chunksPerSecond: number; seconds: number; reingestSeconds: number }; rawLimit: { chunksPerSecond: number }; langchain: { seconds: number } };
+  const r = readResults<{ models: PerModel<M> }>("ingest");
+  return Object.entries(r?.models ?? {}).flatMap(([model, m]) => [
+    ["ingest", "wall time, whole corpus (s)", model, fmt(m.alpacaRag.seconds, 1), `LangChain JS ${fmt(m.langchain.seconds, 1)}`, fmt(m.ratios.vsLangchain)],
+    ["ingest", "embedding throughput (chunks/s)", model, fmt(m.alpacaRag.chunksPerSecond), `raw llama.cpp ${fmt(m.rawLimit.chunksPerSecond)}`, fmt(m.ratios.vsRawLimit)],
+    ["ingest", "re-ingest, nothing changed (s)", model, fmt(m.alpacaRag.reingestSeconds, 3), `LangChain JS rebuild ${fmt(m.langchain.seconds, 1)}`, fmt(m.ratios.reingestVsLangchain, 0)],
+  ]);
+}
+
+function qualityRows(): SummaryRow[] {
+  type Mrr = { mrr: number; recallAt10: number };
+  type M = { questions: number; alpacaRag: { hybrid: Mrr; lexical: Mrr }; langchain: Mrr };
+  const r = readResults<{ models: PerModel<M> }>("retrieval-quality");
+  return Object.entries(r?.models ?? {}).flatMap(([model, m]) => [
+    ["retrieval quality", `MRR, hybrid (${m.questions} CMRC questions)`, model, fmt(m.alpacaRag.hybrid.mrr, 3), `LangChain JS ${fmt(m.langchain.mrr, 3)}`, fmt(m.ratios.hybridVsLangchain)],
+    ["retrieval quality", "MRR, lexical-only", model, fmt(m.alpacaRag.lexical.mrr, 3), `LangChain JS ${fmt(m.langchain.mrr, 3)}`, fmt(m.ratios.lexicalVsLangchain)],
+  ]);
+}
+
+function generationRows(): SummaryRow[] {
+  type Side = { decodeTokensPerSecond: number; firstTokenMs: number };
+  type M = { medians: { ours: Side; raw: Side }; goal: { share: number; met: boolean } };
+  const r = readResults<{ models: PerModel<M> }>("generation");
+  return Object.entries(r?.models ?? {}).flatMap(([model, m]) => [
+    ["generation", `decode tokens/s (goal ≥ ${m.goal.share} of raw: ${m.goal.met ? "met" : "not met"})`, model,
+      fmt(m.medians.ours.decodeTokensPerSecond, 1), `raw node-llama-cpp ${fmt(m.medians.raw.decodeTokensPerSecond, 1)}`, fmt(m.ratios.decodeTokensPerSecondVsRaw)],
+    ["generation", "time to first token (ms)", model, fmt(m.medians.ours.firstTokenMs, 0), `raw node-llama-cpp ${fmt(m.medians.raw.firstTokenMs, 0)}`, fmt(m.ratios.firstTokenVsRaw)],
+  ]);
+}
+
+function searchRows(): SummaryRow[] {
+  type Size = {
+    chunks: number;
+    recallAt10: number;
+    defaultEf: number;
+    latencyMs: { dense: Summary; fused: Summary; retrieveAndPack: Summary };
+    memory: { rssBytesPerChunk: number };
+    goal: { metAtDefaultEf: boolean; tunedEf: { ef: number; recallAt10: number; p99Ms: number; met: boolean } | null };
+    retrieveAndPackGoal: { met: boolean };
+  };
+  const r = readResults<{ sizes: Size[] }>("search-scale");
+  return (r?.sizes ?? []).flatMap((s) => {
+    const n = `${s.chunks.toLocaleString("en-US")} chunks`;
+    const tuned = s.goal.tunedEf;
+    const goal = s.goal.metAtDefaultEf ? "met" : tuned?.met ? `met with ef ${tuned.ef}` : "not met";
+    return [
+      ["search scale", `dense p99 ms / recall@10 at ef ${s.defaultEf} (goal < 10 ms, ≥ 0.95: ${goal})`, n, `${fmt(s.latencyMs.dense.p99Ms)} / ${fmt(s.recallAt10, 3)}`, "exact search", "-"],
+      ["search scale", "fused retrieval p50 / p99 ms", n, `${fmt(s.latencyMs.fused.p50Ms, 1)} / ${fmt(s.latencyMs.fused.p99Ms, 1)}`, "-", "-"],
+      ["search scale", `retrieval + packing p95 ms (goal < 50: ${s.retrieveAndPackGoal.met ? "met" : "not met"})`, n, fmt(s.latencyMs.retrieveAndPack.p95Ms, 1), "-", "-"],
+      ["search scale", "memory of the opened store (bytes/chunk)", n, fmt(s.memory.rssBytesPerChunk, 0), "-", "-"],
+    ] satisfies SummaryRow[];
+  });
+}
+
+function serviceRows(): SummaryRow[] {
+  type Run = { endpoint: string; connections: number; okPerSecond: number; okLatencyMs: { p50: number; p99: number } | null; shed503: number; errors: number };
+  const r = readResults<{ runs: Run[]; rss: { beforeBytes: number; afterBytes: number } }>("service-load");
+  const rows: SummaryRow[] = (r?.runs ?? []).map((x) => [
+    "service load",
+    `${x.endpoint} × ${x.connections}: ok req/s, p50/p99 ms, 503s`,
+    "stories260K",
+    `${fmt(x.okPerSecond, 1)}, ${fmt(x.okLatencyMs?.p50, 0)}/${fmt(x.okLatencyMs?.p99, 0)}, ${x.shed503}`,
+    "-",
+    "-",
+  ]);
+  if (r) rows.push(["service load", "server RSS before → after (MiB)", "stories260K", `${fmt(r.rss.beforeBytes / 2 ** 20, 0)} → ${fmt(r.rss.afterBytes / 2 ** 20, 0)}`, "-", "-"]);
+  return rows;
+}
+
+export function summaryRows(): SummaryRow[] {
+  return [...ingestRows(), ...qualityRows(), ...generationRows(), ...searchRows(), ...serviceRows()];
+}

@@ -1,0 +1,172 @@
+// `npm run bench:search`: retrieval latency and HNSW recall as the store grows. For each size (10k and 100k chunks;
+// 1M with --full) a real alpaca-rag store is filled with seeded synthetic chunks (clustered 384-dim unit vectors and
+// Chinese/pseudo-English text) by one child process, then measured by another: p50/p95/p99 of dense, lexical and fused
+// retrieval, recall@10 against exact search per ef, retrieval + window packing, build time and memory per chunk.
+// Writes bench/results/search-scale.json and .md.
+// Flags: --full (adds 1M), --sizes 10000,100000 (overrides), --queries N (dense, default 300), --text-queries N
+// (lexical, fused, packing; default 100), --keep (keep the stores), --work DIR
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { flag, hasFlag, listFlag, numberFlag } from "./lib/cli.js";
+import { formatTable, mib, runInChild } from "./lib/measure.js";
+import { sharedPath } from "./lib/paths.js";
+import { describeMachine, writeResults } from "./lib/report.js";
+import { round } from "./lib/stats.js";
+import type { ScaleBuildOptions, ScaleBuildResult } from "./scale-build.js";
+import type { ScaleSearchOptions, ScaleSearchResult } from "./scale-search.js";
+
+/** What the issue asks of dense search at 1M chunks. */
+const goal = { p99Ms: 10, recallAt10: 0.95 };
+/** And of retrieval plus packing at 100k chunks. */
+const packGoalMs = 50;
+
+const full = hasFlag("--full");
+const sizes = listFlag("--sizes", full ? ["10000", "100000", "1000000"] : ["10000", "100000"]).map(Number);
+const queries = numberFlag("--queries", 300);
+const textQueries = numberFlag("--text-queries", 100);
+const seed = numberFlag("--seed", 20180);
+const dimension = 384;
+const clusters = 1000;
+const work = flag("--work") ?? path.join(os.tmpdir(), "alpaca-rag-bench-search-scale");
+// Only a guard against a hung child: building 1M chunks takes most of an hour on two cores.
+const childTimeout = { timeoutMs: 6 * 3600_000 };
+
+const perSize: Array<{ size: number; build: ScaleBuildResult; search: ScaleSearchResult; buildPeakRssMiB: number }> = [];
+for (const size of sizes) {
+  const storeDir = path.join(work, `store-${size}`);
+  console.log(`\n== ${size.toLocaleString("en-US")} chunks`);
+  const build = await runInChild<ScaleBuildResult>("bench/scale-build.ts", {
+    storeDir,
+    chunks: size,
+    seed,
+    dimension,
+    clusters,
+    chunksPerDocument: 100,
+  } satisfies ScaleBuildOptions, childTimeout);
+  console.log(
+    `built in ${build.result.buildSeconds.toFixed(1)} s (${Math.round(build.result.chunksPerSecond)} chunks/s; corpus generation ${build.result.generateSeconds.toFixed(1)} s apart)`,
+  );
+  const search = await runInChild<ScaleSearchResult>("bench/scale-search.ts", {
+    storeDir,
+    seed,
+    dimension,
+    clusters,
+    queries,
+    textQueries,
+    // Exact search is O(N) per question in plain JS; fewer questions at 1M keep it to about a minute.
+    recallQueries: size >= 1_000_000 ? 100 : 200,
+    efValues: [16, 32, 64, 128, 256],
+    vocabModelPath: sharedPath("models", "chinese-llama-2-vocab.gguf"),
+    k: 6,
+    candidates: 50,
+    contextSize: 4096,
+    reserveTokens: 512,
+  } satisfies ScaleSearchOptions, childTimeout);
+  const s = search.result;
+  console.log(`dense p99 ${s.dense.p99Ms} ms, lexical p99 ${s.lexical.p99Ms} ms, fused p99 ${s.fused.p99Ms} ms`);
+  perSize.push({ size, build: build.result, search: s, buildPeakRssMiB: mib(build.maxRssBytes) });
+  if (!hasFlag("--keep")) fs.rmSync(storeDir, { recursive: true, force: true });
+}
+
+/** Smallest swept ef meeting the recall goal, with its latency. */
+function tunedEf(s: ScaleSearchResult) {
+  return s.efSweep.find((p) => p.recallAt10 >= goal.recallAt10) ?? null;
+}
+
+const sizesJson = perSize.map(({ size, build, search, buildPeakRssMiB }) => {
+  const atDefault = search.efSweep.find((p) => p.ef === search.defaultEf)!;
+  const tuned = tunedEf(search);
+  return {
+    chunks: size,
+    build: { ...build, bytesPerChunkIndexFile: round(build.indexFileBytes / size, 1), bytesPerChunkDatabase: round(build.databaseBytes / size, 1), peakRssMiB: buildPeakRssMiB },
+    memory: { rssDeltaBytes: search.rssDeltaBytes, rssBytesPerChunk: round(search.rssDeltaBytes / size, 1), indexFileBytesPerChunk: round(build.indexFileBytes / size, 1) },
+    openSeconds: round(search.openSeconds, 3),
+    latencyMs: { dense: search.dense, lexical: search.lexical, segment: search.segment, fused: search.fused, retrieveAndPack: search.retrieveAndPack, pack: search.pack },
+    packed: { sources: round(search.packedSources, 2), promptTokens: Math.round(search.promptTokens) },
+    recallAt10: atDefault.recallAt10,
+    efSweep: search.efSweep,
+    defaultEf: search.defaultEf,
+    goal: {
+      ...goal,
+      metAtDefaultEf: atDefault.latency.p99Ms < goal.p99Ms && atDefault.recallAt10 >= goal.recallAt10,
+      tunedEf: tuned ? { ef: tuned.ef, recallAt10: tuned.recallAt10, p99Ms: tuned.latency.p99Ms, met: tuned.latency.p99Ms < goal.p99Ms } : null,
+    },
+    retrieveAndPackGoal: { p95Ms: packGoalMs, met: search.retrieveAndPack.p95Ms < packGoalMs },
+  };
+});
+
+const latencyRows = sizesJson.map((r) => [
+  r.chunks.toLocaleString("en-US"),
+  r.latencyMs.dense.p50Ms, r.latencyMs.dense.p95Ms, r.latencyMs.dense.p99Ms,
+  r.latencyMs.lexical.p50Ms, r.latencyMs.lexical.p99Ms, r.latencyMs.segment.p50Ms,
+  r.latencyMs.fused.p50Ms, r.latencyMs.fused.p99Ms,
+  r.latencyMs.retrieveAndPack.p50Ms, r.latencyMs.retrieveAndPack.p95Ms,
+  round(r.recallAt10, 3),
+]);
+const buildRows = sizesJson.map((r) => [
+  r.chunks.toLocaleString("en-US"),
+  round(r.build.buildSeconds, 1),
+  Math.round(r.build.chunksPerSecond),
+  Math.round(r.memory.rssBytesPerChunk),
+  Math.round(r.memory.indexFileBytesPerChunk),
+  Math.round(r.build.bytesPerChunkDatabase),
+  r.openSeconds,
+]);
+const efRows = sizesJson.flatMap((r) =>
+  r.efSweep.map((p) => [r.chunks.toLocaleString("en-US"), p.ef, round(p.recallAt10, 3), p.latency.p50Ms, p.latency.p99Ms]),
+);
+const goalLines = sizesJson.map((r) => {
+  const t = r.goal.tunedEf;
+  const dense = r.goal.metAtDefaultEf
+    ? `met at the default ef ${r.defaultEf} (p99 ${r.latencyMs.dense.p99Ms} ms, recall@10 ${round(r.recallAt10, 3)})`
+    : t
+      ? `${t.met ? "met" : "not met"} with ef ${t.ef} (recall@10 ${round(t.recallAt10, 3)}, p99 ${t.p99Ms} ms); at the default ef ${r.defaultEf}: recall@10 ${round(r.recallAt10, 3)}, p99 ${r.latencyMs.dense.p99Ms} ms`
+      : `not met: no swept ef reached recall@10 ${goal.recallAt10}`;
+  return `- ${r.chunks.toLocaleString("en-US")} chunks: dense goal (p99 < ${goal.p99Ms} ms, recall@10 ≥ ${goal.recallAt10}) ${dense}; retrieval + packing p95 ${r.latencyMs.retrieveAndPack.p95Ms} ms (${r.retrieveAndPackGoal.met ? "under" : "over"} ${packGoalMs} ms).`;
+});
+
+const machine = describeMachine();
+const markdown = [
+  `## Search latency and recall by store size (${new Date().toISOString().slice(0, 10)}; ${machine})`,
+  "",
+  formatTable(
+    ["chunks", "dense p50", "dense p95", "dense p99", "lexical p50", "lexical p99", "jieba p50", "fused p50", "fused p99", "retrieve+pack p50", "retrieve+pack p95", "recall@10"],
+    latencyRows,
+  ),
+  "",
+  "Milliseconds per question. dense: hnswlib k = 10 at the store's default ef; lexical: jieba + FTS5 BM25, 50 candidates (jieba: the segmenting alone); fused: " +
+    "retrieveDetailed (dense + lexical + SQLite join + RRF, k = 6, 50 candidates each, question vectors precomputed); retrieve+pack: " +
+    "the answer path's retrieval (neighbours merged) then packWindow into a 4096-token window with the Chinese-LLaMA-2 tokenizer.",
+  "",
+  formatTable(["chunks", "build s", "chunks/s", "RSS B/chunk", "index file B/chunk", "SQLite B/chunk", "open s"], buildRows),
+  "",
+  "build: DocumentStore.commitFile in transactions of 100 chunks (SQLite rows, FTS5 terms, HNSW inserts with M 16, efConstruction 200) " +
+    "plus saving the index; the corpus's own generation and segmentation are not counted. RSS B/chunk: memory the opened store adds.",
+  "",
+  formatTable(["chunks", "ef", "recall@10", "p50 ms", "p99 ms"], efRows),
+  "",
+  ...goalLines,
+  "",
+  `Data: ${clusters} gaussian clusters of ${dimension}-dim unit vectors (seed ${seed}); text of CMRC jieba words by Zipf's law with 32 topic words per cluster.`,
+].join("\n");
+
+const largest = sizesJson[sizesJson.length - 1];
+writeResults(
+  "search-scale",
+  {
+    ratios: {},
+    ratioNote: "No baseline here: absolute latencies, recall and memory per size; goals are reported under each size's `goal`.",
+    seed,
+    dimension,
+    clusters,
+    queries,
+    textQueries,
+    full,
+    headline: largest
+      ? { chunks: largest.chunks, denseP99Ms: largest.latencyMs.dense.p99Ms, recallAt10: largest.recallAt10, retrieveAndPackP95Ms: largest.latencyMs.retrieveAndPack.p95Ms }
+      : null,
+    sizes: sizesJson,
+  },
+  markdown,
+);
