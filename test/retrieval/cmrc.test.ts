@@ -3,11 +3,12 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestFolder } from "../../src/ingest/pipeline.js";
-import { chooseEmbeddingModel, loadEmbedder, type Embedder } from "../../src/models/embedder.js";
+import type { Embedder } from "../../src/models/embedder.js";
 import { calibrateDenseWeight, unprovenDenseWeight } from "../../src/retrieval/calibrate.js";
 import { evaluateRetrieval, type EvaluationQuestion, type RetrievalMetrics } from "../../src/retrieval/evaluate.js";
 import { DocumentStore } from "../../src/store/store.js";
-import { cmrcParagraphs, tempDir, testSettings, writeFiles } from "../helpers.js";
+import { cmrcParagraphs, testSettings } from "../helpers.js";
+import { ingestedStore, type IngestedStore } from "./fixtures.js";
 import { bigramEmbedder } from "./bigramEmbedder.js";
 
 const paragraphs = cmrcParagraphs().slice(0, 40);
@@ -17,25 +18,18 @@ const questions: EvaluationQuestion[] = paragraphs.flatMap((p) =>
 
 let dir: string;
 let inbox: string;
+let fixture: IngestedStore;
 let embedder: Embedder;
 let store: DocumentStore;
 
 beforeAll(async () => {
-  dir = tempDir();
-  inbox = path.join(dir, "inbox");
-  writeFiles(inbox, Object.fromEntries(paragraphs.map((p) => [`${p.id}.txt`, p.context])));
-  const settings = testSettings({ store: path.join(dir, "store"), inbox });
-  const summary = await ingestFolder({ settings });
-  expect(summary.added).toBe(40);
-  const choice = await chooseEmbeddingModel(settings);
-  if (choice.kind !== "model") throw new Error(choice.reason);
-  embedder = await loadEmbedder(settings, choice);
-  store = DocumentStore.open(settings.store);
+  fixture = await ingestedStore(Object.fromEntries(paragraphs.map((p) => [`${p.id}.txt`, p.context])));
+  expect(fixture.summary.added).toBe(40);
+  ({ dir, inbox, embedder, store } = fixture);
 });
 
 afterAll(async () => {
-  store?.close();
-  await embedder?.dispose();
+  await fixture?.close();
 });
 
 function expectNoWorse(hybrid: RetrievalMetrics, lexical: RetrievalMetrics): void {

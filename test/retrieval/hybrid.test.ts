@@ -1,10 +1,11 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestFolder } from "../../src/ingest/pipeline.js";
-import { chooseEmbeddingModel, loadEmbedder, type Embedder } from "../../src/models/embedder.js";
+import type { Embedder } from "../../src/models/embedder.js";
 import { retrieve, retrieveDetailed } from "../../src/retrieval/hybrid.js";
 import { DocumentStore, EmbedderMismatchError } from "../../src/store/store.js";
-import { tempDir, testSettings, writeFiles } from "../helpers.js";
+import { testSettings } from "../helpers.js";
+import { ingestedStore, type IngestedStore } from "./fixtures.js";
 import { bigramEmbedder } from "./bigramEmbedder.js";
 
 // Short made-up texts; the lighthouse one is long enough for several chunks with stories260K's tokenizer.
@@ -22,27 +23,20 @@ const files = {
   "lighthouse.txt": lighthouse,
 };
 
+let fixture: IngestedStore;
 let dir: string;
 let inbox: string;
 let embedder: Embedder;
 let store: DocumentStore;
 
 beforeAll(async () => {
-  dir = tempDir();
-  inbox = path.join(dir, "inbox");
-  writeFiles(inbox, files);
-  const settings = testSettings({ store: path.join(dir, "store"), inbox });
-  const summary = await ingestFolder({ settings });
-  expect(summary.failed).toEqual([]);
-  const choice = await chooseEmbeddingModel(settings);
-  if (choice.kind !== "model") throw new Error(choice.reason);
-  embedder = await loadEmbedder(settings, choice);
-  store = DocumentStore.open(settings.store);
+  fixture = await ingestedStore(files);
+  expect(fixture.summary.failed).toEqual([]);
+  ({ dir, inbox, embedder, store } = fixture);
 });
 
 afterAll(async () => {
-  store?.close();
-  await embedder?.dispose();
+  await fixture?.close();
 });
 
 describe("retrieve (stories260K, real SQLite and hnswlib)", () => {

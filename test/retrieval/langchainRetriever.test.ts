@@ -1,14 +1,13 @@
 import fs from "node:fs";
-import path from "node:path";
 import type { Document } from "@langchain/core/documents";
 import { PromptTemplate } from "@langchain/core/prompts";
 import { RunnableLambda, RunnablePassthrough, RunnableSequence } from "@langchain/core/runnables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ingestFolder } from "../../src/ingest/pipeline.js";
-import { chooseEmbeddingModel, loadEmbedder, type Embedder } from "../../src/models/embedder.js";
+import type { Embedder } from "../../src/models/embedder.js";
 import { AlpacaRagRetriever, type AlpacaRagDocumentMetadata } from "../../src/retrieval/langchainRetriever.js";
 import { DocumentStore } from "../../src/store/store.js";
-import { samplePdf, samplePdfPages, tempDir, testSettings, writeFiles } from "../helpers.js";
+import { samplePdf, samplePdfPages } from "../helpers.js";
+import { ingestedStore, type IngestedStore } from "./fixtures.js";
 
 interface SamplePassage {
   id: string;
@@ -22,25 +21,18 @@ const notes = {
   "notes/tea.txt": "山腰的茶园清明前采摘的新茶最贵，一斤要卖八百元。",
 };
 
+let fixture: IngestedStore;
 let embedder: Embedder;
 let store: DocumentStore;
 
 beforeAll(async () => {
-  const dir = tempDir();
-  const inbox = path.join(dir, "inbox");
-  writeFiles(inbox, { ...notes, "sample.pdf": fs.readFileSync(samplePdf) });
-  const settings = testSettings({ store: path.join(dir, "store"), inbox });
-  const summary = await ingestFolder({ settings });
-  expect(summary.failed).toEqual([]);
-  const choice = await chooseEmbeddingModel(settings);
-  if (choice.kind !== "model") throw new Error(choice.reason);
-  embedder = await loadEmbedder(settings, choice);
-  store = DocumentStore.open(settings.store);
+  fixture = await ingestedStore({ ...notes, "sample.pdf": fs.readFileSync(samplePdf) });
+  expect(fixture.summary.failed).toEqual([]);
+  ({ embedder, store } = fixture);
 });
 
 afterAll(async () => {
-  store?.close();
-  await embedder?.dispose();
+  await fixture?.close();
 });
 
 const formatDocs = (docs: Document<AlpacaRagDocumentMetadata>[]) =>

@@ -1,10 +1,8 @@
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ingestFolder } from "../../src/ingest/pipeline.js";
-import { chooseEmbeddingModel, loadEmbedder, type Embedder } from "../../src/models/embedder.js";
+import type { Embedder } from "../../src/models/embedder.js";
 import { retrieve } from "../../src/retrieval/hybrid.js";
 import { DocumentStore } from "../../src/store/store.js";
-import { tempDir, testSettings, writeFiles } from "../helpers.js";
+import { ingestedStore, type IngestedStore } from "./fixtures.js";
 
 // Made-up places, one document in each script. Each has a distractor in the other script that shares the question's
 // words as written (县, 全长, 米 / 青嵐山, 寺, 鐘), so only script folding can put the right document first.
@@ -23,24 +21,18 @@ const files = {
   "简体/学校.txt": "学校的操场上有一棵老槐树，夏天的时候树下是最凉快的地方。",
 };
 
+let fixture: IngestedStore;
 let embedder: Embedder;
 let store: DocumentStore;
 
 beforeAll(async () => {
-  const dir = tempDir();
-  const inbox = path.join(dir, "inbox");
-  writeFiles(inbox, files);
-  const settings = testSettings({ store: path.join(dir, "store"), inbox });
-  expect((await ingestFolder({ settings })).added).toBe(7);
-  const choice = await chooseEmbeddingModel(settings);
-  if (choice.kind !== "model") throw new Error(choice.reason);
-  embedder = await loadEmbedder(settings, choice);
-  store = DocumentStore.open(settings.store);
+  fixture = await ingestedStore(files);
+  expect(fixture.summary.added).toBe(7);
+  ({ embedder, store } = fixture);
 });
 
 afterAll(async () => {
-  store?.close();
-  await embedder?.dispose();
+  await fixture?.close();
 });
 
 describe("simplified and traditional Chinese find each other", () => {
