@@ -14,6 +14,10 @@ export interface VectorIndexOptions {
   dimension: number;
   /** HNSW graph degree. */
   m?: number;
+  /**
+   * Build-time breadth. Default 100: on clustered 384-dim data it built 2.3× faster than hnswlib's customary 200 with
+   * the same recall@10 at search ef 64 (see bench/search-scale.ts).
+   */
   efConstruction?: number;
   /** Search breadth; hnswlib forgets it on every load, so it is re-applied. */
   efSearch?: number;
@@ -34,7 +38,7 @@ export class VectorIndex {
 
   private constructor(readonly dimension: number, options: VectorIndexOptions) {
     this.m = options.m ?? 16;
-    this.efConstruction = options.efConstruction ?? 200;
+    this.efConstruction = options.efConstruction ?? 100;
     this.efSearch = options.efSearch ?? 64;
     this.index = this.emptyGraph(initialCapacity);
   }
