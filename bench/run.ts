@@ -12,6 +12,7 @@ import path from "node:path";
 import { flag, hasFlag, listFlag } from "./lib/cli.js";
 import { formatTable } from "./lib/measure.js";
 import { projectRoot } from "./lib/paths.js";
+import { writeReadmePerformance } from "./lib/readme.js";
 import { describeMachine, machineInfo, readResults, resultsDir } from "./lib/report.js";
 import { summaryRows } from "./lib/summary.js";
 
@@ -36,7 +37,7 @@ const steps: Step[] = [
   { name: "search", script: "bench/search-scale.ts", args: full ? ["--full"] : quick ? ["--sizes", "1000,3000", "--queries", "50", "--text-queries", "20"] : [] },
   { name: "generation", script: "bench/generation.ts", args: [...threadArgs, ...(quick ? ["--models", "stories", "--repeats", "1", "--max-tokens", "32"] : [])] },
   { name: "ingest-scale", script: "bench/ingest-scale.ts", args: [...threadArgs, ...(quick ? ["--passages", "4,8"] : [])] },
-  { name: "service", script: "bench/service-load.ts", args: [...threadArgs, ...(quick ? ["--seconds", "2", "--passages", "8", "--concurrency", "1,4"] : ["--seconds", "30"])] },
+  { name: "service", script: "bench/service-load.ts", args: [...threadArgs, ...(quick ? ["--seconds", "2", "--passages", "8", "--concurrency", "1,4"] : ["--seconds", "30", "--ask-concurrency", "1,16"])] },
   { name: "chart", script: "bench/chart.ts", args: [] },
 ].filter((s) => !(quick && s.name === "ingest"));
 const only = listFlag("--only", steps.map((s) => s.name));
@@ -98,5 +99,9 @@ const summary = [
 fs.mkdirSync(resultsDir(), { recursive: true });
 const summaryPath = path.join(resultsDir(), "summary.md");
 fs.writeFileSync(summaryPath, summary);
-console.log(`\n${summary}\nMachine: ${describeMachine(m)}. Wrote ${path.relative(projectRoot, summaryPath)}.`);
+// Only a whole default or --full run speaks for the project in its README; --quick and --only runs stay in bench/results.
+const readmeUpdated = !quick && only.length === steps.length && timings.every(([, , status]) => status === "ok") && writeReadmePerformance(summary);
+console.log(
+  `\n${summary}\nMachine: ${describeMachine(m)}. Wrote ${path.relative(projectRoot, summaryPath)}${readmeUpdated ? " and the README's Performance section" : ""}.`,
+);
 if (timings.some(([, , status]) => status !== "ok")) process.exitCode = 1;

@@ -2,7 +2,8 @@
 // embedder and generator, a store of CMRC passages); autocannon drives POST /v1/search and POST /v1/ask at several
 // concurrencies: requests/s, p50/p99 latency of successful requests, errors, 503s shed by the answer queue, and the
 // server's RSS before and after. Writes bench/results/service-load.json and .md.
-// Flags: --seconds N per run (default 30), --concurrency 1,4,16, --threads N, --passages N (default 32)
+// Flags: --seconds N per run (default 30), --concurrency 1,4,16 (both endpoints), --ask-concurrency (overrides it for
+// /v1/ask, whose runs are the slow ones), --threads N, --passages N (default 32)
 import { fork } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -18,6 +19,7 @@ import type { ServiceServerMessage, ServiceServerOptions } from "./service-serve
 
 const seconds = numberFlag("--seconds", 30);
 const concurrencies = listFlag("--concurrency", ["1", "4", "16"]).map(Number);
+const askConcurrencies = listFlag("--ask-concurrency", concurrencies.map(String)).map(Number);
 const threads = numberFlag("--threads", defaultThreads());
 const passages = numberFlag("--passages", 32);
 const maxTokens = 64; // stories260K's window is 512 tokens: room for the prompt and a short answer
@@ -67,8 +69,8 @@ async function serverRss(): Promise<{ rssBytes: number; peakRssBytes: number | n
 }
 
 const endpoints = [
-  { path: "/v1/search", body: (q: string) => ({ query: q }) },
-  { path: "/v1/ask", body: (q: string) => ({ question: q }) },
+  { path: "/v1/search", body: (q: string) => ({ query: q }), concurrencies },
+  { path: "/v1/ask", body: (q: string) => ({ question: q }), concurrencies: askConcurrencies },
 ];
 
 interface LoadRun {
@@ -99,7 +101,7 @@ try {
 
   const runs: LoadRun[] = [];
   for (const e of endpoints) {
-    for (const connections of concurrencies) {
+    for (const connections of e.concurrencies) {
       let next = 0;
       const okLatencies: number[] = [];
       const instance = autocannon({
@@ -176,7 +178,7 @@ try {
       ratioNote: "No baseline here: absolute throughput, latency, shedding and memory of alpaca-rag's own server.",
       threads,
       seconds,
-      concurrencies,
+      concurrencies: { search: concurrencies, ask: askConcurrencies },
       chunks: ready.chunks,
       rss: { beforeBytes: before.rssBytes, afterBytes: after.rssBytes, peakBytes: after.peakRssBytes },
       serverLoggedErrors: loggedErrors,

@@ -14,8 +14,18 @@ export const cmrcTrial = path.join(sharedDir, "data", "cmrc2018", "cmrc2018_tria
 export const samplePdf = path.join(sharedDir, "data", "pdf", "cmrc-trial-sample.pdf");
 export const samplePdfPages = path.join(sharedDir, "data", "pdf", "cmrc-trial-sample.pages.json");
 
+const createdTempDirs: string[] = [];
+
+/** A fresh folder under the OS temp dir, removed after the test file by test/setup.ts. */
 export function tempDir(prefix = "alpaca-rag-test-"): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  createdTempDirs.push(dir);
+  return dir;
+}
+
+/** Removes every folder tempDir made in this process (each test file runs in its own). */
+export function removeTempDirs(): void {
+  for (const dir of createdTempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 }
 
 /** Settings for tests: the given store and inbox, stories260K on one CPU thread unless told otherwise. */
