@@ -36,6 +36,17 @@ function memoryOf(pid: number): { rssBytes: number; peakRssBytes: number } | nul
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux, 100 clock ticks a second); null elsewhere. */
+function cpuSecondsOf(pid: number): number | null {
+  try {
+    // Fields after the command name (which may hold spaces, hence the last ")"): utime and stime are the 12th and 13th.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** RSS from the server's own /metrics gauge, where /proc is not there. */
 async function metricsRss(url: string): Promise<number> {
   const text = await (await fetch(new URL("metrics", url))).text();
@@ -89,6 +100,10 @@ interface LoadRun {
   /** autocannon's latency over every response. */
   allLatencyMs: { p50: number; p99: number };
   rssAfterBytes: number;
+  /** CPU seconds the server used during the run (null where /proc is missing). */
+  serverCpuSeconds: number | null;
+  /** CPU seconds this process (autocannon, the load generator) used during the run: on the same cores as the server. */
+  loadGeneratorCpuSeconds: number;
 }
 
 try {
@@ -104,6 +119,8 @@ try {
     for (const connections of e.concurrencies) {
       let next = 0;
       const okLatencies: number[] = [];
+      const serverCpuBefore = cpuSecondsOf(ready.pid);
+      const ownCpuBefore = process.cpuUsage();
       const instance = autocannon({
         url: ready.url,
         connections,
@@ -123,6 +140,8 @@ try {
         if (statusCode >= 200 && statusCode < 300) okLatencies.push(responseTime);
       });
       const r = await instance;
+      const ownCpu = process.cpuUsage(ownCpuBefore);
+      const serverCpuAfter = cpuSecondsOf(ready.pid);
       const ok = summarize(okLatencies);
       const shed = r.statusCodeStats["503"]?.count ?? 0;
       const run: LoadRun = {
@@ -139,6 +158,8 @@ try {
         okLatencyMs: okLatencies.length ? { p50: round(ok.p50Ms, 1), p99: round(ok.p99Ms, 1), mean: round(ok.meanMs, 1) } : null,
         allLatencyMs: { p50: r.latency.p50, p99: r.latency.p99 },
         rssAfterBytes: (await serverRss()).rssBytes,
+        serverCpuSeconds: serverCpuBefore === null || serverCpuAfter === null ? null : round(serverCpuAfter - serverCpuBefore, 1),
+        loadGeneratorCpuSeconds: round((ownCpu.user + ownCpu.system) / 1e6, 1),
       };
       runs.push(run);
       console.log(
@@ -154,12 +175,13 @@ try {
   const logged = Object.entries(loggedErrors).map(([name, n]) => `${name} × ${n}`).join(", ");
 
   const rows = runs.map((r) => [
-    r.endpoint, r.connections, r.okPerSecond, r.okLatencyMs?.p50 ?? "-", r.okLatencyMs?.p99 ?? "-", r.ok, r.shed503, r.otherNon2xx, r.errors + r.timeouts, mib(r.rssAfterBytes),
+    r.endpoint, r.connections, r.okPerSecond, r.okLatencyMs?.p50 ?? "-", r.okLatencyMs?.p99 ?? "-", r.ok, r.shed503, r.otherNon2xx, r.errors + r.timeouts, r.serverCpuSeconds ?? "-",
+    r.loadGeneratorCpuSeconds, mib(r.rssAfterBytes),
   ]);
   const markdown = [
     `## HTTP service under load (${new Date().toISOString().slice(0, 10)}; ${describeMachine()}; threads ${threads})`,
     "",
-    formatTable(["endpoint", "connections", "ok req/s", "p50 ms", "p99 ms", "ok", "503 shed", "other non-2xx", "errors", "RSS after MiB"], rows),
+    formatTable(["endpoint", "connections", "ok req/s", "p50 ms", "p99 ms", "ok", "503 shed", "other non-2xx", "errors", "server CPU s", "autocannon CPU s", "RSS after MiB"], rows),
     "",
     `Server RSS: ${mib(before.rssBytes)} MiB after warm-up, ${mib(after.rssBytes)} MiB at the end` +
       (after.peakRssBytes ? `, peak ${mib(after.peakRssBytes)} MiB.` : ".") +
@@ -168,7 +190,10 @@ try {
     `autocannon, ${seconds} s per row, a different CMRC question per request, in the same machine as the server. The server: alpaca-rag's ` +
       `startServer in a child process, stories260K as embedder and generator (answers of at most ${maxTokens} tokens, one generation at a time, ` +
       `default queue of 8), ${ready.chunks} chunks from ${set.passages} CMRC passages. Latencies are of 2xx responses; 503s are answers the ` +
-      "queue shed at once (with Retry-After).",
+      "queue refused (with Retry-After), each held server.shedDelayMs (default 250 ms) before the reply: autocannon retries at once, " +
+      "ignoring Retry-After, and without the hold its flood of refusals kept the event loop busy and the cores from llama.cpp " +
+      "(/v1/ask × 16 fell from 1.6 to 0.2 answers/s). CPU seconds are of the whole run, out of " +
+      `${seconds * os.availableParallelism()} that the machine's ${os.availableParallelism()} cores hold in ${seconds} s; the load generator runs on the same cores.`,
   ].join("\n");
 
   writeResults(

@@ -115,6 +115,12 @@ const serverSchema = z
     maxUploadFiles: z.number().int().min(1).max(1000).default(20),
     /** Answer requests that may wait for a free context sequence (beyond generator.parallel running); more get 503. Default 8. */
     queueSize: z.number().int().min(0).max(10_000).default(8),
+    /**
+     * Milliseconds a refused (503) answer request is held before the reply. Clients that retry at once (load generators,
+     * naive scripts) would otherwise keep the event loop busy refusing them and take the cores from llama.cpp's threads.
+     * Default 250; 0 replies at once.
+     */
+    shedDelayMs: z.number().int().min(0).max(10_000).default(250),
     /** Longest an answer request may take, queue wait included, in milliseconds. Default 300000 (5 minutes). */
     requestTimeoutMs: z.number().int().min(100).default(300_000),
   })

@@ -75,6 +75,6 @@ export function createApp(deps: AppDeps): App {
   app.use(documentsRouter(documents, { maxUploadBytes: limits.maxUploadBytes, maxUploadFiles: limits.maxUploadFiles }));
   app.use(metricsRouter(metrics));
   app.use(notFound);
-  app.use(errorHandler({ logError: deps.logError }));
+  app.use(errorHandler({ logError: deps.logError, shedDelayMs: limits.shedDelayMs }));
   return { app, queue, metrics, documents };
 }

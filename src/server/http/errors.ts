@@ -85,6 +85,8 @@ export const notFound: RequestHandler = (req, _res, next) => {
 export interface ErrorHandlerOptions {
   /** Where unexpected errors (500s) are reported with their stack. */
   logError: (error: unknown) => void;
+  /** Milliseconds to hold a 503 "overloaded" reply (server.shedDelayMs); 0 or absent: at once. */
+  shedDelayMs?: number;
 }
 
 /** The error middleware: JSON for the client, the stack for the log. */
@@ -99,6 +101,11 @@ export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler 
       res.end();
       return;
     }
-    res.status(http.status).set(http.headers).json(errorBody(http.code, http.message));
+    const reply = () => {
+      if (!res.headersSent && !res.writableEnded) res.status(http.status).set(http.headers).json(errorBody(http.code, http.message));
+    };
+    const delay = http.code === "overloaded" ? (options.shedDelayMs ?? 0) : 0;
+    if (delay > 0) setTimeout(reply, delay);
+    else reply();
   };
 }

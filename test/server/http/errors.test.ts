@@ -3,12 +3,13 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { QuestionError } from "../../../src/qa/answer.js";
 import type { QaEngine } from "../../../src/qa/engine.js";
 import { createApp } from "../../../src/server/app.js";
-import { HttpError, toHttpError } from "../../../src/server/http/errors.js";
+import { errorHandler, HttpError, toHttpError } from "../../../src/server/http/errors.js";
 import { QueueFullError } from "../../../src/server/http/generationQueue.js";
 import { StoreLockedError } from "../../../src/store/lock.js";
 import { tempDir } from "../../helpers.js";
@@ -82,5 +83,35 @@ describe("the app over a failing engine", () => {
       expect(res.headers.get("content-type")).toMatch(/^application\/json/);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("not_found");
     }
+  });
+});
+
+describe("a refused request (503 overloaded)", () => {
+  /** Times one request to an app whose only route finds the queue full, with the error handler holding 503s `shedDelayMs`. */
+  async function timeRefusal(shedDelayMs: number): Promise<{ ms: number; status: number; retryAfter: string | null; body: unknown }> {
+    const app = express();
+    app.post("/v1/ask", () => {
+      throw new QueueFullError(2);
+    });
+    app.use(errorHandler({ logError: () => {}, shedDelayMs }));
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const started = performance.now();
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/ask`, { method: "POST" });
+      const body = await res.json();
+      return { ms: performance.now() - started, status: res.status, retryAfter: res.headers.get("retry-after"), body };
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  it("is held server.shedDelayMs before the reply, and answered at once with 0", async () => {
+    const held = await timeRefusal(300);
+    expect(held).toMatchObject({ status: 503, retryAfter: "2", body: { error: { code: "overloaded" } } });
+    expect(held.ms).toBeGreaterThanOrEqual(290);
+    const immediate = await timeRefusal(0);
+    expect(immediate).toMatchObject({ status: 503, retryAfter: "2", body: { error: { code: "overloaded" } } });
+    expect(immediate.ms).toBeLessThan(200);
   });
 });
