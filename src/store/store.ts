@@ -22,7 +22,8 @@ export class EmbedderMismatchError extends Error {
   override name = "EmbedderMismatchError";
 }
 
-export interface NewChunk {
+/** What a chunk is and where it sits in its document, stored or about to be. */
+export interface ChunkPlacement {
   index: number;
   text: string;
   page: number | null;
@@ -31,6 +32,9 @@ export interface NewChunk {
   charEnd: number;
   section: string | null;
   tokenCount: number;
+}
+
+export interface NewChunk extends ChunkPlacement {
   /** Space-joined lexical terms (see segment.ts). */
   terms: string;
   /** Unit vector, or null in a lexical-only store. */
@@ -56,17 +60,9 @@ export interface FileRecord {
   mtimeMs: number;
 }
 
-export interface StoredChunk {
+export interface StoredChunk extends ChunkPlacement {
   id: number;
   documentId: number;
-  index: number;
-  text: string;
-  page: number | null;
-  pageEnd: number | null;
-  charStart: number;
-  charEnd: number;
-  section: string | null;
-  tokenCount: number;
   /** The document's files, first one the citation's source. */
   paths: string[];
 }

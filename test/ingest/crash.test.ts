@@ -3,25 +3,9 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ingestFolder } from "../../src/ingest/pipeline.js";
 import { checkStore } from "../../src/store/check.js";
-import { DocumentStore } from "../../src/store/store.js";
 import { startCli } from "../cliProcess.js";
 import { cmrcParagraphs, storiesModel, tempDir, testSettings, writeFiles } from "../helpers.js";
-
-/** path → the document's chunk texts in order: what a search can ever see. */
-function contents(storeDir: string): Map<string, string[]> {
-  const store = DocumentStore.open(storeDir, { vectors: false });
-  try {
-    const rows = store.db
-      .prepare("SELECT f.path, c.text FROM files f JOIN chunks c ON c.document_id = f.document_id ORDER BY f.path, c.idx")
-      .raw()
-      .all() as Array<[string, string]>;
-    const map = new Map<string, string[]>();
-    for (const [p, text] of rows) map.set(p, [...(map.get(p) ?? []), text]);
-    return map;
-  } finally {
-    store.close();
-  }
-}
+import { storeContents } from "../reliability/fixtures.js";
 
 function mulberry32(seed: number): () => number {
   return () => {
@@ -42,7 +26,7 @@ describe("crash safety", () => {
     writeFiles(inbox, files);
     const clean = tempDir();
     await ingestFolder({ settings: testSettings({ store: clean, inbox }) });
-    reference = contents(clean);
+    reference = storeContents(clean);
     expect(reference.size).toBe(40);
   });
 
@@ -60,7 +44,7 @@ describe("crash safety", () => {
       const result = await run.done;
       if (stillRunning && result.signal === "SIGKILL") killed += 1;
       // Whatever the moment, the store opens and holds only whole documents.
-      const partial = contents(storeDir);
+      const partial = storeContents(storeDir);
       for (const [p, chunks] of partial) expect(chunks, p).toEqual(reference.get(p));
     }
     expect(killed).toBeGreaterThanOrEqual(2);
@@ -71,7 +55,7 @@ describe("crash safety", () => {
     const report = checkStore(storeDir);
     expect(report.problems).toEqual([]);
     expect(report.ok).toBe(true);
-    expect(contents(storeDir)).toEqual(reference);
+    expect(storeContents(storeDir)).toEqual(reference);
     // No duplicate chunks, and every chunk has exactly one vector.
     expect(report.chunks).toBe([...reference.values()].reduce((n, c) => n + c.length, 0));
     expect(report.vectors).toBe(report.chunks);
@@ -88,7 +72,7 @@ describe("crash safety", () => {
     expect(second.stdout).toBe("");
     const firstResult = await first.done;
     expect(firstResult.code, firstResult.stderr).toBe(0);
-    expect(contents(storeDir)).toEqual(reference);
+    expect(storeContents(storeDir)).toEqual(reference);
     expect(checkStore(path.resolve(storeDir)).ok).toBe(true);
   });
 });

@@ -5,11 +5,11 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import PDFDocument from "pdfkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DocumentLoadError, loadDocument } from "../../../src/ingest/loaders/index.js";
 import { loadPdfDocument } from "../../../src/ingest/loaders/pdf.js";
 import type { LoadedDocument } from "../../../src/ingest/types.js";
+import { drawPdf } from "../../reliability/fixtures.js";
 
 let dir: string;
 
@@ -20,18 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function drawPdf(options: PDFKit.PDFDocumentOptions, draw: (doc: PDFKit.PDFDocument) => void): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const doc = new PDFDocument({ ...options, info: { CreationDate: new Date(Date.UTC(2024, 0, 1)) } });
-    const chunks: Buffer[] = [];
-    doc.on("data", (chunk: Buffer) => chunks.push(chunk));
-    doc.on("end", () => resolve(Buffer.concat(chunks)));
-    doc.on("error", reject);
-    draw(doc);
-    doc.end();
-  });
-}
 
 async function fixture(name: string, bytes: Buffer): Promise<string> {
   const path = join(dir, name);
