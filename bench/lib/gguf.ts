@@ -106,6 +106,11 @@ export class GgufEncoder {
   kvF32(key: string, value: number): this {
     return this.string(key).u32(GgufType.float32).f32(value);
   }
+  kvStringArray(key: string, values: readonly string[]): this {
+    this.string(key).u32(GgufType.array).u32(GgufType.string).u64(values.length);
+    for (const v of values) this.string(v);
+    return this;
+  }
   /** Zero bytes up to the next multiple of `alignment`. */
   pad(alignment: number): this {
     const rest = this.length % alignment;

@@ -1,14 +1,18 @@
-// The reranker's code path: node-llama-cpp's ranking context on a real GGUF (stories260K has no classification head,
-// so it must be refused clearly), and retrieve()'s reordering with a scorer that stands in for a reranking model.
+// The reranker: node-llama-cpp's ranking context on real GGUFs (stories260K has no classification head, so it must be
+// refused clearly; a tiny Qwen3 cross-encoder written at test time has one, and scores through llama.cpp's rank head,
+// also when `rerank.model` is set for `alpaca-rag search`), and retrieve()'s reordering, checked for meaning with a
+// phrase scorer, since the random-weight model's scores say nothing about relevance.
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestFolder } from "../../src/ingest/pipeline.js";
+import { runCli } from "../cliProcess.js";
 import { llamaRuntime } from "../../src/models/llama.js";
 import { loadReranker, RerankerUnsupportedError, type Reranker } from "../../src/models/reranker.js";
 import { ModelMissingError } from "../../src/models/resolve.js";
 import { retrieveDetailed } from "../../src/retrieval/hybrid.js";
 import { DocumentStore } from "../../src/store/store.js";
 import { storiesModel, tempDir, testSettings, writeFiles } from "../helpers.js";
+import { writeSyntheticReranker } from "../models/syntheticReranker.js";
 
 describe("loadReranker", () => {
   it("node-llama-cpp itself cannot rank with stories260K", async () => {
@@ -95,5 +99,74 @@ describe("retrieve with a reranker", () => {
     const flat = await retrieveDetailed({ store, embedder: null, query: "码头工人", k: 3, candidates: 10, reranker: phraseScorer("无关") });
     expect(flat.chunks.map((c) => c.chunkId)).toEqual(plain.chunks.map((c) => c.chunkId));
     expect(flat.chunks.every((c) => c.rerankScore === 0)).toBe(true);
+  });
+});
+
+describe("a reranking GGUF through llama.cpp (synthetic Qwen3 cross-encoder)", () => {
+  let rerankerPath: string;
+  let reranker: Reranker;
+  const query = "码头在哪里？";
+  const passages = [
+    "码头的吊车每天装卸两百个集装箱。",
+    "The ferry leaves the pier at dawn.",
+    "鱼汤面",
+    // About 1,300 tokens for stories260K's tokenizer: more than the model's 512-token context.
+    "老码头的故事很长。".repeat(50),
+  ];
+
+  beforeAll(async () => {
+    rerankerPath = writeSyntheticReranker(path.join(tempDir(), "synthetic-reranker.gguf"));
+    reranker = await loadReranker({ model: rerankerPath, modelsDir: tempDir(), gpu: false, threads: 1 });
+  });
+  afterAll(async () => {
+    await reranker?.dispose();
+  });
+
+  it("scores every passage, long ones by their best window: probabilities that depend on the query and the passage alone", async () => {
+    expect(reranker.name).toBe("synthetic-reranker.gguf");
+    const scores = await reranker.score(query, passages);
+    expect(scores).toHaveLength(passages.length);
+    for (const s of scores) {
+      expect(s).toBeGreaterThan(0);
+      expect(s).toBeLessThan(1);
+    }
+    expect(new Set(scores.map((s) => s.toFixed(6))).size).toBe(passages.length);
+    expect(await reranker.score(query, passages)).toEqual(scores);
+    // A passage's score does not depend on the others scored with it.
+    expect((await reranker.score(query, [passages[1]]))[0]).toBeCloseTo(scores[1], 6);
+    expect(await reranker.score("渡轮几点开？", passages)).not.toEqual(scores);
+    expect(await reranker.score(query, [])).toEqual([]);
+  });
+
+  it("reorders `alpaca-rag search` by its scores when rerank.model is set", { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    const inbox = path.join(dir, "inbox");
+    writeFiles(inbox, {
+      "crane.txt": "码头的吊车每天装卸两百个集装箱。",
+      "noodles.txt": "码头旁边的小饭馆只卖鱼汤面。",
+      "history.txt": "码头在一九五八年扩建过一次。",
+      "ferry.txt": "渡轮每天清晨从码头出发。",
+    });
+    const common = ["--store", path.join(dir, "store"), "--threads", "1", "--gpu", "false", "--models-dir", tempDir()];
+    const ingest = await runCli(["ingest", inbox, "--embedding-model", "none", "--json", ...common]);
+    expect(ingest.code, ingest.stderr).toBe(0);
+
+    type Hit = { source: string; score: number; text: string };
+    type Search = { results: Hit[]; timings: { rerankMs: number } };
+    const plainRun = await runCli(["search", "码头", "--json", "-k", "4", ...common]);
+    expect(plainRun.code, plainRun.stderr).toBe(0);
+    const plain = JSON.parse(plainRun.stdout) as Search;
+    const rerankedRun = await runCli(["search", "码头", "--json", "-k", "4", ...common], { ALPACA_RAG_RERANK_MODEL: rerankerPath });
+    expect(rerankedRun.code, rerankedRun.stderr).toBe(0);
+    const reranked = JSON.parse(rerankedRun.stdout) as Search;
+
+    expect(plain.timings.rerankMs).toBe(0);
+    expect(reranked.timings.rerankMs).toBeGreaterThan(0);
+    expect(reranked.results.map((r) => r.source).sort()).toEqual(plain.results.map((r) => r.source).sort());
+    // Each result carries the model's own score for it, highest first.
+    const expected = await reranker.score("码头", reranked.results.map((r) => r.text));
+    reranked.results.forEach((r, i) => expect(r.score).toBeCloseTo(expected[i], 5));
+    const scores = reranked.results.map((r) => r.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
   });
 });

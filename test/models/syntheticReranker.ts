@@ -1,0 +1,81 @@
+// A real reranking GGUF for tests, written at test time: no reranker can be downloaded here, and stories260K has no
+// classification head. It is a tiny Qwen3-architecture cross-encoder (the architecture of Qwen3-Reranker, whose rank
+// head llama.cpp supports) with seeded random weights, a two-label classifier ("yes", "no") and stories260K's
+// tokenizer. Its scores mean nothing about relevance, but they are computed by llama.cpp's own ranking graph through
+// node-llama-cpp's LlamaRankingContext: the code path a real bge/Qwen3 reranker takes.
+import fs from "node:fs";
+import path from "node:path";
+import { encodeHeader, GgmlType, GgufEncoder, layoutTensors, readRawKvs, type GgmlTypeId } from "../../bench/lib/gguf.js";
+import { constantF32, fnv1a, normalF16 } from "../../bench/lib/random-weights.js";
+import { storiesModel } from "../helpers.js";
+
+const spec = { layers: 2, width: 64, heads: 4, ffn: 128, contextLength: 512, weightStd: 0.2, headStd: 1, seed: 2023 } as const;
+
+/** Writes the reranker to `outPath` (about 150 KB) and returns the path. */
+export function writeSyntheticReranker(outPath: string): string {
+  const tokenizer = readRawKvs(storiesModel).filter((kv) => kv.key.startsWith("tokenizer."));
+  const tokens = tokenizer.find((kv) => kv.key === "tokenizer.ggml.tokens");
+  if (!tokens) throw new Error(`${storiesModel} has no tokenizer.ggml.tokens`);
+  // Encoded pair: key length (u64), key, value type (u32), element type (u32), element count (u64).
+  const vocab = Number(tokens.raw.readBigUInt64LE(8 + Buffer.byteLength(tokens.key) + 8));
+  const { width: d, heads, ffn, layers } = spec;
+  const headDim = d / heads;
+
+  const kv = (fill: (e: GgufEncoder) => void) => {
+    const e = new GgufEncoder();
+    fill(e);
+    return e.toBuffer();
+  };
+  const kvs = [
+    kv((e) => e.kvString("general.architecture", "qwen3")),
+    kv((e) => e.kvString("general.name", "alpaca-rag synthetic reranker (random weights)")),
+    kv((e) => e.kvU32("qwen3.context_length", spec.contextLength)),
+    kv((e) => e.kvU32("qwen3.embedding_length", d)),
+    kv((e) => e.kvU32("qwen3.block_count", layers)),
+    kv((e) => e.kvU32("qwen3.feed_forward_length", ffn)),
+    kv((e) => e.kvU32("qwen3.attention.head_count", heads)),
+    kv((e) => e.kvU32("qwen3.attention.head_count_kv", heads)),
+    kv((e) => e.kvF32("qwen3.attention.layer_norm_rms_epsilon", 1e-6)),
+    kv((e) => e.kvF32("qwen3.rope.freq_base", 10000.5)),
+    kv((e) => e.kvU32("qwen3.pooling_type", 4)), // LLAMA_POOLING_TYPE_RANK
+    kv((e) => e.kvStringArray("qwen3.classifier.output_labels", ["yes", "no"])),
+    ...tokenizer.map((t) => t.raw),
+  ];
+
+  const specs: Array<{ name: string; dims: number[]; type: GgmlTypeId }> = [
+    { name: "token_embd.weight", dims: [d, vocab], type: GgmlType.F16 },
+    { name: "output_norm.weight", dims: [d], type: GgmlType.F32 },
+    { name: "cls.output.weight", dims: [d, 2], type: GgmlType.F16 },
+  ];
+  for (let i = 0; i < layers; i++) {
+    const b = `blk.${i}`;
+    specs.push(
+      { name: `${b}.attn_norm.weight`, dims: [d], type: GgmlType.F32 },
+      { name: `${b}.attn_q.weight`, dims: [d, d], type: GgmlType.F16 },
+      { name: `${b}.attn_k.weight`, dims: [d, d], type: GgmlType.F16 },
+      { name: `${b}.attn_v.weight`, dims: [d, d], type: GgmlType.F16 },
+      { name: `${b}.attn_output.weight`, dims: [d, d], type: GgmlType.F16 },
+      { name: `${b}.attn_q_norm.weight`, dims: [headDim], type: GgmlType.F32 },
+      { name: `${b}.attn_k_norm.weight`, dims: [headDim], type: GgmlType.F32 },
+      { name: `${b}.ffn_norm.weight`, dims: [d], type: GgmlType.F32 },
+      { name: `${b}.ffn_gate.weight`, dims: [d, ffn], type: GgmlType.F16 },
+      { name: `${b}.ffn_up.weight`, dims: [d, ffn], type: GgmlType.F16 },
+      { name: `${b}.ffn_down.weight`, dims: [ffn, d], type: GgmlType.F16 },
+    );
+  }
+  const alignment = 32;
+  const { tensors } = layoutTensors(specs, alignment);
+  const parts: Buffer[] = [encodeHeader(kvs, tensors, alignment)];
+  let written = 0;
+  for (const t of tensors) {
+    if (t.offset > written) parts.push(Buffer.alloc(t.offset - written));
+    const count = t.dims.reduce((a, b) => a * b, 1);
+    const std = t.name === "cls.output.weight" ? spec.headStd : spec.weightStd;
+    const data = t.type === GgmlType.F32 ? constantF32(count, 1) : normalF16(count, std, (fnv1a(t.name) ^ spec.seed) >>> 0);
+    parts.push(data);
+    written = t.offset + data.length;
+  }
+  fs.mkdirSync(path.dirname(outPath), { recursive: true });
+  fs.writeFileSync(outPath, Buffer.concat(parts));
+  return outPath;
+}
