@@ -2,7 +2,7 @@
 // decode tokens/s (after the first token), time to first token and whole-call tokens/s, greedy sampling, a fixed
 // token budget. Models: stories260K (512-token context) and a synthetic 110M-parameter llama (12 layers × 768,
 // written to bench/models on first use). Writes bench/results/generation.json and .md.
-// Flags: --threads N, --max-tokens N (default 128), --repeats N (default 3), --models stories,synthetic
+// Flags: --threads N, --max-tokens N (default 128), --repeats N (default 5), --models stories,synthetic
 import os from "node:os";
 import path from "node:path";
 import type { GenerationRunOptions, GenerationRunResult } from "./generation-run.js";
@@ -18,7 +18,7 @@ const goalShare = 0.95;
 
 const threads = numberFlag("--threads", defaultThreads());
 const maxTokens = numberFlag("--max-tokens", 128);
-const repeats = numberFlag("--repeats", 3);
+const repeats = numberFlag("--repeats", 5); // runs vary by ±7% on a shared host: five per side keep the medians steady
 const wanted = listFlag("--models", ["stories", "synthetic"]);
 const work = path.join(os.tmpdir(), "alpaca-rag-bench-generation");
 

@@ -31,13 +31,13 @@ interface Step {
 
 const steps: Step[] = [
   // Both embedders, the realistic-cost one included; the synthetic model embeds the corpus three times at ~100×
-  // stories260K's cost, so the default run takes the first 32 passages (+ the PDF) and --full all 256.
-  { name: "ingest", script: "bench/ingest.ts", args: [...threadArgs, ...(full ? [] : ["--passages", "32"])] },
+  // stories260K's cost, so the default run takes the first 20 passages (+ the PDF) and --full all 256.
+  { name: "ingest", script: "bench/ingest.ts", args: [...threadArgs, ...(full ? [] : ["--passages", "20"])] },
   { name: "quality", script: "bench/retrieval-quality.ts", args: [...threadArgs, ...(full ? ["--full"] : quick ? ["--passages", "8"] : [])] },
   { name: "search", script: "bench/search-scale.ts", args: full ? ["--full"] : quick ? ["--sizes", "1000,3000", "--queries", "50", "--text-queries", "20"] : [] },
   { name: "generation", script: "bench/generation.ts", args: [...threadArgs, ...(quick ? ["--models", "stories", "--repeats", "1", "--max-tokens", "32"] : [])] },
   { name: "ingest-scale", script: "bench/ingest-scale.ts", args: [...threadArgs, ...(quick ? ["--passages", "4,8"] : [])] },
-  { name: "service", script: "bench/service-load.ts", args: [...threadArgs, ...(quick ? ["--seconds", "2", "--passages", "8", "--concurrency", "1,4"] : ["--seconds", "30", "--ask-concurrency", "1,16"])] },
+  { name: "service", script: "bench/service-load.ts", args: [...threadArgs, ...(quick ? ["--seconds", "2", "--passages", "8", "--concurrency", "1,4"] : full ? ["--seconds", "30"] : ["--seconds", "30", "--concurrency", "1,16"])] },
   { name: "chart", script: "bench/chart.ts", args: [] },
 ].filter((s) => !(quick && s.name === "ingest"));
 const only = listFlag("--only", steps.map((s) => s.name));
