@@ -31,8 +31,8 @@ interface Step {
 
 const steps: Step[] = [
   // Both embedders, the realistic-cost one included; the synthetic model embeds the corpus three times at ~100×
-  // stories260K's cost, so the default run takes the first 20 passages (+ the PDF) and --full all 256.
-  { name: "ingest", script: "bench/ingest.ts", args: [...threadArgs, ...(full ? [] : ["--passages", "20"])] },
+  // stories260K's cost, so the default run takes the first 32 passages (+ the PDF) and --full all 256.
+  { name: "ingest", script: "bench/ingest.ts", args: [...threadArgs, ...(full ? [] : ["--passages", "32"])] },
   { name: "quality", script: "bench/retrieval-quality.ts", args: [...threadArgs, ...(full ? ["--full"] : quick ? ["--passages", "8"] : [])] },
   { name: "search", script: "bench/search-scale.ts", args: full ? ["--full"] : quick ? ["--sizes", "1000,3000", "--queries", "50", "--text-queries", "20"] : [] },
   { name: "generation", script: "bench/generation.ts", args: [...threadArgs, ...(quick ? ["--models", "stories", "--repeats", "1", "--max-tokens", "32"] : [])] },
