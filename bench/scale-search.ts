@@ -67,8 +67,6 @@ export interface ScaleSearchResult {
   promptTokens: number;
 }
 
-/** Store default, from VectorIndex (its efSearch when none is given). */
-const storeDefaultEf = 64;
 const warmUp = 20;
 
 async function timeEach<T>(items: readonly T[], fn: (item: T) => unknown): Promise<LatencySummary> {
@@ -130,6 +128,7 @@ export async function measureScaleSearch(opts: ScaleSearchOptions): Promise<Scal
     for (const q of timed.slice(0, warmUp)) vectors.search(q.vector, 10);
     const rssDeltaBytes = process.memoryUsage.rss() - rssBefore;
     const chunks = vectors.size;
+    const storeDefaultEf = vectors.searchEf; // what a search without an explicit ef uses at this size
 
     const dense = await timeEach(timed, (q) => vectors.search(q.vector, 10));
     const recallSet = questions.slice(0, opts.recallQueries);

@@ -56,7 +56,7 @@ for (const size of sizes) {
     textQueries,
     // Exact search is O(N) per question in plain JS; fewer questions at 1M keep it to about a minute.
     recallQueries: size >= 1_000_000 ? 100 : 200,
-    efValues: [16, 32, 64, 128, 256],
+    efValues: [16, 32, 64, 128, 256, 512],
     vocabModelPath: sharedPath("models", "chinese-llama-2-vocab.gguf"),
     k: 6,
     candidates: 50,
