@@ -1,7 +1,7 @@
 // `npm run bench:ingest-scale`: alpaca-rag's ingest throughput at a few corpus sizes (the first N CMRC passages, one
 // .txt each, into a fresh store, with stories260K), for the chart's ingest-versus-size curve. Small on purpose: the
 // full corpus is bench/ingest.ts's. Each size runs bench/alpaca-pipeline.ts in its own child process.
-// Writes bench/results/ingest-scale.json and .md. Flags: --threads N, --passages 32,96 (sizes), --model PATH
+// Writes bench/results/ingest-scale.json and .md. Flags: --threads N, --passages 32,64 (sizes), --model PATH
 import os from "node:os";
 import path from "node:path";
 import type { AlpacaIngestOptions, AlpacaIngestResult } from "./alpaca-pipeline.js";
@@ -13,7 +13,7 @@ import { defaultThreads, describeMachine, writeResults } from "./lib/report.js";
 import { round } from "./lib/stats.js";
 
 const threads = numberFlag("--threads", defaultThreads());
-const sizes = listFlag("--passages", ["32", "96"]).map(Number);
+const sizes = listFlag("--passages", ["32", "64"]).map(Number);
 const modelPath = flag("--model") ?? sharedPath("models", "stories260K.gguf");
 const modelName = path.basename(modelPath, ".gguf");
 const work = path.join(os.tmpdir(), "alpaca-rag-bench-ingest-scale");
