@@ -69,7 +69,7 @@ export interface SyntheticModel {
   generated: boolean;
 }
 
-interface TensorSpec {
+export interface TensorSpec {
   name: string;
   dims: number[];
   type: GgmlTypeId;
@@ -79,22 +79,25 @@ interface TensorSpec {
 function tensorSpecs(vocab: number, spec: SyntheticSpec): TensorSpec[] {
   const { width: d, ffn, layers } = spec;
   const specs: TensorSpec[] = [{ name: "token_embd.weight", dims: [d, vocab], type: GgmlType.F16 }];
-  for (let i = 0; i < layers; i++) {
-    const b = `blk.${i}`;
-    specs.push(
-      { name: `${b}.attn_norm.weight`, dims: [d], type: GgmlType.F32 },
-      { name: `${b}.attn_q.weight`, dims: [d, d], type: GgmlType.F16 },
-      { name: `${b}.attn_k.weight`, dims: [d, d], type: GgmlType.F16 },
-      { name: `${b}.attn_v.weight`, dims: [d, d], type: GgmlType.F16 },
-      { name: `${b}.attn_output.weight`, dims: [d, d], type: GgmlType.F16 },
-      { name: `${b}.ffn_norm.weight`, dims: [d], type: GgmlType.F32 },
-      { name: `${b}.ffn_gate.weight`, dims: [d, ffn], type: GgmlType.F16 },
-      { name: `${b}.ffn_up.weight`, dims: [d, ffn], type: GgmlType.F16 },
-      { name: `${b}.ffn_down.weight`, dims: [ffn, d], type: GgmlType.F16 },
-    );
-  }
+  for (let i = 0; i < layers; i++) specs.push(...llamaBlockTensors(i, d, ffn));
   specs.push({ name: "output_norm.weight", dims: [d], type: GgmlType.F32 });
   return specs;
+}
+
+/** One llama block's tensors (RMSNorm weights in F32, matrices in F16), width `d`, SwiGLU width `ffn`. */
+export function llamaBlockTensors(layer: number, d: number, ffn: number): TensorSpec[] {
+  const b = `blk.${layer}`;
+  return [
+    { name: `${b}.attn_norm.weight`, dims: [d], type: GgmlType.F32 },
+    { name: `${b}.attn_q.weight`, dims: [d, d], type: GgmlType.F16 },
+    { name: `${b}.attn_k.weight`, dims: [d, d], type: GgmlType.F16 },
+    { name: `${b}.attn_v.weight`, dims: [d, d], type: GgmlType.F16 },
+    { name: `${b}.attn_output.weight`, dims: [d, d], type: GgmlType.F16 },
+    { name: `${b}.ffn_norm.weight`, dims: [d], type: GgmlType.F32 },
+    { name: `${b}.ffn_gate.weight`, dims: [d, ffn], type: GgmlType.F16 },
+    { name: `${b}.ffn_up.weight`, dims: [d, ffn], type: GgmlType.F16 },
+    { name: `${b}.ffn_down.weight`, dims: [ffn, d], type: GgmlType.F16 },
+  ];
 }
 
 /** Metadata: the llama hyperparameters, then every tokenizer.* pair of the source copied byte for byte. */

@@ -5,7 +5,8 @@
 // node-llama-cpp's LlamaRankingContext: the code path a real bge/Qwen3 reranker takes.
 import fs from "node:fs";
 import path from "node:path";
-import { encodeHeader, GgmlType, GgufEncoder, layoutTensors, readRawKvs, type GgmlTypeId } from "../../bench/lib/gguf.js";
+import { encodeHeader, GgmlType, GgufEncoder, layoutTensors, readRawKvs } from "../../bench/lib/gguf.js";
+import { llamaBlockTensors, type TensorSpec } from "../../bench/make-synthetic-model.js";
 import { constantF32, fnv1a, normalF16 } from "../../bench/lib/random-weights.js";
 import { storiesModel } from "../helpers.js";
 
@@ -42,27 +43,18 @@ export function writeSyntheticReranker(outPath: string): string {
     ...tokenizer.map((t) => t.raw),
   ];
 
-  const specs: Array<{ name: string; dims: number[]; type: GgmlTypeId }> = [
+  const specs: TensorSpec[] = [
     { name: "token_embd.weight", dims: [d, vocab], type: GgmlType.F16 },
     { name: "output_norm.weight", dims: [d], type: GgmlType.F32 },
     { name: "cls.output.weight", dims: [d, 2], type: GgmlType.F16 },
   ];
-  for (let i = 0; i < layers; i++) {
-    const b = `blk.${i}`;
+  for (let i = 0; i < layers; i++)
     specs.push(
-      { name: `${b}.attn_norm.weight`, dims: [d], type: GgmlType.F32 },
-      { name: `${b}.attn_q.weight`, dims: [d, d], type: GgmlType.F16 },
-      { name: `${b}.attn_k.weight`, dims: [d, d], type: GgmlType.F16 },
-      { name: `${b}.attn_v.weight`, dims: [d, d], type: GgmlType.F16 },
-      { name: `${b}.attn_output.weight`, dims: [d, d], type: GgmlType.F16 },
-      { name: `${b}.attn_q_norm.weight`, dims: [headDim], type: GgmlType.F32 },
-      { name: `${b}.attn_k_norm.weight`, dims: [headDim], type: GgmlType.F32 },
-      { name: `${b}.ffn_norm.weight`, dims: [d], type: GgmlType.F32 },
-      { name: `${b}.ffn_gate.weight`, dims: [d, ffn], type: GgmlType.F16 },
-      { name: `${b}.ffn_up.weight`, dims: [d, ffn], type: GgmlType.F16 },
-      { name: `${b}.ffn_down.weight`, dims: [ffn, d], type: GgmlType.F16 },
+      ...llamaBlockTensors(i, d, ffn),
+      // Qwen3 normalises queries and keys per head.
+      { name: `blk.${i}.attn_q_norm.weight`, dims: [headDim], type: GgmlType.F32 },
+      { name: `blk.${i}.attn_k_norm.weight`, dims: [headDim], type: GgmlType.F32 },
     );
-  }
   const alignment = 32;
   const { tensors } = layoutTensors(specs, alignment);
   const parts: Buffer[] = [encodeHeader(kvs, tensors, alignment)];
