@@ -6,7 +6,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { encodeHeader, GgmlType, GgufEncoder, layoutTensors, readRawKvs, type GgmlTypeId, type TensorLayout } from "./lib/gguf.js";
+import { encodeHeader, encodePair, GgmlType, layoutTensors, tokenizerPairs, type GgmlTypeId, type TensorLayout } from "./lib/gguf.js";
 import { benchDir, sharedPath } from "./lib/paths.js";
 import { constantF32, fnv1a, normalF16 } from "./lib/random-weights.js";
 
@@ -102,16 +102,8 @@ export function llamaBlockTensors(layer: number, d: number, ffn: number): Tensor
 
 /** Metadata: the llama hyperparameters, then every tokenizer.* pair of the source copied byte for byte. */
 function metadataPairs(s: SyntheticSpec): { kvs: Buffer[]; vocab: number } {
-  const source = readRawKvs(sharedPath(s.tokenizerSource)).filter((kv) => kv.key.startsWith("tokenizer."));
-  const tokens = source.find((kv) => kv.key === "tokenizer.ggml.tokens");
-  if (!tokens) throw new Error(`${s.tokenizerSource} has no tokenizer.ggml.tokens`);
-  // Encoded pair: key length (u64), key, value type (u32), element type (u32), element count (u64).
-  const vocab = Number(tokens.raw.readBigUInt64LE(8 + Buffer.byteLength(tokens.key) + 8));
-  const enc = (fill: (e: GgufEncoder) => void) => {
-    const e = new GgufEncoder();
-    fill(e);
-    return e.toBuffer();
-  };
+  const { pairs: tokenizer, vocab } = tokenizerPairs(sharedPath(s.tokenizerSource));
+  const enc = encodePair;
   const kvs = [
     enc((e) => e.kvString("general.architecture", "llama")),
     enc((e) => e.kvString("general.name", s.name)),
@@ -125,7 +117,7 @@ function metadataPairs(s: SyntheticSpec): { kvs: Buffer[]; vocab: number } {
     enc((e) => e.kvU32("llama.attention.head_count_kv", s.heads)),
     enc((e) => e.kvF32("llama.attention.layer_norm_rms_epsilon", s.rmsEpsilon)),
     enc((e) => e.kvU32("llama.vocab_size", vocab)),
-    ...source.map((kv) => kv.raw),
+    ...tokenizer,
   ];
   return { kvs, vocab };
 }

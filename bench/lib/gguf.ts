@@ -65,6 +65,23 @@ export function readRawKvs(path: string): RawKv[] {
   return kvs;
 }
 
+/** One metadata pair, encoded: `encodePair((e) => e.kvU32("llama.block_count", 6))`. */
+export function encodePair(fill: (e: GgufEncoder) => void): Buffer {
+  const e = new GgufEncoder();
+  fill(e);
+  return e.toBuffer();
+}
+
+/** Every tokenizer.* pair of a GGUF file, byte for byte (to give a synthetic model a real tokenizer), and its vocabulary size. */
+export function tokenizerPairs(path: string): { pairs: Buffer[]; vocab: number } {
+  const source = readRawKvs(path).filter((kv) => kv.key.startsWith("tokenizer."));
+  const tokens = source.find((kv) => kv.key === "tokenizer.ggml.tokens");
+  if (!tokens) throw new Error(`${path} has no tokenizer.ggml.tokens`);
+  // Encoded pair: key length (u64), key, value type (u32), element type (u32), element count (u64).
+  const vocab = Number(tokens.raw.readBigUInt64LE(8 + Buffer.byteLength(tokens.key) + 8));
+  return { pairs: source.map((kv) => kv.raw), vocab };
+}
+
 /** Appends little-endian GGUF primitives to a growing list of buffers. */
 export class GgufEncoder {
   private readonly parts: Buffer[] = [];

@@ -5,7 +5,7 @@
 // node-llama-cpp's LlamaRankingContext: the code path a real bge/Qwen3 reranker takes.
 import fs from "node:fs";
 import path from "node:path";
-import { encodeHeader, GgmlType, GgufEncoder, layoutTensors, readRawKvs } from "../../bench/lib/gguf.js";
+import { encodeHeader, encodePair, GgmlType, layoutTensors, tokenizerPairs } from "../../bench/lib/gguf.js";
 import { llamaBlockTensors, type TensorSpec } from "../../bench/make-synthetic-model.js";
 import { constantF32, fnv1a, normalF16 } from "../../bench/lib/random-weights.js";
 import { storiesModel } from "../helpers.js";
@@ -14,19 +14,11 @@ const spec = { layers: 2, width: 64, heads: 4, ffn: 128, contextLength: 512, wei
 
 /** Writes the reranker to `outPath` (about 150 KB) and returns the path. */
 export function writeSyntheticReranker(outPath: string): string {
-  const tokenizer = readRawKvs(storiesModel).filter((kv) => kv.key.startsWith("tokenizer."));
-  const tokens = tokenizer.find((kv) => kv.key === "tokenizer.ggml.tokens");
-  if (!tokens) throw new Error(`${storiesModel} has no tokenizer.ggml.tokens`);
-  // Encoded pair: key length (u64), key, value type (u32), element type (u32), element count (u64).
-  const vocab = Number(tokens.raw.readBigUInt64LE(8 + Buffer.byteLength(tokens.key) + 8));
+  const { pairs: tokenizer, vocab } = tokenizerPairs(storiesModel);
   const { width: d, heads, ffn, layers } = spec;
   const headDim = d / heads;
 
-  const kv = (fill: (e: GgufEncoder) => void) => {
-    const e = new GgufEncoder();
-    fill(e);
-    return e.toBuffer();
-  };
+  const kv = encodePair;
   const kvs = [
     kv((e) => e.kvString("general.architecture", "qwen3")),
     kv((e) => e.kvString("general.name", "alpaca-rag synthetic reranker (random weights)")),
@@ -40,7 +32,7 @@ export function writeSyntheticReranker(outPath: string): string {
     kv((e) => e.kvF32("qwen3.rope.freq_base", 10000.5)),
     kv((e) => e.kvU32("qwen3.pooling_type", 4)), // LLAMA_POOLING_TYPE_RANK
     kv((e) => e.kvStringArray("qwen3.classifier.output_labels", ["yes", "no"])),
-    ...tokenizer.map((t) => t.raw),
+    ...tokenizer,
   ];
 
   const specs: TensorSpec[] = [
