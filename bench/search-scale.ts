@@ -4,12 +4,13 @@
 // retrieval, recall@10 against exact search per ef, retrieval + window packing, build time and memory per chunk.
 // Writes bench/results/search-scale.json and .md.
 // Flags: --full (adds 1M), --sizes 10000,100000 (overrides), --queries N (dense, default 300), --text-queries N
-// (lexical, fused, packing; default 100), --keep (keep the stores), --work DIR
+// (lexical, fused, packing; default 100), --keep (keep the stores and their build figures), --reuse (measure a store kept
+// by an earlier --keep run with the same options instead of building it again; implies --keep), --work DIR
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { flag, hasFlag, listFlag, numberFlag } from "./lib/cli.js";
-import { formatTable, mib, runInChild } from "./lib/measure.js";
+import { formatTable, mib, runInChild, type ChildRun } from "./lib/measure.js";
 import { sharedPath } from "./lib/paths.js";
 import { describeMachine, writeResults } from "./lib/report.js";
 import { round } from "./lib/stats.js";
@@ -31,21 +32,21 @@ const clusters = 1000;
 const work = flag("--work") ?? path.join(os.tmpdir(), "alpaca-rag-bench-search-scale");
 // Only a guard against a hung child: building 1M chunks takes most of an hour on two cores.
 const childTimeout = { timeoutMs: 6 * 3600_000 };
+// A reused store is kept too: it was kept to be measured again.
+const keepStores = hasFlag("--keep") || hasFlag("--reuse");
 
 const perSize: Array<{ size: number; build: ScaleBuildResult; search: ScaleSearchResult; buildPeakRssMiB: number }> = [];
 for (const size of sizes) {
   const storeDir = path.join(work, `store-${size}`);
   console.log(`\n== ${size.toLocaleString("en-US")} chunks`);
-  const build = await runInChild<ScaleBuildResult>("bench/scale-build.ts", {
-    storeDir,
-    chunks: size,
-    seed,
-    dimension,
-    clusters,
-    chunksPerDocument: 100,
-  } satisfies ScaleBuildOptions, childTimeout);
+  const buildOptions = { storeDir, chunks: size, seed, dimension, clusters, chunksPerDocument: 100 } satisfies ScaleBuildOptions;
+  // Kept beside the store so that --reuse can report the build it measures (a 1M build takes most of half an hour).
+  const buildRecord = path.join(work, `store-${size}.build.json`);
+  const kept = hasFlag("--reuse") ? readKeptBuild(buildRecord, buildOptions) : null;
+  const build = kept ?? (await runInChild<ScaleBuildResult>("bench/scale-build.ts", buildOptions, childTimeout));
+  if (keepStores && !kept) fs.writeFileSync(buildRecord, JSON.stringify({ options: buildOptions, build }));
   console.log(
-    `built in ${build.result.buildSeconds.toFixed(1)} s (${Math.round(build.result.chunksPerSecond)} chunks/s; corpus generation ${build.result.generateSeconds.toFixed(1)} s apart)`,
+    `${kept ? "reusing the store built" : "built"} in ${build.result.buildSeconds.toFixed(1)} s (${Math.round(build.result.chunksPerSecond)} chunks/s; corpus generation ${build.result.generateSeconds.toFixed(1)} s apart)`,
   );
   const search = await runInChild<ScaleSearchResult>("bench/scale-search.ts", {
     storeDir,
@@ -66,7 +67,20 @@ for (const size of sizes) {
   const s = search.result;
   console.log(`dense p99 ${s.dense.p99Ms} ms, lexical p99 ${s.lexical.p99Ms} ms, fused p99 ${s.fused.p99Ms} ms`);
   perSize.push({ size, build: build.result, search: s, buildPeakRssMiB: mib(build.maxRssBytes) });
-  if (!hasFlag("--keep")) fs.rmSync(storeDir, { recursive: true, force: true });
+  if (!keepStores) {
+    fs.rmSync(storeDir, { recursive: true, force: true });
+    fs.rmSync(buildRecord, { force: true });
+  }
+}
+
+/** The build figures an earlier --keep run recorded for this very store, or an error saying why it cannot be reused. */
+function readKeptBuild(record: string, options: ScaleBuildOptions): ChildRun<ScaleBuildResult> {
+  if (!fs.existsSync(record) || !fs.existsSync(options.storeDir))
+    throw new Error(`--reuse: no kept store at ${options.storeDir} (run once with --keep first)`);
+  const saved = JSON.parse(fs.readFileSync(record, "utf8")) as { options: ScaleBuildOptions; build: ChildRun<ScaleBuildResult> };
+  if (JSON.stringify(saved.options) !== JSON.stringify(options))
+    throw new Error(`--reuse: the store at ${options.storeDir} was built with other options (${JSON.stringify(saved.options)})`);
+  return saved.build;
 }
 
 /** Smallest swept ef meeting the recall goal, with its latency. */
