@@ -18,6 +18,9 @@ export const vectorFileName = "vectors.hnsw";
  */
 export const commonTermShare = 0.25;
 
+/** Terms in at least this many chunks have their counts cached by lexicalSearch (counting fewer costs microseconds). */
+const commonTermCacheFloor = 1000;
+
 export class EmbedderMismatchError extends Error {
   override name = "EmbedderMismatchError";
 }
@@ -435,13 +438,44 @@ export class DocumentStore {
     return ids.map((id) => byId.get(id)).filter((c): c is StoredChunk => c !== undefined);
   }
 
-  /** Chunks in the store, re-counted only when some connection has committed since the last count. */
-  private chunkCount(): number {
+  /**
+   * Moves whenever what this connection reads may have changed: data_version on another connection's commit,
+   * total_changes() on this connection's own writes (which leave data_version alone).
+   */
+  private contentVersion(): string {
     const version = this.db.pragma("data_version", { simple: true }) as number;
+    const ownChanges = this.db.prepare("SELECT total_changes()").pluck().get() as number;
+    return `${version}:${ownChanges}`;
+  }
+
+  /** Chunks in the store, re-counted only when the content has changed since the last count. */
+  private chunkCount(version: string): number {
     if (this.countedAt?.version !== version) this.countedAt = { version, chunks: this.count("chunks") };
     return this.countedAt.chunks;
   }
-  private countedAt: { version: number; chunks: number } | null = null;
+  private countedAt: { version: string; chunks: number } | null = null;
+
+  /**
+   * How many chunks hold each term. FTS5 counts a term by reading its whole posting list (~20 ms for a word in most
+   * of a million chunks, and nearly every question has one), so counts of common terms are kept until the content
+   * changes; rare terms are cheap to count and not kept, which bounds the cache by the index's size.
+   */
+  private documentCounts(terms: readonly string[], version: string): Map<string, number> {
+    if (this.commonTermCounts?.version !== version) this.commonTermCounts = { version, counts: new Map() };
+    const cached = this.commonTermCounts.counts;
+    const lookup = this.db.prepare("SELECT doc FROM chunks_vocab WHERE term = ?").pluck();
+    const counts = new Map<string, number>();
+    for (const term of terms) {
+      let doc = cached.get(term);
+      if (doc === undefined) {
+        doc = (lookup.get(term) as number | undefined) ?? 0;
+        if (doc >= commonTermCacheFloor) cached.set(term, doc);
+      }
+      counts.set(term, doc);
+    }
+    return counts;
+  }
+  private commonTermCounts: { version: string; counts: Map<string, number> } | null = null;
 
   /**
    * BM25 over the FTS5 table for the ORed terms, best first (SQLite's bm25 is lower-better; returned as a positive
@@ -451,9 +485,10 @@ export class DocumentStore {
    */
   lexicalSearch(terms: readonly string[], limit: number): Array<{ chunkId: number; score: number }> {
     if (terms.length === 0 || limit <= 0) return [];
-    const total = this.chunkCount();
-    const documentCount = this.db.prepare("SELECT doc FROM chunks_vocab WHERE term = ?").pluck();
-    const counted = terms.map((term) => ({ term, doc: (documentCount.get(term) as number | undefined) ?? 0 })).filter((t) => t.doc > 0);
+    const version = this.contentVersion();
+    const total = this.chunkCount(version);
+    const documentCounts = this.documentCounts(terms, version);
+    const counted = terms.map((term) => ({ term, doc: documentCounts.get(term) ?? 0 })).filter((t) => t.doc > 0);
     if (counted.length === 0) return [];
     // Small stores are fast anyway, and there a word in a third of the chunks can still be what tells them apart.
     let kept = total < 2000 ? counted : counted.filter((t) => t.doc <= total * commonTermShare);

@@ -162,4 +162,31 @@ describe("DocumentStore", () => {
     expect(report.problems.join("\n")).toMatch(/with no chunk \(orphans\)/);
     expect(report.problems.join("\n")).toMatch(/incomplete or duplicated/);
   });
+
+  it("leaves a term out of lexical queries once it is in over a quarter of the chunks, seeing every write", () => {
+    // "common" starts in 1,000 of 5,000 chunks (20%: kept), then in 2,000 of 6,000 (33%: left out), then back.
+    // The reader is another connection; the writer also searches through its own. Both must see each change,
+    // although the count of so common a term is cached between searches.
+    const dir = tempDir();
+    const writer = DocumentStore.open(dir, { write: true });
+    writer.bindEmbedding(null);
+    const base = Array.from({ length: 5000 }, (_, i) => (i < 1000 ? `common filler${i % 7}` : i < 1003 ? "rare plain" : `plain filler${i % 7}`));
+    writer.commitFile(file("base.txt"), { document: doc("base", base, null) });
+    const reader = DocumentStore.open(dir);
+    const question = lexicalQuery("rare common");
+    expect(question).toEqual(["rare", "common"]);
+    const found = (store: DocumentStore) => store.lexicalSearch(question, 5000).length;
+    expect([found(reader), found(writer)]).toEqual([1003, 1003]);
+
+    const more = Array.from({ length: 1000 }, (_, i) => `common extra${i % 5}`);
+    writer.commitFile(file("more.txt"), { document: doc("more", more, null) });
+    expect([found(reader), found(writer)]).toEqual([3, 3]);
+    // Left out, the common word no longer decides the order among the rare chunks either.
+    expect(reader.chunksByIds(reader.lexicalSearch(question, 5000).map((h) => h.chunkId)).map((c) => c.text)).toEqual(["rare plain", "rare plain", "rare plain"]);
+
+    writer.removeFiles(["more.txt"]);
+    expect([found(reader), found(writer)]).toEqual([1003, 1003]);
+    reader.close();
+    writer.close();
+  });
 });
