@@ -439,30 +439,23 @@ export class DocumentStore {
   }
 
   /**
-   * Moves whenever what this connection reads may have changed: data_version on another connection's commit,
-   * total_changes() on this connection's own writes (which leave data_version alone).
+   * What lexicalSearch knows of the store's content: its chunk count and the counts of common terms, dropped together
+   * whenever the content may have changed: data_version moves on another connection's commit, total_changes() on this
+   * connection's own writes (which leave data_version alone).
    */
-  private contentVersion(): string {
-    const version = this.db.pragma("data_version", { simple: true }) as number;
-    const ownChanges = this.db.prepare("SELECT total_changes()").pluck().get() as number;
-    return `${version}:${ownChanges}`;
+  private lexicalStats(): { chunks: number; termCounts: Map<string, number> } {
+    const version = `${this.db.pragma("data_version", { simple: true })}:${this.db.prepare("SELECT total_changes()").pluck().get()}`;
+    if (this.lexicalStatsAt?.version !== version) this.lexicalStatsAt = { version, chunks: this.count("chunks"), termCounts: new Map() };
+    return this.lexicalStatsAt;
   }
-
-  /** Chunks in the store, re-counted only when the content has changed since the last count. */
-  private chunkCount(version: string): number {
-    if (this.countedAt?.version !== version) this.countedAt = { version, chunks: this.count("chunks") };
-    return this.countedAt.chunks;
-  }
-  private countedAt: { version: string; chunks: number } | null = null;
+  private lexicalStatsAt: { version: string; chunks: number; termCounts: Map<string, number> } | null = null;
 
   /**
    * How many chunks hold each term. FTS5 counts a term by reading its whole posting list (~20 ms for a word in most
-   * of a million chunks, and nearly every question has one), so counts of common terms are kept until the content
-   * changes; rare terms are cheap to count and not kept, which bounds the cache by the index's size.
+   * of a million chunks, and nearly every question has one), so counts of common terms are kept in `cached`; rare
+   * terms are cheap to count and not kept, which bounds the cache by the index's size.
    */
-  private documentCounts(terms: readonly string[], version: string): Map<string, number> {
-    if (this.commonTermCounts?.version !== version) this.commonTermCounts = { version, counts: new Map() };
-    const cached = this.commonTermCounts.counts;
+  private documentCounts(terms: readonly string[], cached: Map<string, number>): Map<string, number> {
     const lookup = this.db.prepare("SELECT doc FROM chunks_vocab WHERE term = ?").pluck();
     const counts = new Map<string, number>();
     for (const term of terms) {
@@ -475,7 +468,6 @@ export class DocumentStore {
     }
     return counts;
   }
-  private commonTermCounts: { version: string; counts: Map<string, number> } | null = null;
 
   /**
    * BM25 over the FTS5 table for the ORed terms, best first (SQLite's bm25 is lower-better; returned as a positive
@@ -485,9 +477,8 @@ export class DocumentStore {
    */
   lexicalSearch(terms: readonly string[], limit: number): Array<{ chunkId: number; score: number }> {
     if (terms.length === 0 || limit <= 0) return [];
-    const version = this.contentVersion();
-    const total = this.chunkCount(version);
-    const documentCounts = this.documentCounts(terms, version);
+    const { chunks: total, termCounts } = this.lexicalStats();
+    const documentCounts = this.documentCounts(terms, termCounts);
     const counted = terms.map((term) => ({ term, doc: documentCounts.get(term) ?? 0 })).filter((t) => t.doc > 0);
     if (counted.length === 0) return [];
     // Small stores are fast anyway, and there a word in a third of the chunks can still be what tells them apart.
