@@ -2,7 +2,6 @@
 // so no request sees another's history), with streaming, cancellation, stop markers and optional speculative decoding.
 import path from "node:path";
 import {
-  DraftSequenceTokenPredictor,
   LlamaCompletion,
   readGgufFileInfo,
   type LlamaContext,
@@ -10,6 +9,7 @@ import {
   type Token,
 } from "node-llama-cpp";
 import type { PromptFormatName } from "./catalog.js";
+import { ForegroundDraftPredictor } from "./draftPredictor.js";
 import { llamaRuntime, resolveThreads } from "./llama.js";
 import { renderCompletion, renderLlama2Chat, stopTriggersFor, tokenizePrompt, type ChatPrompt } from "./promptFormat.js";
 import { contextOptionsFor, type ContextOptions } from "./rope.js";
@@ -209,7 +209,7 @@ class LocalGenerator implements Generator {
     await this.slots.acquire(request.signal);
     const draftSequence = this.draft?.context.getSequence();
     const sequence = this.context.getSequence(
-      draftSequence ? { tokenPredictor: new DraftSequenceTokenPredictor(draftSequence, { minTokens: 2, maxTokens: 16 }) } : undefined,
+      draftSequence ? { tokenPredictor: new ForegroundDraftPredictor(draftSequence) } : undefined,
     );
     const completion = new LlamaCompletion({ contextSequence: sequence });
     let firstTokenMs: number | null = null;

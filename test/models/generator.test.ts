@@ -14,7 +14,7 @@ let drafted: Generator;
 
 beforeAll(async () => {
   generator = await loadLocalGenerator({ modelPath: storiesModel, preset: null, gpu: false, threads: 1, parallel: 2 });
-  drafted = await loadLocalGenerator({ modelPath: storiesModel, preset: null, gpu: false, threads: 1, draftModelPath: storiesModel });
+  drafted = await loadLocalGenerator({ modelPath: storiesModel, preset: null, gpu: false, threads: 1, parallel: 2, draftModelPath: storiesModel });
 });
 
 afterAll(async () => {
@@ -101,12 +101,29 @@ describe("loadLocalGenerator on stories260K", () => {
     const result = await greedy(drafted, { maxTokens: 64 });
     expect(result.draft).toBeDefined();
     expect(result.draft!.draftModel).toBe("stories260K.gguf");
-    expect(result.draft!.accepted).toBeGreaterThan(0);
-    expect(result.draft!.rejected).toBeGreaterThanOrEqual(0);
     expect(result.text).toBe(plain.text);
-    // Rejected draft tokens are not generated tokens.
+    // A model drafting for itself agrees with itself: nothing is rejected, and runs of several draft tokens are
+    // accepted in one pass of the main model. (node-llama-cpp 3.21.1 unpatched accepts at most one per pass, so
+    // fewer than half of the tokens.)
+    expect(result.draft!.rejected).toBe(0);
+    expect(result.draft!.accepted).toBeGreaterThan(64 / 2);
+    // Accepted draft tokens are generated tokens, counted once; maxTokens still holds.
     expect(result.stopReason).toBe("maxTokens");
     expect(result.completionTokens).toBe(64);
+  });
+
+  it("finishes every speculative request, concurrent ones included, with the same text", async () => {
+    // node-llama-cpp's background draft predictor could wait forever for a draft that never came (seen in CI under
+    // load); the foreground predictor always returns. Requests in pairs, again and again, each with its own draft.
+    const plain = await greedy(generator, { maxTokens: 32 });
+    for (let round = 0; round < 8; round++) {
+      const results = await Promise.all([0, 1].map(() => greedy(drafted, { maxTokens: 32 })));
+      for (const r of results) {
+        expect(r.text).toBe(plain.text);
+        expect(r.completionTokens).toBe(32);
+        expect(r.draft!.rejected).toBe(0);
+      }
+    }
   });
 
   it("counts prompt tokens exactly as generate sends them", async () => {
