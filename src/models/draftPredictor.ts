@@ -50,6 +50,7 @@ export class ForegroundDraftPredictor extends TokenPredictor {
   async predictTokens(): Promise<Token[]> {
     if (this.disposed || this.draftSequence.disposed || this.targetTokens.length === 0) return [];
     const target = this.targetTokens.slice();
+    if (target.length > this.draftSequence.context.contextSize) return [];
     // Keep the longest prefix the draft sequence shares with the main one (accepted drafts included), but always
     // evaluate at least the last target token again: the next draft needs its logits.
     const held = this.draftSequence.contextTokens;
@@ -57,19 +58,15 @@ export class ForegroundDraftPredictor extends TokenPredictor {
     while (keep < held.length && keep < target.length - 1 && held[keep] === target[keep]) keep++;
     if (keep < this.draftSequence.nextTokenIndex)
       await this.draftSequence.eraseContextTokenRanges([{ start: keep, end: this.draftSequence.nextTokenIndex }]);
-    if (target.length > this.draftSequence.context.contextSize) return [];
 
     const predicted: Token[] = [];
-    const drafts = this.draftSequence.evaluateWithMetadata(target.slice(keep), { confidence: true }, this.evaluateOptions);
-    try {
-      for await (const { token, confidence } of drafts) {
-        if (confidence < this.minConfidence) break;
-        predicted.push(token);
-        const full = target.length + predicted.length >= this.draftSequence.context.contextSize;
-        if (predicted.length >= this.maxTokens || full || this.draftSequence.model.isEogToken(token)) break;
-      }
-    } finally {
-      await drafts.return();
+    // Leaving the loop ends the evaluation (for-await calls return()): the last draft token is never evaluated,
+    // and the next call erases whatever the main model did not accept.
+    for await (const { token, confidence } of this.draftSequence.evaluateWithMetadata(target.slice(keep), { confidence: true }, this.evaluateOptions)) {
+      if (confidence < this.minConfidence) break;
+      predicted.push(token);
+      const full = target.length + predicted.length >= this.draftSequence.context.contextSize;
+      if (predicted.length >= this.maxTokens || full || this.draftSequence.model.isEogToken(token)) break;
     }
     return predicted;
   }
