@@ -6,7 +6,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { encodeHeader, encodePair, GgmlType, layoutTensors, tokenizerPairs, type GgmlTypeId, type TensorLayout } from "./lib/gguf.js";
+import { encodeHeader, encodePair, GgmlType, layoutTensors, llamaBlockTensors, tokenizerPairs, type TensorLayout, type TensorSpec } from "./lib/gguf.js";
 import { benchDir, sharedPath } from "./lib/paths.js";
 import { constantF32, fnv1a, normalF16 } from "./lib/random-weights.js";
 
@@ -69,12 +69,6 @@ export interface SyntheticModel {
   generated: boolean;
 }
 
-export interface TensorSpec {
-  name: string;
-  dims: number[];
-  type: GgmlTypeId;
-}
-
 /** Tensor list in converter order. No output.weight: llama.cpp ties the output to token_embd, keeping params near 23M. */
 function tensorSpecs(vocab: number, spec: SyntheticSpec): TensorSpec[] {
   const { width: d, ffn, layers } = spec;
@@ -84,39 +78,22 @@ function tensorSpecs(vocab: number, spec: SyntheticSpec): TensorSpec[] {
   return specs;
 }
 
-/** One llama block's tensors (RMSNorm weights in F32, matrices in F16), width `d`, SwiGLU width `ffn`. */
-export function llamaBlockTensors(layer: number, d: number, ffn: number): TensorSpec[] {
-  const b = `blk.${layer}`;
-  return [
-    { name: `${b}.attn_norm.weight`, dims: [d], type: GgmlType.F32 },
-    { name: `${b}.attn_q.weight`, dims: [d, d], type: GgmlType.F16 },
-    { name: `${b}.attn_k.weight`, dims: [d, d], type: GgmlType.F16 },
-    { name: `${b}.attn_v.weight`, dims: [d, d], type: GgmlType.F16 },
-    { name: `${b}.attn_output.weight`, dims: [d, d], type: GgmlType.F16 },
-    { name: `${b}.ffn_norm.weight`, dims: [d], type: GgmlType.F32 },
-    { name: `${b}.ffn_gate.weight`, dims: [d, ffn], type: GgmlType.F16 },
-    { name: `${b}.ffn_up.weight`, dims: [d, ffn], type: GgmlType.F16 },
-    { name: `${b}.ffn_down.weight`, dims: [ffn, d], type: GgmlType.F16 },
-  ];
-}
-
 /** Metadata: the llama hyperparameters, then every tokenizer.* pair of the source copied byte for byte. */
 function metadataPairs(s: SyntheticSpec): { kvs: Buffer[]; vocab: number } {
   const { pairs: tokenizer, vocab } = tokenizerPairs(sharedPath(s.tokenizerSource));
-  const enc = encodePair;
   const kvs = [
-    enc((e) => e.kvString("general.architecture", "llama")),
-    enc((e) => e.kvString("general.name", s.name)),
-    enc((e) => e.kvU32("general.file_type", 1)), // mostly F16
-    enc((e) => e.kvU32("llama.context_length", s.contextLength)),
-    enc((e) => e.kvU32("llama.embedding_length", s.width)),
-    enc((e) => e.kvU32("llama.block_count", s.layers)),
-    enc((e) => e.kvU32("llama.feed_forward_length", s.ffn)),
-    enc((e) => e.kvU32("llama.rope.dimension_count", s.width / s.heads)),
-    enc((e) => e.kvU32("llama.attention.head_count", s.heads)),
-    enc((e) => e.kvU32("llama.attention.head_count_kv", s.heads)),
-    enc((e) => e.kvF32("llama.attention.layer_norm_rms_epsilon", s.rmsEpsilon)),
-    enc((e) => e.kvU32("llama.vocab_size", vocab)),
+    encodePair((e) => e.kvString("general.architecture", "llama")),
+    encodePair((e) => e.kvString("general.name", s.name)),
+    encodePair((e) => e.kvU32("general.file_type", 1)), // mostly F16
+    encodePair((e) => e.kvU32("llama.context_length", s.contextLength)),
+    encodePair((e) => e.kvU32("llama.embedding_length", s.width)),
+    encodePair((e) => e.kvU32("llama.block_count", s.layers)),
+    encodePair((e) => e.kvU32("llama.feed_forward_length", s.ffn)),
+    encodePair((e) => e.kvU32("llama.rope.dimension_count", s.width / s.heads)),
+    encodePair((e) => e.kvU32("llama.attention.head_count", s.heads)),
+    encodePair((e) => e.kvU32("llama.attention.head_count_kv", s.heads)),
+    encodePair((e) => e.kvF32("llama.attention.layer_norm_rms_epsilon", s.rmsEpsilon)),
+    encodePair((e) => e.kvU32("llama.vocab_size", vocab)),
     ...tokenizer,
   ];
   return { kvs, vocab };

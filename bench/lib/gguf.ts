@@ -138,11 +138,31 @@ export class GgufEncoder {
   }
 }
 
-/** Where a tensor goes in the file. `dims` are in GGUF order: innermost (row length) first. */
-export interface TensorLayout {
+/** A tensor to write. `dims` are in GGUF order: innermost (row length) first. */
+export interface TensorSpec {
   name: string;
   dims: number[];
   type: GgmlTypeId;
+}
+
+/** One llama block's tensors (RMSNorm weights in F32, matrices in F16), width `d`, SwiGLU width `ffn`. */
+export function llamaBlockTensors(layer: number, d: number, ffn: number): TensorSpec[] {
+  const b = `blk.${layer}`;
+  return [
+    { name: `${b}.attn_norm.weight`, dims: [d], type: GgmlType.F32 },
+    { name: `${b}.attn_q.weight`, dims: [d, d], type: GgmlType.F16 },
+    { name: `${b}.attn_k.weight`, dims: [d, d], type: GgmlType.F16 },
+    { name: `${b}.attn_v.weight`, dims: [d, d], type: GgmlType.F16 },
+    { name: `${b}.attn_output.weight`, dims: [d, d], type: GgmlType.F16 },
+    { name: `${b}.ffn_norm.weight`, dims: [d], type: GgmlType.F32 },
+    { name: `${b}.ffn_gate.weight`, dims: [d, ffn], type: GgmlType.F16 },
+    { name: `${b}.ffn_up.weight`, dims: [d, ffn], type: GgmlType.F16 },
+    { name: `${b}.ffn_down.weight`, dims: [ffn, d], type: GgmlType.F16 },
+  ];
+}
+
+/** Where a tensor goes in the file. */
+export interface TensorLayout extends TensorSpec {
   /** Offset from the start of the data section (aligned). */
   offset: number;
   byteLength: number;
@@ -150,7 +170,7 @@ export interface TensorLayout {
 
 /** Lays out tensors back to back in the data section, each starting on `alignment`. */
 export function layoutTensors(
-  specs: { name: string; dims: number[]; type: GgmlTypeId }[],
+  specs: TensorSpec[],
   alignment: number,
 ): { tensors: TensorLayout[]; dataBytes: number } {
   let offset = 0;

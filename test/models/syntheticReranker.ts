@@ -5,8 +5,7 @@
 // node-llama-cpp's LlamaRankingContext: the code path a real bge/Qwen3 reranker takes.
 import fs from "node:fs";
 import path from "node:path";
-import { encodeHeader, encodePair, GgmlType, layoutTensors, tokenizerPairs } from "../../bench/lib/gguf.js";
-import { llamaBlockTensors, type TensorSpec } from "../../bench/make-synthetic-model.js";
+import { encodeHeader, encodePair, GgmlType, layoutTensors, llamaBlockTensors, tokenizerPairs, type TensorSpec } from "../../bench/lib/gguf.js";
 import { constantF32, fnv1a, normalF16 } from "../../bench/lib/random-weights.js";
 import { storiesModel } from "../helpers.js";
 
@@ -18,20 +17,19 @@ export function writeSyntheticReranker(outPath: string): string {
   const { width: d, heads, ffn, layers } = spec;
   const headDim = d / heads;
 
-  const kv = encodePair;
   const kvs = [
-    kv((e) => e.kvString("general.architecture", "qwen3")),
-    kv((e) => e.kvString("general.name", "alpaca-rag synthetic reranker (random weights)")),
-    kv((e) => e.kvU32("qwen3.context_length", spec.contextLength)),
-    kv((e) => e.kvU32("qwen3.embedding_length", d)),
-    kv((e) => e.kvU32("qwen3.block_count", layers)),
-    kv((e) => e.kvU32("qwen3.feed_forward_length", ffn)),
-    kv((e) => e.kvU32("qwen3.attention.head_count", heads)),
-    kv((e) => e.kvU32("qwen3.attention.head_count_kv", heads)),
-    kv((e) => e.kvF32("qwen3.attention.layer_norm_rms_epsilon", 1e-6)),
-    kv((e) => e.kvF32("qwen3.rope.freq_base", 10000.5)),
-    kv((e) => e.kvU32("qwen3.pooling_type", 4)), // LLAMA_POOLING_TYPE_RANK
-    kv((e) => e.kvStringArray("qwen3.classifier.output_labels", ["yes", "no"])),
+    encodePair((e) => e.kvString("general.architecture", "qwen3")),
+    encodePair((e) => e.kvString("general.name", "alpaca-rag synthetic reranker (random weights)")),
+    encodePair((e) => e.kvU32("qwen3.context_length", spec.contextLength)),
+    encodePair((e) => e.kvU32("qwen3.embedding_length", d)),
+    encodePair((e) => e.kvU32("qwen3.block_count", layers)),
+    encodePair((e) => e.kvU32("qwen3.feed_forward_length", ffn)),
+    encodePair((e) => e.kvU32("qwen3.attention.head_count", heads)),
+    encodePair((e) => e.kvU32("qwen3.attention.head_count_kv", heads)),
+    encodePair((e) => e.kvF32("qwen3.attention.layer_norm_rms_epsilon", 1e-6)),
+    encodePair((e) => e.kvF32("qwen3.rope.freq_base", 10000.5)),
+    encodePair((e) => e.kvU32("qwen3.pooling_type", 4)), // LLAMA_POOLING_TYPE_RANK
+    encodePair((e) => e.kvStringArray("qwen3.classifier.output_labels", ["yes", "no"])),
     ...tokenizer,
   ];
 
