@@ -4,6 +4,37 @@ import type { Token } from "node-llama-cpp";
 
 export type DocumentKind = "pdf" | "text" | "markdown";
 
+/** The kinds of place a citation can point to. */
+export type LocationKind = "page" | "slide" | "sheet" | "section" | "chapter";
+
+/** A place in a document where a new location unit begins: a slide, a spreadsheet row, an e-book chapter, a section. */
+export interface LocationMark {
+  /** Offset in LoadedDocument.text of the unit's first character; marks are in increasing offset order. */
+  offset: number;
+  kind: LocationKind;
+  /** 1-based number: slide number, row number in its sheet (as the spreadsheet numbers it), chapter number, page. */
+  index: number;
+  /** Sheet name, chapter title or section title, when there is one. */
+  name?: string;
+}
+
+/** Where a chunk (or a citation) is, as a client shows it. */
+export interface SourceLocation {
+  kind: LocationKind;
+  /** Ready to show: "p. 3", "pp. 3–4", "slide 4", "slides 4–5", "sheet 价格表, rows 12–18", "chapter 2: 标题", "§ 安装". */
+  label: string;
+  page?: number;
+  pageEnd?: number;
+  slide?: number;
+  slideEnd?: number;
+  sheet?: string;
+  rowStart?: number;
+  rowEnd?: number;
+  chapter?: number;
+  title?: string;
+  section?: string;
+}
+
 /** A section heading (Markdown `#` heading, or a PDF heading line) and where its text begins in `LoadedDocument.text`. */
 export interface SectionStart {
   /** Offset in `text` of the first character of the section (the heading line itself). */
@@ -26,6 +57,8 @@ export interface LoadedDocument {
   sections: SectionStart[];
   /** Detected text encoding for text files (e.g. "UTF-8", "GB18030", "UTF-16LE", "Big5"). */
   encoding?: string;
+  /** Location units (slides, sheet rows, chapters) in text order; absent for text files and PDFs (pages use pageStarts). */
+  locations?: LocationMark[];
 }
 
 /** A piece of text chosen by the splitter: [start, end) offsets into the text it was given, and its tokens. */

@@ -3,31 +3,27 @@
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import type { LoadedDocument } from "../types.js";
+import type { DocumentLoader, LoadContext } from "./contract.js";
 import { DocumentLoadError } from "./errors.js";
 import { loadPdfDocument } from "./pdf.js";
 import { loadTextDocument } from "./text.js";
 
 export { DocumentLoadError, loadFailureReasons, type DocumentLoadFailure } from "./errors.js";
+export type { DocumentLoader, LoadContext } from "./contract.js";
+
+/** The one table of formats: extension (lower case, with the dot) → loader. */
+const loaders: Readonly<Record<string, DocumentLoader>> = {
+  ".pdf": (bytes) => loadPdfDocument(bytes),
+  ".txt": (bytes) => loadTextDocument(bytes, "text"),
+  ".md": (bytes) => loadTextDocument(bytes, "markdown"),
+  ".markdown": (bytes) => loadTextDocument(bytes, "markdown"),
+};
 
 /** File extensions (lower-case, with the dot) that loadDocument accepts; matching is case-insensitive. */
-export const supportedExtensions = [".pdf", ".txt", ".md", ".markdown"] as const;
-
-export type SupportedExtension = (typeof supportedExtensions)[number];
+export const supportedExtensions: readonly string[] = Object.keys(loaders);
 
 export function isSupportedFile(filePath: string): boolean {
-  return (supportedExtensions as readonly string[]).includes(extname(filePath).toLowerCase());
-}
-
-async function loadByExtension(extension: SupportedExtension, bytes: Buffer): Promise<LoadedDocument> {
-  switch (extension) {
-    case ".pdf":
-      return loadPdfDocument(bytes);
-    case ".txt":
-      return loadTextDocument(bytes, "text");
-    case ".md":
-    case ".markdown":
-      return loadTextDocument(bytes, "markdown");
-  }
+  return Object.hasOwn(loaders, extname(filePath).toLowerCase());
 }
 
 /**
@@ -35,7 +31,7 @@ async function loadByExtension(extension: SupportedExtension, bytes: Buffer): Pr
  * otherwise the file is read here. Throws DocumentLoadError, with `filePath` set, for files that cannot become text;
  * errors reading the file itself (missing, unreadable) pass through unchanged.
  */
-export async function loadDocument(filePath: string, bytes?: Buffer): Promise<LoadedDocument> {
+export async function loadDocument(filePath: string, bytes?: Buffer, context: Omit<LoadContext, "filePath"> = {}): Promise<LoadedDocument> {
   const extension = extname(filePath).toLowerCase();
   if (!isSupportedFile(filePath)) {
     const found = extension || "(no extension)";
@@ -46,7 +42,7 @@ export async function loadDocument(filePath: string, bytes?: Buffer): Promise<Lo
   }
   const contents = bytes ?? (await readFile(filePath));
   try {
-    return await loadByExtension(extension as SupportedExtension, contents);
+    return await loaders[extension](contents, { ...context, filePath });
   } catch (error) {
     if (error instanceof DocumentLoadError) error.filePath = filePath;
     throw error;

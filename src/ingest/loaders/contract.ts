@@ -1,0 +1,14 @@
+// The contract every format loader meets: one function (sync or async) from a file's bytes to a LoadedDocument, given the
+// context of the file being loaded. Loaders are registered by extension in one table (index.ts).
+import type { LoadedDocument } from "../types.js";
+
+/** What a loader may know about the file besides its bytes. */
+export interface LoadContext {
+  /** The file's path (absolute, or as the caller knows it); for messages and for tools that need a real file. */
+  filePath: string;
+  /** Stops long work (OCR, conversions) early; a loader that sees it aborted throws its reason. */
+  signal?: AbortSignal;
+}
+
+/** Turns one file's bytes into text with its page, section and location maps; throws DocumentLoadError when it cannot. */
+export type DocumentLoader = (bytes: Buffer, context: LoadContext) => Promise<LoadedDocument> | LoadedDocument;
