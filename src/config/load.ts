@@ -22,7 +22,7 @@ export interface LoadSettingsOptions {
   overrides?: Record<string, unknown>;
 }
 
-type Leaf = { key: string; kind: "string" | "number" | "boolean" | "gpu" };
+type Leaf = { key: string; kind: "string" | "number" | "boolean" | "gpu" | "list" };
 
 function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
   let s = schema;
@@ -45,7 +45,7 @@ export function settingLeaves(schema: z.ZodTypeAny = settingsSchema, prefix = ""
     else if (c instanceof z.ZodNumber) leaves.push({ key, kind: "number" });
     else if (c instanceof z.ZodBoolean) leaves.push({ key, kind: "boolean" });
     else if (c instanceof z.ZodUnion) leaves.push({ key, kind: "gpu" });
-    else if (c instanceof z.ZodArray) leaves.push({ key, kind: "string" });
+    else if (c instanceof z.ZodArray) leaves.push({ key, kind: "list" });
     else leaves.push({ key, kind: "string" });
   }
   return leaves;
@@ -72,8 +72,9 @@ function parseEnvValue(leaf: Leaf, raw: string, envName: string): unknown {
       if (raw === "true" || raw === "1") return true;
       if (raw === "false" || raw === "0") return false;
       throw new ConfigError(`${envName}: expected auto, true or false for ${leaf.key}, got "${raw}"`);
+    case "list":
+      return raw.split(",").map((k) => k.trim()).filter(Boolean);
     default:
-      if (leaf.key.endsWith("apiKeys")) return raw.split(",").map((k) => k.trim()).filter(Boolean);
       return raw;
   }
 }
@@ -172,7 +173,14 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings & { co
   const envCheck = settingsSchema.safeParse(envLayer);
   if (!envCheck.success)
     throw new ConfigError(
-      envCheck.error.issues.map((i) => `${envNameFor(i.path.join("."))}: ${i.message}`).join("\n"),
+      envCheck.error.issues
+        .map((i) => {
+          // A list item's issue names the variable and the item: "ALPACA_RAG_SERVER_API_KEYS (server.apiKeys[1])".
+          const key = i.path.filter((p) => typeof p === "string").join(".");
+          const items = i.path.filter((p) => typeof p === "number").map((n) => `[${n}]`).join("");
+          return `${envNameFor(key)}${items ? ` (${key}${items})` : ""}: ${i.message}`;
+        })
+        .join("\n"),
     );
   resolvePaths(envLayer, cwd);
 

@@ -105,6 +105,19 @@ const serverSchema = z
     port: z.number().int().min(0).max(65535).default(7860),
     /** Bearer keys accepted; empty: no authentication (loopback only). Env: comma-separated. */
     apiKeys: z.array(z.string().min(8, "an API key needs at least 8 characters")).default([]),
+    /**
+     * Host names (optionally with ":port"; a leading "." matches every subdomain) that requests may name in their Host
+     * header besides the loopback ones (localhost, 127.0.0.1, [::1] with the server's port). Without API keys only
+     * these and the loopback names are served, which stops DNS rebinding; with keys, an empty list accepts any Host.
+     * Env: comma-separated. Default none.
+     */
+    allowedHosts: z.array(z.string().min(1).regex(/^[^\s/@]+$/, "a host name, optionally with :port (no scheme or path)")).default([]),
+    /**
+     * Web origins ("https://intranet.example:8443") whose pages may call the API from a browser: they pass the
+     * cross-site check and get CORS headers. Default none: only the server's own page may change anything from a browser.
+     * Env: comma-separated.
+     */
+    allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^\s/]+$/, "an origin: scheme://host[:port], no path")).default([]),
     /** Largest JSON request body in bytes. Default 1 MiB. */
     maxBodyBytes: z.number().int().min(1024).default(1024 * 1024),
     /** Longest question (or last chat message) in characters. Default 4000. */

@@ -1,5 +1,6 @@
-// The one place the HTTP app is wired: middleware in order (access log, security headers, health, the page, auth,
-// body limits), each feature's router over its service, then 404 and the JSON error handler. No listening here.
+// The one place the HTTP app is wired: middleware in order (access log, security headers, the Host check, CORS, health,
+// the page, the cross-site check, auth, JSON-only bodies, body limits), each feature's router over its service, then
+// 404 and the JSON error handler. No listening here.
 import express, { type Express } from "express";
 import type { QaEngine } from "../qa/engine.js";
 import { askRouter } from "./ask/askRouter.js";
@@ -10,9 +11,11 @@ import { healthRouter } from "./health/healthRouter.js";
 import { HealthService } from "./health/healthService.js";
 import { accessLog } from "./http/accessLog.js";
 import { requireApiKey } from "./http/auth.js";
+import { corsForAllowedOrigins, refuseCrossSite, requireAllowedHost, requireJsonBodies } from "./http/browserGuard.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { GenerationQueue } from "./http/generationQueue.js";
 import { jsonBody } from "./http/limits.js";
+import { createPathRedactor } from "./http/redact.js";
 import { metricsRouter } from "./metrics/metricsRouter.js";
 import { ServerMetrics } from "./metrics/metricsService.js";
 import { openaiRouter } from "./openai/openaiRouter.js";
@@ -55,6 +58,10 @@ export function createApp(deps: AppDeps): App {
   const ask = new AskService(engine, queue, metrics);
   const documents = new DocumentsService({ engine, shutdown, onNotice: deps.onNotice });
   const timing = { timeoutMs: limits.requestTimeoutMs, shutdown, maxQuestionChars: limits.maxQuestionChars };
+  const { settings } = engine;
+  const redact = createPathRedactor([settings.store, settings.inbox, settings.modelsDir]);
+  const keysRequired = limits.apiKeys.length > 0;
+  const api = ["/v1", "/metrics"];
 
   const app = express();
   app.disable("x-powered-by");
@@ -64,17 +71,22 @@ export function createApp(deps: AppDeps): App {
     res.set({ "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" });
     next();
   });
+  // Before anything is served: a Host this server does not answer to is a DNS-rebinding page (or a misdirected request).
+  app.use(requireAllowedHost({ keysRequired, allowedHosts: limits.allowedHosts }));
+  app.use(api, corsForAllowedOrigins(limits.allowedOrigins));
   // Probes and the page itself need no key; the page asks for one when the API answers 401.
   app.use(healthRouter(new HealthService(engine, shutdown)));
   app.use(webRouter());
-  app.use(["/v1", "/metrics"], requireApiKey(limits.apiKeys));
+  app.use(api, refuseCrossSite({ keysRequired, allowedOrigins: limits.allowedOrigins }));
+  app.use(api, requireApiKey(limits.apiKeys));
+  app.use(requireJsonBodies(["/v1/documents"]));
   app.use(jsonBody(limits.maxBodyBytes));
   app.use(askRouter(ask, timing));
   app.use(searchRouter(new SearchService(engine), { maxQueryChars: limits.maxQuestionChars }));
   app.use(openaiRouter(ask, new OpenAiService(engine.generator?.name ?? null), timing));
-  app.use(documentsRouter(documents, { maxUploadBytes: limits.maxUploadBytes, maxUploadFiles: limits.maxUploadFiles }));
+  app.use(documentsRouter(documents, { maxUploadBytes: limits.maxUploadBytes, maxUploadFiles: limits.maxUploadFiles, redact }));
   app.use(metricsRouter(metrics));
   app.use(notFound);
-  app.use(errorHandler({ logError: deps.logError, shedDelayMs: limits.shedDelayMs }));
+  app.use(errorHandler({ logError: deps.logError, shedDelayMs: limits.shedDelayMs, redact }));
   return { app, queue, metrics, documents };
 }

@@ -4,6 +4,7 @@ import { Router } from "express";
 import { z } from "zod";
 import { HttpError } from "../http/errors.js";
 import { uploadParser } from "../http/limits.js";
+import { redactJson, type PathRedactor } from "../http/redact.js";
 import type { DocumentsService } from "./documentsService.js";
 
 export interface DocumentsRouterOptions {
@@ -11,6 +12,8 @@ export interface DocumentsRouterOptions {
   maxUploadBytes: number;
   /** Most files in one upload. */
   maxUploadFiles: number;
+  /** Takes the server's file-system paths out of ingest summaries (store, inbox, failure reasons). */
+  redact: PathRedactor;
 }
 
 /** The multipart field that carries the files. */
@@ -43,7 +46,7 @@ export function documentsRouter(documents: DocumentsService, options: DocumentsR
     if (!req.is("multipart/form-data")) throw new HttpError(415, "unsupported_media_type", `send multipart/form-data with the files in the field "${uploadField}"`);
     if (files.length === 0) throw new HttpError(400, "no_files", `no files in the field "${uploadField}"`);
     const result = await documents.upload(files.map((f) => ({ originalName: f.originalname, stagedPath: f.path, size: f.size })));
-    res.status(201).json(result);
+    res.status(201).json(redactJson(result, options.redact));
   });
 
   /** Deletes a document by id: its files leave the inbox and the store. {deleted: {id, paths, chunksRemoved}}; 404 if unknown. */
@@ -55,9 +58,12 @@ export function documentsRouter(documents: DocumentsService, options: DocumentsR
     res.json({ deleted });
   });
 
-  /** Re-scans the inbox (files added, changed or removed by hand) and answers with the ingest summary. */
+  /**
+   * Re-scans the inbox (files added, changed or removed by hand) and answers with the ingest summary; `store` and
+   * `inbox` in it are the folders' names, never their paths on the server.
+   */
   router.post("/v1/ingest", async (_req, res) => {
-    res.json({ ingest: await documents.ingest() });
+    res.json({ ingest: redactJson(await documents.ingest(), options.redact) });
   });
   return router;
 }

@@ -87,6 +87,8 @@ export interface ErrorHandlerOptions {
   logError: (error: unknown) => void;
   /** Milliseconds to hold a 503 "overloaded" reply (server.shedDelayMs); 0 or absent: at once. */
   shedDelayMs?: number;
+  /** Rewrites messages before they leave (file-system paths out); default: unchanged. */
+  redact?: (message: string) => string;
 }
 
 /** The error middleware: JSON for the client, the stack for the log. */
@@ -102,7 +104,8 @@ export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler 
       return;
     }
     const reply = () => {
-      if (!res.headersSent && !res.writableEnded) res.status(http.status).set(http.headers).json(errorBody(http.code, http.message));
+      const message = options.redact ? options.redact(http.message) : http.message;
+      if (!res.headersSent && !res.writableEnded) res.status(http.status).set(http.headers).json(errorBody(http.code, message));
     };
     const delay = http.code === "overloaded" ? (options.shedDelayMs ?? 0) : 0;
     if (delay > 0) setTimeout(reply, delay);
