@@ -6,20 +6,13 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DocumentStore } from "../../src/store/store.js";
-import { tempDir } from "../helpers.js";
+import { launchChromium } from "./chromium.js";
 import { startTestServer, type TestServer } from "./serverFixture.js";
 
-const launchArgs = [
-  "--no-sandbox",
-  "--headless",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
+const attackArgs = [
   // Made-up names that resolve to this machine: an attacker's site, and one that "rebinds" after loading.
   "--host-resolver-rules=MAP attacker.test 127.0.0.1, MAP rebind.test 127.0.0.1",
   // Chromium's own defence against pages reaching local addresses (Private/Local Network Access) would stop some of
@@ -108,12 +101,7 @@ beforeAll(async () => {
   t = await startTestServer({ generator: "none", embedding: "none" });
   port = Number(new URL(t.url).port);
   attacker = await startAttackerSite();
-  browser = await chromium.launchPersistentContext(tempDir("alpaca-rag-chromium-"), {
-    executablePath: "/usr/bin/chromium",
-    args: launchArgs,
-    headless: true,
-    locale: "en-US",
-  });
+  browser = await launchChromium(attackArgs);
 });
 
 afterAll(async () => {

@@ -2,21 +2,10 @@
 // answer stream, follow a citation to its file, page and snippet, upload a document and delete it, switch language.
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "../helpers.js";
+import { launchChromium } from "./chromium.js";
 import { shippedSamples, startTestServer, type TestServer } from "./serverFixture.js";
-
-const chromiumPath = "/usr/bin/chromium";
-const launchArgs = [
-  "--no-sandbox",
-  "--headless",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 let browser: BrowserContext;
 
@@ -27,12 +16,7 @@ async function newPage(): Promise<Page> {
 }
 
 beforeAll(async () => {
-  browser = await chromium.launchPersistentContext(tempDir("alpaca-rag-chromium-"), {
-    executablePath: chromiumPath,
-    args: launchArgs,
-    headless: true,
-    locale: "en-US",
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
