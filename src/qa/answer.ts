@@ -4,7 +4,7 @@ import type { ChatTurn } from "../models/promptFormat.js";
 import { retrieveDetailed, type RetrievedChunk } from "../retrieval/hybrid.js";
 import { checkCitations } from "./citations.js";
 import type { QaEngine } from "./engine.js";
-import { extractiveAnswer } from "./extractive.js";
+import { extractiveAnswer, type AnswerSpan } from "./extractive.js";
 import { packWindow, type PackedPrompt, type Source } from "./pack.js";
 import { retrievalOptions } from "./search.js";
 
@@ -48,6 +48,11 @@ export interface Answer {
     draft?: { accepted: number; rejected: number; draftModel: string };
   };
   usage: { promptTokens: number; completionTokens: number };
+  /**
+   * Extractive mode: where the likely answer itself is, so a client can highlight it: offsets into the `text` of the
+   * citation numbered `citation`. Absent when no sentence matched, and in generated mode.
+   */
+  answerSpan?: AnswerSpan;
 }
 
 export interface AskOptions {
@@ -186,6 +191,7 @@ export async function completeAnswer(engine: QaEngine, prepared: PreparedQuestio
       model: null,
       timings: { retrieveMs, packMs, firstTokenMs: null, totalMs: performance.now() - startedAt },
       usage: { promptTokens: 0, completionTokens: 0 },
+      ...(extracted.span ? { answerSpan: extracted.span } : {}),
     };
   }
   const packed = prepared.packed;

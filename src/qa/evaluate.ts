@@ -9,7 +9,9 @@ import type { Settings } from "../config/schema.js";
 import { ingestFolder } from "../ingest/pipeline.js";
 import { evaluateRetrieval } from "../retrieval/evaluate.js";
 import { answerQuestion } from "./answer.js";
+import { citationPattern } from "./citations.js";
 import { openEngine } from "./engine.js";
+import { sentencesOf } from "./extractive.js";
 import { retrievalOptions } from "./search.js";
 
 const datasetSchema = z.object({
@@ -45,8 +47,25 @@ export interface EvalReport {
   answerInContext: number;
   /** Present when a generator answered. */
   generation: { model: string; exactMatch: number; f1: number; meanSeconds: number } | null;
+  /** Present in extractive mode (no generator): how well the chosen sentences point at the gold answer. */
+  extractive: ExtractiveQuality | null;
   mode: "generated" | "extractive";
   ingestSeconds: number;
+}
+
+/** The extractive answer measured against the gold answers (shares of the questions asked, and means). */
+export interface ExtractiveQuality {
+  /** The answer (its sentences, citation marks aside) contains a gold answer. */
+  answerContainsGold: number;
+  /** Its first sentence does. */
+  firstSentenceContainsGold: number;
+  /** The marked answer span (answerSpan) contains a gold answer. */
+  spanContainsGold: number;
+  /** CMRC F1 of the marked span against the gold answers. */
+  spanF1: number;
+  meanSentences: number;
+  /** Characters of the answer without its citation marks. */
+  meanChars: number;
 }
 
 const punctuation = /[\s\p{P}\p{S}]/gu;
@@ -142,6 +161,7 @@ export async function evaluateDataset(options: EvalOptions): Promise<EvalReport>
         weights: retrievalOptions(engine, "").weights,
       });
       let inContext = 0;
+      const quality = { answer: 0, first: 0, span: 0, spanF1: 0, sentences: 0, chars: 0 };
       let em = 0;
       let f1 = 0;
       let seconds = 0;
@@ -149,6 +169,20 @@ export async function evaluateDataset(options: EvalOptions): Promise<EvalReport>
         const answer = await answerQuestion(engine, { question: q.question });
         const context = answer.citations.map((c) => c.text).join("\n");
         if (q.answers.some((a) => a && context.includes(a))) inContext += 1;
+        if (answer.mode === "extractive") {
+          const plain = answer.answer.replace(citationPattern, "");
+          const sentences = sentencesOf(plain);
+          // Compared without spaces and punctuation, as CMRC's exact match does: a gold answer may carry a stray "。".
+          const bare = (text: string) => text.toLowerCase().replace(punctuation, "");
+          const has = (text: string) => q.answers.some((a) => bare(a) && bare(text).includes(bare(a)));
+          quality.answer += has(plain) ? 1 : 0;
+          quality.first += sentences.length && has(sentences[0]) ? 1 : 0;
+          const span = answer.answerSpan ? answer.citations.find((c) => c.n === answer.answerSpan!.citation)!.text.slice(answer.answerSpan.charStart, answer.answerSpan.charEnd) : "";
+          quality.span += span && has(span) ? 1 : 0;
+          quality.spanF1 += span ? cmrcF1(span, q.answers) : 0;
+          quality.sentences += sentences.length;
+          quality.chars += plain.replace(/\s+/g, "").length;
+        }
         if (answer.mode === "generated") {
           em += cmrcExactMatch(answer.answer, q.answers);
           f1 += cmrcF1(answer.answer, q.answers);
@@ -164,6 +198,16 @@ export async function evaluateDataset(options: EvalOptions): Promise<EvalReport>
         retrieval: { mode: retrieval.mode, recallAt1: retrieval.recallAt1, recallAt5: retrieval.recallAt5, recallAt10: retrieval.recallAt10, mrr: retrieval.mrr, meanMs: retrieval.meanMs },
         answerInContext: inContext / n,
         generation: engine.generator ? { model: engine.generator.name, exactMatch: em / n, f1: f1 / n, meanSeconds: seconds / n } : null,
+        extractive: engine.generator
+          ? null
+          : {
+              answerContainsGold: quality.answer / n,
+              firstSentenceContainsGold: quality.first / n,
+              spanContainsGold: quality.span / n,
+              spanF1: quality.spanF1 / n,
+              meanSentences: quality.sentences / n,
+              meanChars: quality.chars / n,
+            },
         mode: engine.generator ? "generated" : "extractive",
         ingestSeconds: summary.seconds,
       };

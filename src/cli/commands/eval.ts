@@ -51,6 +51,16 @@ export function registerEvalCommand(program: Command): void {
       ];
       if (report.generation)
         rows.push(["model", report.generation.model], ["exact match", pct(report.generation.exactMatch)], ["F1", pct(report.generation.f1)], ["seconds per answer", report.generation.meanSeconds.toFixed(2)]);
+      if (report.extractive) {
+        const e = report.extractive;
+        rows.push(
+          ["answer contains gold", pct(e.answerContainsGold)],
+          ["first sentence contains gold", pct(e.firstSentenceContainsGold)],
+          ["answer span contains gold", pct(e.spanContainsGold)],
+          ["answer span F1", pct(e.spanF1)],
+          ["sentences / chars per answer", `${e.meanSentences.toFixed(2)} / ${e.meanChars.toFixed(0)}`],
+        );
+      }
       rows.push(["mean retrieval ms", r.meanMs.toFixed(1)], ["ingest seconds", report.ingestSeconds.toFixed(1)]);
       const width = Math.max(...rows.map(([k]) => k.length));
       process.stdout.write(`| ${"metric".padEnd(width)} | value |\n| ${"-".repeat(width)} | ----- |\n`);
