@@ -65,7 +65,7 @@ export function createApp(deps: AppDeps): App {
     next();
   });
   // Probes and the page itself need no key; the page asks for one when the API answers 401.
-  app.use(healthRouter(new HealthService(engine, shutdown)));
+  app.use(healthRouter(new HealthService(engine, shutdown, () => documents.ingestStatus.health())));
   app.use(webRouter());
   app.use(["/v1", "/metrics"], requireApiKey(limits.apiKeys));
   app.use(jsonBody(limits.maxBodyBytes));

@@ -33,7 +33,7 @@ describe("alpaca-rag serve", () => {
     await cli.waitFor(/serving on http:\/\/127\.0\.0\.1:\d+\//, 90_000);
     const url = /serving on (http:\/\/\S+)/.exec(cli.stdout())![1];
     expect(cli.stderr()).toMatch(/inbox .*: added 1, updated 0, unchanged 0, removed 0, failed 0/);
-    expect(await (await fetch(`${url}healthz`)).json()).toEqual({ status: "ok" });
+    expect(await (await fetch(`${url}healthz`)).json()).toMatchObject({ status: "ok", ingest: { running: false, watching: true, runs: 1 } });
     const docs = (await (await fetch(`${url}v1/documents`)).json()) as { documents: Array<{ path: string; pages: number }> };
     expect(docs.documents).toEqual([expect.objectContaining({ path: "northvale-seed-library.pdf", pages: expect.any(Number) })]);
     await cli.waitFor(/GET \/v1\/documents 200/);
