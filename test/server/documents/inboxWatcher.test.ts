@@ -7,6 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IngestStatus } from "../../../src/server/documents/ingestStatus.js";
 import { stagingFolderName, type DocumentEntry } from "../../../src/server/documents/documentsService.js";
+import { StoreLock } from "../../../src/store/lock.js";
 import { cmrcParagraphs } from "../../helpers.js";
 import { postJson, startTestServer, type TestServer } from "../serverFixture.js";
 
@@ -227,6 +228,24 @@ describe("the inbox watcher", () => {
     const paths = (await documents()).map((d) => d.path);
     for (const n of names) expect(paths).toContain(n);
     expect((await (await fetch(`${t.url}readyz`)).json())).toMatchObject({ ingest: { running: false, runs: after.runs, lastFinishedAt: after.lastFinishedAt } });
+  });
+
+  it("waits while another process holds the store's write lock, then ingests", async () => {
+    await settle();
+    // This process holds the lock as a command-line ingest would: the server's ingest must not write meanwhile.
+    const lock = StoreLock.acquire(t.settings.store, "ingest");
+    try {
+      fs.writeFileSync(path.join(t.inbox, "locked-out.txt"), "The granary door stays bolted until the harvest is counted.");
+      await until("the watcher's ingest refused by the lock", async () => /is locked/.test((await status()).last?.error ?? ""));
+      expect((await status()).last).toMatchObject({ trigger: "watch", added: 0 });
+      expect(t.notices.some((n) => /^inbox watcher: .*is locked.*trying again in 5 s$/.test(n))).toBe(true);
+      expect((await documents()).some((d) => d.path === "locked-out.txt")).toBe(false);
+    } finally {
+      lock.release();
+    }
+    // The retry comes 5 s after the refusal.
+    await until("locked-out.txt found once the lock is released", async () => (await pathsWith("granary door")).includes("locked-out.txt"), boundMs + 5000);
+    expect((await status()).last).toMatchObject({ trigger: "watch", added: 1, error: null });
   });
 
   it("names the trigger of uploads and re-scans, which go through the same queue as the watcher's ingests", async () => {
