@@ -66,6 +66,8 @@ export class InboxWatcher {
   private lastEventAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  /** A flush is looking at the changed files (stat calls): a timer firing meanwhile leaves the decision to it. */
+  private flushing = false;
   private closed = false;
 
   constructor(private readonly options: InboxWatcherOptions) {
@@ -131,7 +133,8 @@ export class InboxWatcher {
     if (!this.pending) this.firstPendingAt = now;
     this.pending = true;
     this.lastEventAt = now;
-    this.schedule(this.debounceMs);
+    // Each event restarts the quiet time, but never past maxDelayMs from the first change.
+    this.schedule(Math.min(this.debounceMs, this.firstPendingAt + this.maxDelayMs - now));
   }
 
   private schedule(delayMs: number): void {
@@ -161,16 +164,22 @@ export class InboxWatcher {
   }
 
   private async flush(): Promise<void> {
-    if (this.closed || !this.pending || this.running) return;
+    if (this.closed || !this.pending || this.running || this.flushing) return;
     const now = Date.now();
     const overdue = now - this.firstPendingAt >= this.maxDelayMs;
     if (!overdue) {
       const quietFor = now - this.lastEventAt;
       if (quietFor < this.debounceMs) return this.schedule(this.debounceMs - quietFor);
-      const wait = await this.unsettledFor(now);
+      this.flushing = true;
+      let wait: number;
+      try {
+        wait = await this.unsettledFor(now);
+      } finally {
+        this.flushing = false;
+      }
       if (this.closed || this.running) return;
-      // The stat calls took a moment: a new event may have come in and rescheduled already.
-      if (this.lastEventAt > now) return;
+      // The stat calls took a moment: an event that came in meanwhile restarts the quiet time.
+      if (this.lastEventAt > now) return this.schedule(this.debounceMs - (Date.now() - this.lastEventAt));
       if (wait > 0) return this.schedule(wait);
     }
     this.pending = false;

@@ -1,14 +1,17 @@
 // The inbox watcher on a real server with a real store: files added, changed, renamed (a folder too) and deleted in
 // the inbox show in /v1/search with no request but the searches; a file written slowly in pieces is never ingested
 // half; temporary, hidden and owner files start nothing and are never indexed; GET /v1/ingest/status and the health
-// JSON say what runs, what started it and how it ended. Bounds are ≥ 10× a quiet run's (about 1.1 s per change).
+// JSON say what runs, what started it and how it ended; a store locked by another writer is waited for. The watcher
+// alone: changes during an ingest start exactly one more after it; a file that never stops changing is not waited for
+// forever. Bounds are ≥ 10× a quiet run's (about 1.1 s per change).
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IngestStatus } from "../../../src/server/documents/ingestStatus.js";
 import { stagingFolderName, type DocumentEntry } from "../../../src/server/documents/documentsService.js";
+import { InboxWatcher } from "../../../src/server/documents/inboxWatcher.js";
 import { StoreLock } from "../../../src/store/lock.js";
-import { cmrcParagraphs } from "../../helpers.js";
+import { cmrcParagraphs, tempDir } from "../../helpers.js";
 import { postJson, startTestServer, type TestServer } from "../serverFixture.js";
 
 /** Longest a change may take to show in search: a quiet run takes about 1.1 s (1 s of it the debounce). */
@@ -263,5 +266,63 @@ describe("the inbox watcher", () => {
     expect(rescan.status).toBe(200);
     expect((await status()).last).toMatchObject({ trigger: "request", added: 0, removed: 0 });
     expect(await pathsWith("ferry timetable")).toContain("ferry.txt");
+  });
+});
+
+describe("InboxWatcher on its own (the ingest it starts records when it ran)", () => {
+  /** A watcher over a new folder whose ingest takes `ingestMs` and records when it started and ended. */
+  async function watched(options: { debounceMs: number; maxDelayMs?: number; ingestMs?: number }) {
+    const inbox = tempDir("alpaca-rag-watch-");
+    const runs: Array<{ start: number; end: number }> = [];
+    const started: number[] = [];
+    const watcher = new InboxWatcher({
+      inbox,
+      debounceMs: options.debounceMs,
+      maxDelayMs: options.maxDelayMs,
+      ingest: async () => {
+        const start = performance.now();
+        started.push(start);
+        await sleep(options.ingestMs ?? 0);
+        runs.push({ start, end: performance.now() });
+      },
+    });
+    await watcher.start();
+    return { inbox, runs, started, watcher };
+  }
+
+  it("runs one more ingest right after the running one when files changed meanwhile, never two at once", async () => {
+    const { inbox, runs, started, watcher } = await watched({ debounceMs: 300, ingestMs: 1500 });
+    try {
+      fs.writeFileSync(path.join(inbox, "a.txt"), "first");
+      await until("the first ingest started", async () => started.length === 1);
+      // The first ingest takes 1.5 s: these changes come in while it runs.
+      expect(runs.length).toBe(0);
+      fs.writeFileSync(path.join(inbox, "b.txt"), "second");
+      fs.writeFileSync(path.join(inbox, "c.md"), "third");
+      await until("two ingests finished", async () => runs.length >= 2, boundMs);
+      await sleep(1500);
+      expect(runs.length).toBe(2);
+      expect(runs[1].start).toBeGreaterThanOrEqual(runs[0].end);
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it("does not wait forever for a file that never stops changing (maxDelayMs), and ingests again once it settles", async () => {
+    const { inbox, runs, watcher } = await watched({ debounceMs: 300, maxDelayMs: 400 });
+    try {
+      const file = path.join(inbox, "growing.txt");
+      const since = performance.now();
+      // An append every 50 ms for 4 s (10× maxDelayMs): never quiet for 300 ms.
+      while (performance.now() - since < 4000) {
+        fs.appendFileSync(file, "line\n");
+        await sleep(50);
+      }
+      const whileGrowing = runs.length;
+      expect(whileGrowing).toBeGreaterThanOrEqual(1);
+      await until("an ingest after the file settled", async () => runs.length > whileGrowing, boundMs);
+    } finally {
+      await watcher.close();
+    }
   });
 });
