@@ -117,15 +117,15 @@ export async function startServer(settings: Settings, options: StartServerOption
     let closing: Promise<void> | null = null;
     const close = () =>
       (closing ??= (async () => {
-        const stopWatching = watcher?.close();
+        // No new ingests from the inbox; one already running stops after its current file (the shutdown signal).
+        const stopWatching = watcher?.close() ?? Promise.resolve();
         app.documents.ingestStatus.watching = false;
         shutdown.abort();
-        await stopWatching;
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
-          Promise.all([app.queue.idle(), app.documents.idle()]),
+          Promise.all([app.queue.idle(), app.documents.idle(), stopWatching]),
           new Promise((resolve) => (timer = setTimeout(resolve, options.closeGraceMs ?? 10_000))),
         ]);
         clearTimeout(timer);
