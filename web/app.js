@@ -1,5 +1,7 @@
 // alpaca-rag's web page: streams answers from POST /v1/ask (Server-Sent Events over fetch), links citation marks to
-// their sources, and lists, uploads and deletes documents. Every text from the server is set as text, never as HTML.
+// their sources, lists, uploads and deletes documents, and follows ingests (GET /v1/ingest/status, polled: an
+// EventSource cannot send the API key, and one small JSON request a second or two costs nothing), reloading the
+// document list when one finishes. Every text from the server is set as text, never as HTML.
 
 const messages = {
   zh: {
@@ -8,6 +10,9 @@ const messages = {
     thinking: "正在检索和生成…", done: "完成，用时 {s} 秒", failed: "出错了：{m}", page: "第 {p} 页", pages_range: "第 {p}–{q} 页",
     noPage: "（文本文件，无页码）", confirmDelete: "从收件箱和索引中删除“{f}”？", uploading: "正在上传并收录…",
     uploaded: "已收录：{ok}；失败：{bad}", deleted: "已删除：{f}", noDocuments: "还没有文档。", needKey: "请输入 API 密钥。", other: "English",
+    ingesting: "正在收录（{trigger}）：{done}/{total} 个文件", lastIngest: "上次收录（{trigger}，{time}）：新增 {added}，更新 {updated}，删除 {removed}，失败 {failed}",
+    ingestError: "上次收录（{trigger}，{time}）未完成：{m}", watching: "正在监视收件箱", notWatching: "未监视收件箱",
+    trigger_watch: "收件箱有变化", trigger_upload: "上传", trigger_request: "重新扫描", trigger_startup: "启动",
   },
   en: {
     title: "Document Q&A", questionLabel: "Question", ask: "Ask", sources: "Sources", documents: "Documents", upload: "Upload",
@@ -15,6 +20,9 @@ const messages = {
     thinking: "Searching and writing…", done: "Done in {s} s", failed: "Failed: {m}", page: "page {p}", pages_range: "pages {p}–{q}",
     noPage: "(text file, no pages)", confirmDelete: "Delete “{f}” from the inbox and the index?", uploading: "Uploading and ingesting…",
     uploaded: "Indexed: {ok}; failed: {bad}", deleted: "Deleted: {f}", noDocuments: "No documents yet.", needKey: "Enter the API key.", other: "中文",
+    ingesting: "Ingesting ({trigger}): {done}/{total} files", lastIngest: "Last ingest ({trigger}, {time}): added {added}, updated {updated}, removed {removed}, failed {failed}",
+    ingestError: "Last ingest ({trigger}, {time}) did not run: {m}", watching: "watching the inbox", notWatching: "not watching the inbox",
+    trigger_watch: "inbox changed", trigger_upload: "upload", trigger_request: "re-scan", trigger_startup: "start-up",
   },
 };
 
@@ -32,6 +40,7 @@ function applyLanguage() {
   $("lang").textContent = t("other");
   $("lang").lang = lang === "zh" ? "en" : "zh-CN";
   void loadDocuments();
+  if (lastStatus) showIngestStatus(lastStatus);
 }
 
 /** fetch with the saved API key; a 401 shows the key form. */
@@ -170,7 +179,8 @@ async function ask(event) {
 async function loadDocuments() {
   const body = $("documents").tBodies[0];
   try {
-    const { documents } = await (await api("/v1/documents")).json();
+    const { documents, extensions } = await (await api("/v1/documents")).json();
+    if (extensions) $("upload-input").accept = extensions.join(",");
     body.replaceChildren();
     for (const d of documents) {
       const row = body.insertRow();
@@ -230,6 +240,55 @@ async function upload(event) {
   await loadDocuments();
 }
 
+let lastStatus = null;
+
+function showIngestStatus(s) {
+  const line = $("ingest-status");
+  const failedList = $("ingest-failed");
+  const watching = t(s.watching ? "watching" : "notWatching");
+  const trigger = (name) => t(`trigger_${name}`);
+  failedList.replaceChildren();
+  if (s.running) {
+    line.className = "running";
+    const current = s.currentFile ? ` · ${s.currentFile}` : "";
+    line.textContent = `${t("ingesting", { trigger: trigger(s.trigger), done: s.filesDone, total: s.filesTotal })}${current} · ${watching}`;
+    return;
+  }
+  line.className = "";
+  const last = s.last;
+  if (!last) {
+    line.textContent = watching;
+    return;
+  }
+  const time = new Date(last.finishedAt).toLocaleTimeString(lang === "zh" ? "zh-CN" : "en");
+  line.textContent = `${last.error
+    ? t("ingestError", { trigger: trigger(last.trigger), time, m: last.error })
+    : t("lastIngest", { trigger: trigger(last.trigger), time, added: last.added, updated: last.updated, removed: last.removed, failed: last.failed.length })} · ${watching}`;
+  for (const f of last.failed) {
+    const li = document.createElement("li");
+    li.textContent = `${f.path}: ${f.reason}`;
+    failedList.append(li);
+  }
+}
+
+/** Polls the ingest status: every second while an ingest runs, every two otherwise; reloads the list when one ends. */
+async function followIngests() {
+  let delay = 2000;
+  try {
+    if (!document.hidden) {
+      const status = await (await api("/v1/ingest/status")).json();
+      if (lastStatus && status.runs !== lastStatus.runs) void loadDocuments();
+      lastStatus = status;
+      showIngestStatus(status);
+      if (status.running) delay = 1000;
+    }
+  } catch {
+    // No key yet, or the server is restarting: look again later, quietly.
+    delay = 10_000;
+  }
+  setTimeout(followIngests, delay);
+}
+
 $("ask-form").addEventListener("submit", ask);
 $("upload-form").addEventListener("submit", upload);
 $("citation-close").addEventListener("click", () => ($("citation").hidden = true));
@@ -237,6 +296,7 @@ $("lang").addEventListener("click", () => {
   lang = lang === "zh" ? "en" : "zh";
   localStorage.setItem("lang", lang);
   applyLanguage();
+void followIngests();
 });
 $("key-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -245,3 +305,4 @@ $("key-form").addEventListener("submit", (event) => {
   void loadDocuments();
 });
 applyLanguage();
+void followIngests();

@@ -136,6 +136,13 @@ const serverSchema = z
     shedDelayMs: z.number().int().min(0).max(10_000).default(250),
     /** Longest an answer request may take, queue wait included, in milliseconds. Default 300000 (5 minutes). */
     requestTimeoutMs: z.number().int().min(100).default(300_000),
+    /** Follow the inbox while serving: files added, changed, renamed or deleted there are ingested by themselves. Default true. */
+    watch: z.boolean().default(true),
+    /**
+     * Milliseconds the inbox must be quiet, and each changed file unmodified, before the watcher ingests. Default 1000;
+     * raise it for folders written slowly (network shares, slow copies).
+     */
+    watchDebounceMs: z.number().int().min(50).max(600_000).default(1000),
   })
   .strict();
 

@@ -207,12 +207,14 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
       while (queuedChunks > maxQueuedChunks && !options.signal?.aborted) await new Promise<void>((r) => (wakeProducer = r));
     };
 
-    // A stop request must also free a producer waiting for queue space.
-    options.signal?.addEventListener("abort", () => {
+    // A stop request must also free a producer waiting for queue space. The listener goes when the run ends: a
+    // server's one shutdown signal outlives many ingests (the inbox watcher starts them), and must not keep them all.
+    const freeProducer = () => {
       const wake = wakeProducer;
       wakeProducer = null;
       wake?.();
-    });
+    };
+    options.signal?.addEventListener("abort", freeProducer);
 
     const produce = async () => {
       try {
@@ -362,7 +364,11 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
       }
     };
 
-    await Promise.all([produce(), consume()]);
+    try {
+      await Promise.all([produce(), consume()]);
+    } finally {
+      options.signal?.removeEventListener("abort", freeProducer);
+    }
 
     if (options.signal?.aborted) summary.interrupted = true;
     else {

@@ -1,5 +1,6 @@
 // Walks the inbox: which files to ingest (by extension), which to report as skipped, and which could not be read.
-// Follows symbolic links once (a link loop is reported, never followed forever); hidden entries are ignored.
+// Follows symbolic links once (a link loop is reported, never followed forever); hidden entries and Office owner
+// files are ignored.
 import fs from "node:fs";
 import path from "node:path";
 
@@ -15,6 +16,15 @@ export interface ScanResult {
   files: ScannedFile[];
   skipped: string[];
   failed: Array<{ path: string; reason: string }>;
+}
+
+/**
+ * Names the ingest never reads: hidden entries (dotfiles, and so editors' swap and lock files such as `.notes.txt.swp`
+ * and LibreOffice's `.~lock.report.docx#`) and Microsoft Office's owner files (`~$report.docx`), which sit beside an
+ * open document with its extension but hold only the name of the person editing it.
+ */
+export function isIgnoredName(name: string): boolean {
+  return name.startsWith(".") || name.startsWith("~$");
 }
 
 export function scanFolder(root: string, extensions: readonly string[]): ScanResult {
@@ -33,7 +43,7 @@ export function scanFolder(root: string, extensions: readonly string[]): ScanRes
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
-      if (entry.name.startsWith(".")) continue;
+      if (isIgnoredName(entry.name)) continue;
       const abs = path.join(dir, entry.name);
       const rel = relative ? `${relative}/${entry.name}` : entry.name;
       let stat: fs.Stats;

@@ -75,7 +75,7 @@ export function createApp(deps: AppDeps): App {
   app.use(requireAllowedHost({ keysRequired, allowedHosts: limits.allowedHosts }));
   app.use(api, corsForAllowedOrigins(limits.allowedOrigins));
   // Probes and the page itself need no key; the page asks for one when the API answers 401.
-  app.use(healthRouter(new HealthService(engine, shutdown)));
+  app.use(healthRouter(new HealthService(engine, shutdown, () => documents.ingestStatus.health())));
   app.use(webRouter());
   app.use(api, refuseCrossSite({ keysRequired, allowedOrigins: limits.allowedOrigins }));
   app.use(api, requireApiKey(limits.apiKeys));

@@ -1,5 +1,6 @@
 // Starts the HTTP server: checks the binding is safe, brings the store up to date with the inbox, loads the models
-// once, and listens. close() stops accepting, aborts running answers and ingests, and frees the models.
+// once, listens, and follows the inbox (server.watch). close() stops watching and accepting, aborts running answers
+// and ingests, and frees the models.
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,6 +9,7 @@ import type { Settings } from "../config/schema.js";
 import type { IngestSummary } from "../ingest/pipeline.js";
 import { openEngine, type QaEngine } from "../qa/engine.js";
 import { createApp, type App } from "./app.js";
+import { InboxWatcher } from "./documents/inboxWatcher.js";
 import { assertSafeBinding } from "./http/auth.js";
 import { decideEmbedding, startupIngest, storeIsUndecided } from "./startupIngest.js";
 
@@ -90,16 +92,40 @@ export async function startServer(settings: Settings, options: StartServerOption
       throw e;
     });
     const address = server.address() as AddressInfo;
+    if (ingest) app.documents.ingestStatus.record("startup", ingest);
+
+    // Changes to the inbox from now on are ingested through the documents service, one writer with uploads and deletes.
+    let watcher: InboxWatcher | null = null;
+    if (settings.server.watch) {
+      watcher = new InboxWatcher({
+        inbox,
+        ingest: () => app.documents.ingest("watch"),
+        ignore: [settings.store, app.documents.stagingDir],
+        debounceMs: settings.server.watchDebounceMs,
+        onNotice: notice,
+      });
+      try {
+        await watcher.start();
+      } catch (e) {
+        await watcher.close().catch(() => {});
+        server.close();
+        throw e;
+      }
+      app.documents.ingestStatus.watching = true;
+    }
 
     let closing: Promise<void> | null = null;
     const close = () =>
       (closing ??= (async () => {
+        // No new ingests from the inbox; one already running stops after its current file (the shutdown signal).
+        const stopWatching = watcher?.close() ?? Promise.resolve();
+        app.documents.ingestStatus.watching = false;
         shutdown.abort();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
-          Promise.all([app.queue.idle(), app.documents.idle()]),
+          Promise.all([app.queue.idle(), app.documents.idle(), stopWatching]),
           new Promise((resolve) => (timer = setTimeout(resolve, options.closeGraceMs ?? 10_000))),
         ]);
         clearTimeout(timer);

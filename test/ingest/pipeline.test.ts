@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -137,5 +138,12 @@ describe("ingestFolder", () => {
       /embedding\.model: no model file at \/no\/such\/model\.gguf/,
     );
     expect(checkStore(storeDir)).toMatchObject({ ok: true, files: 11 });
+  });
+
+  it("leaves nothing on a stop signal that outlives it (a server's shutdown signal serves every ingest it starts)", async () => {
+    const shutdown = new AbortController();
+    const settings = testSettings({ store: tempDir(), inbox, model: "none" });
+    for (let i = 0; i < 3; i++) await ingestFolder({ settings, signal: shutdown.signal });
+    expect(getEventListeners(shutdown.signal, "abort")).toEqual([]);
   });
 });

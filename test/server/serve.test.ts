@@ -46,7 +46,7 @@ describe("startServer", () => {
     const server = await startServer(settings, { log: () => {}, onNotice: () => {}, download: false });
     try {
       expect(fs.existsSync(path.join(dir, "inbox"))).toBe(true);
-      expect(await (await fetch(`${server.url}v1/documents`)).json()).toEqual({ documents: [] });
+      expect(await (await fetch(`${server.url}v1/documents`)).json()).toEqual({ documents: [], extensions: expect.arrayContaining([".pdf", ".txt", ".md"]) });
       const answer = (await (await postJson(`${server.url}v1/ask`, { question: "anything there?" })).json()) as { mode: string; citations: unknown[] };
       expect(answer).toMatchObject({ mode: "extractive", citations: [] });
       // The new store was tied to the configured embedder, so uploads are embedded too.

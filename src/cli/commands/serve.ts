@@ -1,5 +1,5 @@
 // `alpaca-rag serve`: brings the store up to date with the inbox, loads the models once, and serves the HTTP API and
-// the web page until Ctrl-C.
+// the web page until Ctrl-C, ingesting what changes in the inbox meanwhile (unless --no-watch).
 import type { Command } from "commander";
 import { startServer } from "../../server/serve.js";
 import { settingsFromFlags, withSettingsFlags, type CommonFlags } from "../settings.js";
@@ -8,6 +8,7 @@ interface ServeFlags extends CommonFlags {
   host?: string;
   port?: string;
   ingest?: boolean;
+  watch?: boolean;
   model?: string;
 }
 
@@ -24,8 +25,15 @@ export function registerServeCommand(program: Command): void {
     .option("--port <n>", "port to listen on, 0 for any free one (settings key: server.port; default 7860)")
     .option("--model <preset|path>", "generator: a catalog preset, GGUF path, hf: URI or none (settings key: generator.model)")
     .option("--no-ingest", "do not ingest the inbox at start-up")
+    .option("--no-watch", "do not follow the inbox while serving (settings key: server.watch; default: follow it)")
     .action(async (flags: ServeFlags) => {
-      const settings = settingsFromFlags(flags, { "server.host": flags.host, "server.port": portFlag(flags.port), "generator.model": flags.model });
+      const settings = settingsFromFlags(flags, {
+        "server.host": flags.host,
+        "server.port": portFlag(flags.port),
+        "generator.model": flags.model,
+        // Commander sets watch to true when the flag is absent: only --no-watch overrides the settings.
+        "server.watch": flags.watch === false ? false : undefined,
+      });
       const server = await startServer(settings, { ingest: flags.ingest });
       const s = server.ingest;
       if (s)
@@ -35,6 +43,7 @@ export function registerServeCommand(program: Command): void {
       if (server.engine.generatorNote && !server.engine.generator) process.stderr.write(`${server.engine.generatorNote}\n`);
       const keys = settings.server.apiKeys.length;
       process.stdout.write(`alpaca-rag is serving on ${server.url}  (open it in a browser${keys ? `; API key required: ${keys} configured` : ""}; Ctrl-C stops)\n`);
+      process.stderr.write(settings.server.watch ? `following the inbox ${settings.inbox}: changes there are ingested by themselves\n` : "not following the inbox (--no-watch): POST /v1/ingest or a restart picks up changes\n");
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off("SIGINT", stop);

@@ -1,5 +1,6 @@
 // The documents API: list (GET /v1/documents), upload and ingest (POST /v1/documents, multipart field "files"),
-// delete (DELETE /v1/documents/:id) and re-scan the inbox (POST /v1/ingest).
+// delete (DELETE /v1/documents/:id), re-scan the inbox (POST /v1/ingest) and what is being ingested
+// (GET /v1/ingest/status).
 import { Router } from "express";
 import { z } from "zod";
 import { HttpError } from "../http/errors.js";
@@ -31,13 +32,16 @@ export function documentsRouter(documents: DocumentsService, options: DocumentsR
     field: uploadField,
   });
 
-  /** Every file of the store: {documents: [{id, path, kind, pages, chunks, bytes, ingestedAt}]}. */
+  /**
+   * Every file of the store, and the extensions an upload accepts (the page's file chooser offers those):
+   * {documents: [{id, path, kind, pages, chunks, bytes, ingestedAt}], extensions: [".pdf", …]}.
+   */
   router.get("/v1/documents", (_req, res) => {
-    res.json({ documents: documents.list() });
+    res.json({ documents: documents.list(), extensions: documents.extensions });
   });
 
   /**
-   * Multipart upload of one or more PDF, .txt or .md files (field "files"). Each lands in the inbox under a safe name
+   * Multipart upload of one or more files of any format the ingest reads (field "files"). Each lands in the inbox under a safe name
    * that replaces nothing, then the inbox is ingested. Answers {files: [{name, savedAs, status, reason?}], ingest}.
    * 413 for a file or count over the limits, 415 for another type.
    */
@@ -56,6 +60,15 @@ export function documentsRouter(documents: DocumentsService, options: DocumentsR
     const deleted = await documents.remove(parsed.data);
     if (!deleted) throw new HttpError(404, "not_found", `no document ${parsed.data}`);
     res.json({ deleted });
+  });
+
+  /**
+   * What is being ingested: {running, trigger ("watch"|"upload"|"request"|"startup"), filesDone, filesTotal,
+   * currentFile, startedAt, watching, runs, lastFinishedAt, last: {trigger, finishedAt, seconds, added, updated,
+   * unchanged, removed, skipped, chunks, failed: [{path, reason}], interrupted, error}}. Cheap: pages poll it.
+   */
+  router.get("/v1/ingest/status", (_req, res) => {
+    res.json(redactJson(documents.status(), options.redact));
   });
 
   /**

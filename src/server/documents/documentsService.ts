@@ -1,6 +1,7 @@
 // The documents the server answers from: list them, add uploads to the inbox and ingest them, delete a document
-// (its files in the inbox and its chunks), re-scan the inbox. Writes run one at a time; the engine's in-memory
-// vector index is refreshed after each. Knows nothing of HTTP.
+// (its files in the inbox and its chunks), re-scan the inbox (on request or for the inbox watcher), and say what is
+// being ingested. Writes run one at a time; the engine's in-memory vector index is refreshed after each. Knows
+// nothing of HTTP.
 import fs from "node:fs";
 import path from "node:path";
 import { ingestFolder, type IngestSummary } from "../../ingest/pipeline.js";
@@ -8,6 +9,7 @@ import { supportedExtensions } from "../../ingest/loaders/index.js";
 import type { QaEngine } from "../../qa/engine.js";
 import { DocumentStore } from "../../store/store.js";
 import { placeFile, safeFileName } from "./fileNames.js";
+import { IngestStatusTracker, type IngestStatus, type IngestTrigger } from "./ingestStatus.js";
 
 /** One file of the store. Example: {id: 3, path: "northvale-seed-library.pdf", kind: "pdf", pages: 2, chunks: 9, …}. */
 export interface DocumentEntry {
@@ -67,6 +69,8 @@ export const stagingFolderName = ".alpaca-rag-uploads";
 export class DocumentsService {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly inbox: string;
+  /** What is being ingested and how the last ingest ended. */
+  readonly ingestStatus = new IngestStatusTracker();
 
   constructor(private readonly options: DocumentsServiceOptions) {
     this.inbox = path.resolve(options.engine.settings.inbox);
@@ -108,19 +112,41 @@ export class DocumentsService {
     }));
   }
 
-  private async runIngest(): Promise<IngestSummary> {
+  /** What is being ingested now, and how the last ingest ended. */
+  status(): IngestStatus {
+    return this.ingestStatus.snapshot();
+  }
+
+  private async runIngest(trigger: IngestTrigger): Promise<IngestSummary> {
     const { engine } = this.options;
     fs.mkdirSync(this.inbox, { recursive: true });
+    this.ingestStatus.begin(trigger);
+    let summary: IngestSummary;
     try {
-      return await ingestFolder({ settings: engine.settings, folder: this.inbox, embedder: engine.embedder, signal: this.options.shutdown, onNotice: this.options.onNotice });
+      summary = await ingestFolder({
+        settings: engine.settings,
+        folder: this.inbox,
+        embedder: engine.embedder,
+        signal: this.options.shutdown,
+        onNotice: this.options.onNotice,
+        onProgress: this.ingestStatus.progress,
+      });
+    } catch (e) {
+      this.ingestStatus.end({ error: e });
+      throw e;
     } finally {
       engine.store.refreshVectors();
     }
+    this.ingestStatus.end({ summary });
+    return summary;
   }
 
-  /** Makes the store follow the inbox again (files added, changed or deleted there by hand). */
-  ingest(): Promise<IngestSummary> {
-    return this.exclusive(() => this.runIngest());
+  /**
+   * Makes the store follow the inbox again (files added, changed or deleted there by hand). `trigger` says who asked:
+   * "request" (POST /v1/ingest, the default) or "watch" (the inbox watcher).
+   */
+  ingest(trigger: Extract<IngestTrigger, "request" | "watch"> = "request"): Promise<IngestSummary> {
+    return this.exclusive(() => this.runIngest(trigger));
   }
 
   /** Moves uploads into the inbox under safe, unused names, ingests, and reports each file. Unreadable files are not kept. */
@@ -133,7 +159,7 @@ export class DocumentsService {
       } finally {
         for (const f of files) fs.rmSync(f.stagedPath, { force: true });
       }
-      const ingest = await this.runIngest();
+      const ingest = await this.runIngest("upload");
       const result: UploadedFile[] = placed.map(({ name, savedAs }) => {
         const failed = ingest.failed.find((x) => x.path === savedAs);
         if (failed) {

@@ -20,7 +20,7 @@ function truncateBytes(text: string, maxBytes: number): string {
 
 /**
  * A safe file name from a client's: the last segment after any `/` or `\`, without control characters, characters
- * Windows forbids, leading dots (hidden files are not ingested) or trailing dots and spaces; "upload" if nothing is
+ * Windows forbids, leading dots and `~$` (hidden and Office owner files are not ingested) or trailing dots and spaces; "upload" if nothing is
  * left. The extension is kept (lower case) so the loader still knows the format.
  */
 export function safeFileName(original: string): string {
@@ -31,7 +31,7 @@ export function safeFileName(original: string): string {
     .replace(/\s+/g, " ");
   const ext = path.extname(cleaned).toLowerCase().replace(/[^.a-z0-9]/g, "");
   let stem = cleaned.slice(0, cleaned.length - path.extname(cleaned).length);
-  stem = stem.replace(/^[\s.]+/, "").replace(/[\s.]+$/, "");
+  stem = stem.replace(/^(?:[\s.]|~\$)+/, "").replace(/[\s.]+$/, "");
   if (!stem || reservedNames.test(stem)) stem = stem ? `_${stem}` : "upload";
   return truncateBytes(stem, maxNameBytes - Buffer.byteLength(ext)) + ext;
 }

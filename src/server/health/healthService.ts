@@ -1,5 +1,7 @@
 // Liveness and readiness: alive is answering at all; ready is the models loaded and the store answering a query.
+// Both also say whether an ingest is running (no file names: probes need no key).
 import type { QaEngine } from "../../qa/engine.js";
+import type { IngestHealth } from "../documents/ingestStatus.js";
 
 export interface Readiness {
   ready: boolean;
@@ -11,7 +13,14 @@ export class HealthService {
     private readonly engine: QaEngine,
     /** Aborts when the server starts shutting down: no longer ready. */
     private readonly shutdown: AbortSignal,
+    /** What is being ingested; absent: the health JSON has no `ingest` field. */
+    private readonly ingestHealth?: () => IngestHealth,
   ) {}
+
+  /** {running, trigger, filesDone, filesTotal, watching, runs, lastFinishedAt}, or undefined. */
+  ingest(): IngestHealth | undefined {
+    return this.ingestHealth?.();
+  }
 
   readiness(): Readiness {
     let store = false;

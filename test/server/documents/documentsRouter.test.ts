@@ -9,7 +9,8 @@ import { postJson, startTestServer, type TestServer } from "../serverFixture.js"
 let t: TestServer;
 
 beforeAll(async () => {
-  t = await startTestServer({ settings: { "server.maxUploadFiles": 3, "server.maxUploadBytes": 4096 } });
+  // The inbox watcher is off here: POST /v1/ingest must be what picks up files changed by hand (the watcher has its own tests).
+  t = await startTestServer({ settings: { "server.maxUploadFiles": 3, "server.maxUploadBytes": 4096, "server.watch": false } });
 });
 
 afterAll(async () => {

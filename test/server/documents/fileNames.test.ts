@@ -14,6 +14,9 @@ describe("safeFileName", () => {
     ["/abs/path/notes.txt", "notes.txt"],
     ["C:\\Windows\\System32\\report.PDF", "report.pdf"],
     [".hidden.txt", "hidden.txt"],
+    // Office owner files are never ingested: an upload of that name must still be.
+    ["~$report.docx", "report.docx"],
+    [".~$~$x.txt", "x.txt"],
     ["...txt.md", "txt.md"],
     ["trailing. .txt", "trailing.txt"],
     ["a<b>c:d\"e|f?g*h.txt", "a_b_c_d_e_f_g_h.txt"],
