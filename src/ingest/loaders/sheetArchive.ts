@@ -51,8 +51,10 @@ function listEntries(zip: yauzl.ZipFile): Promise<Map<string, yauzl.Entry>> {
 }
 
 /** A yauzl or saxes failure as the load error a person reads. */
-function asLoadError(error: unknown, entryName: string): DocumentLoadError {
+function asLoadError(error: unknown, entryName: string): Error {
   if (error instanceof DocumentLoadError) return error;
+  // A stop request (the signal's reason, thrown from a row handler) is not a fault of the file.
+  if (error instanceof Error && error.name === "AbortError") return error;
   const message = error instanceof Error ? error.message : String(error);
   // yauzl's validateEntrySizes: the entry inflates past the size it declares, which only a crafted archive does.
   if (/too many bytes/i.test(message)) return new DocumentLoadError("too-large", { detail: `${entryName} inflates beyond its declared size`, cause: error });

@@ -127,6 +127,16 @@ describe("a 100k-row sheet", () => {
   }, 120_000);
 });
 
+describe("stopping", () => {
+  it("stops reading rows when the load is aborted, with the abort as the reason", async () => {
+    const bytes = await makeXlsx({ 表: [["名称"], ...Array.from({ length: 50 }, (_, i) => [`第${i}行`])] });
+    const error = await loadDocument("stop.xlsx", bytes, { signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).name).toBe("AbortError");
+    expect(error).not.toBeInstanceOf(DocumentLoadError);
+  });
+});
+
 describe("bad workbooks", () => {
   it("refuses a truncated workbook as corrupt", async () => {
     const bytes = await makeXlsx({ 表: [["名称"], ["值"]] });
