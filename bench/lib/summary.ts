@@ -82,6 +82,29 @@ function serviceRows(): SummaryRow[] {
   return rows;
 }
 
+function formatsRows(): SummaryRow[] {
+  type Side = { recallAt5: number | null; shareOfText: number | null; unsupported: boolean; read: number };
+  type Row = { format: string; files: number; questions: number; text: { recallAt5: number | null }; alpacaRag: Side & { goalMet: boolean | null }; langchain: Side };
+  type Scale = { rows: number; loadSeconds: number; chunkSeconds: number; peakRssMiB: number };
+  const r = readResults<{ formats: Row[]; ratios: Ratios; goal: { shareOfText: number }; sheetScale: Scale[] }>("formats");
+  if (!r) return [];
+  const side = (s: Side) => (s.unsupported ? "unsupported" : s.read === 0 ? "not read" : fmt(s.recallAt5, 3));
+  const rows: SummaryRow[] = r.formats
+    .filter((f) => f.files > 0)
+    .map((f) => [
+      "formats",
+      `recall@5, ${f.format} (${f.questions} questions; plain text ${fmt(f.text.recallAt5, 3)}; goal ≥ ${r.goal.shareOfText} of it: ${f.alpacaRag.goalMet === null ? "no loader yet" : f.alpacaRag.goalMet ? "met" : "not met"})`,
+      "lexical",
+      side(f.alpacaRag),
+      `LangChain JS ${side(f.langchain)}`,
+      fmt(r.ratios[`${f.format}.vsLangchain`]),
+    ]);
+  const largest = r.sheetScale.at(-1);
+  if (largest)
+    rows.push(["formats", `${largest.rows.toLocaleString("en-US")}-row .xlsx: load s / chunk s / peak RSS MiB`, "lexical", `${fmt(largest.loadSeconds, 1)} / ${fmt(largest.chunkSeconds, 1)} / ${fmt(largest.peakRssMiB, 0)}`, "-", "-"]);
+  return rows;
+}
+
 export function summaryRows(): SummaryRow[] {
-  return [...ingestRows(), ...qualityRows(), ...generationRows(), ...searchRows(), ...serviceRows()];
+  return [...ingestRows(), ...qualityRows(), ...generationRows(), ...searchRows(), ...serviceRows(), ...formatsRows()];
 }

@@ -7,7 +7,10 @@ export type DocumentLoadFailure =
   | "unsupported-type"
   | "corrupt-pdf"
   | "encrypted-pdf"
-  | "no-text-layer";
+  | "no-text-layer"
+  | "encrypted"
+  | "corrupt"
+  | "too-large";
 
 /** The message for each failure, word for word. */
 export const loadFailureReasons: Readonly<Record<DocumentLoadFailure, string>> = {
@@ -17,6 +20,9 @@ export const loadFailureReasons: Readonly<Record<DocumentLoadFailure, string>> =
   "corrupt-pdf": "corrupt or truncated PDF",
   "encrypted-pdf": "encrypted PDF (password protected)",
   "no-text-layer": "no text layer (scanned or image-only PDF); run OCR first",
+  encrypted: "encrypted (password protected)",
+  corrupt: "corrupt or truncated file",
+  "too-large": "too large to ingest",
 };
 
 export interface DocumentLoadErrorOptions {

@@ -5,8 +5,12 @@ import { extname } from "node:path";
 import type { LoadedDocument } from "../types.js";
 import type { DocumentLoader, LoadContext } from "./contract.js";
 import { DocumentLoadError } from "./errors.js";
+import { loadDelimitedDocument } from "./csv.js";
+import { loadOdsDocument } from "./ods.js";
 import { loadPdfDocument } from "./pdf.js";
 import { loadTextDocument } from "./text.js";
+import { loadXlsDocument } from "./xls.js";
+import { loadXlsxDocument } from "./xlsx.js";
 
 export { DocumentLoadError, loadFailureReasons, type DocumentLoadFailure } from "./errors.js";
 export type { DocumentLoader, LoadContext } from "./contract.js";
@@ -17,6 +21,11 @@ const loaders: Readonly<Record<string, DocumentLoader>> = {
   ".txt": (bytes) => loadTextDocument(bytes, "text"),
   ".md": (bytes) => loadTextDocument(bytes, "markdown"),
   ".markdown": (bytes) => loadTextDocument(bytes, "markdown"),
+  ".xlsx": (bytes, context) => loadXlsxDocument(bytes, context),
+  ".ods": loadOdsDocument,
+  ".xls": loadXlsDocument,
+  ".csv": (bytes, context) => loadDelimitedDocument(bytes, context, "csv"),
+  ".tsv": (bytes, context) => loadDelimitedDocument(bytes, context, "tsv"),
 };
 
 /** File extensions (lower-case, with the dot) that loadDocument accepts; matching is case-insensitive. */

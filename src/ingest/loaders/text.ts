@@ -132,7 +132,7 @@ export function decodeTextBytes(bytes: Uint8Array): DecodedText {
 // C0 controls other than tab, line feed, form feed and carriage return; DEL; C1 controls; the replacement character.
 const badCharPattern = /[\u0000-\u0008\u000B\u000E-\u001F\u007F-\u009F\uFFFD]/g;
 
-function looksBinary(text: string): boolean {
+export function looksBinary(text: string): boolean {
   const bad = text.match(badCharPattern)?.length ?? 0;
   return bad > text.length * maxBadCharShare;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import iconv from "iconv-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DocumentLoadError, loadDocument } from "../../../src/ingest/loaders/index.js";
+import { DocumentLoadError, loadDocument, supportedExtensions } from "../../../src/ingest/loaders/index.js";
 import { loadTextDocument, normaliseText } from "../../../src/ingest/loaders/text.js";
 
 const simplified =
@@ -193,7 +193,8 @@ describe("refused files", () => {
   });
 
   it("rejects an unsupported extension and names the supported ones", async () => {
-    const error = await loadFailure(await fixture("report.docx", "PK"));
-    expect(error.message).toBe("unsupported file type: .docx (supported: .pdf, .txt, .md, .markdown)");
+    const error = await loadFailure(await fixture("slides.key", "PK"));
+    expect(error.message).toBe(`unsupported file type: .key (supported: ${supportedExtensions.join(", ")})`);
+    expect(error.message).toMatch(/\.pdf, \.txt, \.md, \.markdown, .*\.xlsx/);
   });
 });
