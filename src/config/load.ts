@@ -73,7 +73,7 @@ function parseEnvValue(leaf: Leaf, raw: string, envName: string): unknown {
       if (raw === "false" || raw === "0") return false;
       throw new ConfigError(`${envName}: expected auto, true or false for ${leaf.key}, got "${raw}"`);
     default:
-      if (leaf.key.endsWith("apiKeys")) return raw.split(",").map((k) => k.trim()).filter(Boolean);
+      if (leaf.key.endsWith("apiKeys") || leaf.key === "ocr.languages") return raw.split(",").map((k) => k.trim()).filter(Boolean);
       return raw;
   }
 }

@@ -2,7 +2,7 @@
 // and the chunks cut from it.
 import type { Token } from "node-llama-cpp";
 
-export type DocumentKind = "pdf" | "text" | "markdown";
+export type DocumentKind = "pdf" | "text" | "markdown" | "image";
 
 /** The kinds of place a citation can point to. */
 export type LocationKind = "page" | "slide" | "sheet" | "section" | "chapter";
@@ -51,7 +51,7 @@ export interface LoadedDocument {
   kind: DocumentKind;
   /** Normalised text: line wraps joined, paragraphs separated by "\n\n", no trailing whitespace on lines. */
   text: string;
-  /** Start offset of each page in `text` (PDF only; pageStarts[0] === 0). */
+  /** Start offset of each page in `text` (PDFs and images, an image being one page; pageStarts[0] === 0). */
   pageStarts: number[];
   /** Section starts in increasing offset order (may be empty). */
   sections: SectionStart[];

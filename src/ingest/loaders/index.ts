@@ -5,6 +5,7 @@ import { extname } from "node:path";
 import type { LoadedDocument } from "../types.js";
 import type { DocumentLoader, LoadContext } from "./contract.js";
 import { DocumentLoadError } from "./errors.js";
+import { loadImageDocument } from "./image.js";
 import { loadPdfDocument } from "./pdf.js";
 import { loadTextDocument } from "./text.js";
 
@@ -13,10 +14,11 @@ export type { DocumentLoader, LoadContext } from "./contract.js";
 
 /** The one table of formats: extension (lower case, with the dot) → loader. */
 const loaders: Readonly<Record<string, DocumentLoader>> = {
-  ".pdf": (bytes) => loadPdfDocument(bytes),
+  ".pdf": loadPdfDocument,
   ".txt": (bytes) => loadTextDocument(bytes, "text"),
   ".md": (bytes) => loadTextDocument(bytes, "markdown"),
   ".markdown": (bytes) => loadTextDocument(bytes, "markdown"),
+  ...Object.fromEntries([".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"].map((ext) => [ext, loadImageDocument])),
 };
 
 /** File extensions (lower-case, with the dot) that loadDocument accepts; matching is case-insensitive. */

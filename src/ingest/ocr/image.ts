@@ -81,10 +81,12 @@ export async function inspectImage(bytes: Uint8Array): Promise<{ pages: number; 
  * One page of an image as the grey PNG an engine reads: upright, scaled down to at most maxOcrPixels, or null when the
  * page is blank (one flat colour: nothing to read, so no engine time is spent on it).
  */
-export async function ocrImage(bytes: Uint8Array, page = 0): Promise<Uint8Array | null> {
+export async function ocrImage(bytes: Uint8Array, options: { page?: number; dpi?: number } = {}): Promise<Uint8Array | null> {
   try {
-    let image = (await open(bytes, page)).rotate().grayscale();
+    let image = (await open(bytes, options.page ?? 0)).rotate().grayscale();
     const metadata = await image.metadata();
+    // Tesseract sizes its text models by the resolution: a rendered page says its own, a scan says what it was taken at.
+    let density = options.dpi ?? (metadata.density && metadata.density > 72 ? metadata.density : undefined);
     // Metadata describes the stored image; EXIF orientations 5-8 turn it by 90 degrees.
     const turned = (metadata.orientation ?? 1) >= 5;
     const width = (turned ? metadata.height : metadata.width) ?? 0;
@@ -92,9 +94,10 @@ export async function ocrImage(bytes: Uint8Array, page = 0): Promise<Uint8Array 
     const pixels = width * height;
     if (pixels > maxOcrPixels) {
       const scale = Math.sqrt(maxOcrPixels / pixels);
+      if (density) density *= scale;
       image = image.resize({ width: Math.max(1, Math.floor(width * scale)), height: Math.max(1, Math.floor(height * scale)), fit: "fill" });
     }
-    const { data, info } = await image.toColourspace("b-w").raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await image.extractChannel(0).raw().toBuffer({ resolveWithObject: true });
     let min = 255;
     let max = 0;
     for (let i = 0; i < data.length; i += 1) {
@@ -103,7 +106,8 @@ export async function ocrImage(bytes: Uint8Array, page = 0): Promise<Uint8Array 
       if (v > max) max = v;
     }
     if (max - min < 16) return null;
-    return await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).png({ compressionLevel: 1 }).toBuffer();
+    const png = sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } }).png({ compressionLevel: 1 });
+    return await (density ? png.withMetadata({ density: Math.round(density) }) : png).toBuffer();
   } catch (error) {
     if (error instanceof ImageError) throw error;
     const message = (error as Error).message;

@@ -14,7 +14,8 @@ export interface OcrServiceOptions {
   /** CPU threads OCR may use in all (the `threads` setting). */
   threads: number;
   tesseractCommand?: string;
-  cache?: OcrCache;
+  /** Opens the page cache when it is first needed (so a run without images or scans creates no cache file). */
+  openCache?: () => OcrCache;
   /** Called whenever a page is done or more pages are announced. */
   onProgress?: (pagesDone: number, pagesTotal: number) => void;
 }
@@ -40,6 +41,7 @@ export class OcrService implements PageOcr {
   private pagesDone = 0;
   private pagesTotal = 0;
   private pool: Promise<OcrPool> | null = null;
+  private cacheHandle: OcrCache | undefined;
   private readonly shape: { workers: number; threadsPerWorker: number };
   private inFlight = 0;
   private readonly waiting: Array<() => void> = [];
@@ -63,7 +65,7 @@ export class OcrService implements PageOcr {
     const candidates = engineCandidates(this.options.engine);
     if (candidates.length === 0) throw new OcrUnavailableError("none", 'OCR is off (ocr.engine is "none"); set ocr.engine to "auto" to read scanned pages and images');
     for (const engine of candidates) {
-      const cached = this.options.cache?.get(this.key(request, engine));
+      const cached = this.cache()?.get(this.key(request, engine));
       if (cached !== undefined) {
         this.pagesFromCache += 1;
         this.done();
@@ -78,7 +80,7 @@ export class OcrService implements PageOcr {
         const pool = await this.start();
         text = pageText(await pool.recognise(image));
         this.pagesRecognised += 1;
-        this.options.cache?.put(this.key(request, pool.engine), text);
+        this.cache()?.put(this.key(request, pool.engine), text);
       }
       this.done();
       return text;
@@ -87,10 +89,17 @@ export class OcrService implements PageOcr {
     }
   }
 
-  /** Ends the worker processes. */
+  /** Ends the worker processes and closes the cache. */
   async close(): Promise<void> {
     const pool = await this.pool?.catch(() => null);
     await pool?.close();
+    this.cacheHandle?.close();
+    this.cacheHandle = undefined;
+  }
+
+  private cache(): OcrCache | undefined {
+    this.cacheHandle ??= this.options.openCache?.();
+    return this.cacheHandle;
   }
 
   private key(request: PageOcrRequest, engine: OcrEngineName) {
