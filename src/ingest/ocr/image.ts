@@ -106,7 +106,7 @@ export async function ocrImage(bytes: Uint8Array, options: { page?: number; dpi?
       if (v > max) max = v;
     }
     if (max - min < 16) return null;
-    const png = sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } }).png({ compressionLevel: 1 });
+    const png = sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } }).toColourspace("b-w").png({ compressionLevel: 1 });
     return await (density ? png.withMetadata({ density: Math.round(density) }) : png).toBuffer();
   } catch (error) {
     if (error instanceof ImageError) throw error;
