@@ -194,6 +194,6 @@ describe("refused files", () => {
 
   it("rejects an unsupported extension and names the supported ones", async () => {
     const error = await loadFailure(await fixture("report.docx", "PK"));
-    expect(error.message).toBe("unsupported file type: .docx (supported: .pdf, .txt, .md, .markdown)");
+    expect(error.message).toBe("unsupported file type: .docx (supported: .pdf, .txt, .md, .markdown, .png, .jpg, .jpeg, .tif, .tiff, .bmp, .webp)");
   });
 });
