@@ -2,17 +2,15 @@
 // (a bounded queue), so the model never waits for parsing or storage; each file is committed in one transaction.
 import crypto from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { Settings } from "../config/schema.js";
 import { chooseEmbeddingModel, loadEmbedder, resolveEmbedderFile, type Embedder } from "../models/embedder.js";
 import { EstimatingTokenizer, type TextTokenizer } from "../models/tokenizer.js";
-import { OcrCache } from "../store/ocrCache.js";
 import { segmentForIndex } from "../store/segment.js";
 import { DocumentStore, type NewChunk, type NewDocument } from "../store/store.js";
 import { chunkDocument } from "./chunk.js";
 import { DocumentLoadError, loadDocument, supportedExtensions } from "./loaders/index.js";
-import { OcrService } from "./ocr/service.js";
+import { ocrServiceFor } from "./ocr/service.js";
 import { scanFolder, type ScannedFile } from "./scan.js";
 import type { ChunkDraft } from "./types.js";
 
@@ -105,21 +103,10 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
   let ocrPages = { done: 0, total: 0 };
   let onOcrProgress = () => {};
   // Images and pages without a text layer go through OCR; the engine's worker processes start at the first such page.
-  const ocr =
-    settings.ocr.engine === "none"
-      ? null
-      : new OcrService({
-          engine: settings.ocr.engine,
-          languages: settings.ocr.languages,
-          dpi: settings.ocr.dpi,
-          threads: settings.threads ?? Math.max(1, os.availableParallelism()),
-          tesseractCommand: settings.ocr.tesseractCommand,
-          openCache: () => OcrCache.open(store.dir),
-          onProgress: (done, total) => {
-            ocrPages = { done, total };
-            onOcrProgress();
-          },
-        });
+  const ocr = ocrServiceFor(settings, store.dir, (done, total) => {
+    ocrPages = { done, total };
+    onOcrProgress();
+  });
   try {
     const repair = store.reconcileReport;
     if (repair && (repair.restored || repair.orphansRemoved || repair.problem))

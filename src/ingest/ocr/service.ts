@@ -1,7 +1,8 @@
 // The OCR service an ingest hands to its loaders (LoadContext.ocr): looks pages up in the cache first, starts the
 // worker pool only when a page must really be read, bounds the pages in flight, and counts pages for progress.
 import os from "node:os";
-import type { OcrCache } from "../../store/ocrCache.js";
+import type { Settings } from "../../config/schema.js";
+import { OcrCache } from "../../store/ocrCache.js";
 import type { OcrEngineName, PageOcr, PageOcrRequest } from "./contract.js";
 import { OcrUnavailableError, pageText } from "./contract.js";
 import { engineCandidates, type OcrEngineSetting } from "./engines.js";
@@ -150,4 +151,18 @@ export class OcrService implements PageOcr {
     if (next) next();
     else this.inFlight -= 1;
   }
+}
+
+/** The OCR service of one ingest into `storeDir` from the settings, or null when `ocr.engine` is "none". */
+export function ocrServiceFor(settings: Settings, storeDir: string, onProgress: OcrServiceOptions["onProgress"]): OcrService | null {
+  if (settings.ocr.engine === "none") return null;
+  return new OcrService({
+    engine: settings.ocr.engine,
+    languages: settings.ocr.languages,
+    dpi: settings.ocr.dpi,
+    threads: settings.threads ?? Math.max(1, os.availableParallelism()),
+    tesseractCommand: settings.ocr.tesseractCommand,
+    openCache: () => OcrCache.open(storeDir),
+    onProgress,
+  });
 }
