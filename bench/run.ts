@@ -4,7 +4,7 @@
 // synthetic 22M model in the ingest benchmark and on the whole CMRC set, and 30 s load runs.
 // `--quick` is a smoke test of the whole chain with tiny sizes (a minute or two; it skips ingest.ts, whose corpus is
 // fixed): its numbers mean nothing.
-// Flags: --full, --quick, --threads N (passed on), --only ingest,quality,search,generation,ingest-scale,service,formats,chart
+// Flags: --full, --quick, --threads N (passed on), --only ingest,quality,search,generation,ingest-scale,service,formats,ocr,chart
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -39,6 +39,8 @@ const steps: Step[] = [
   { name: "ingest-scale", script: "bench/ingest-scale.ts", args: [...threadArgs, ...(quick ? ["--passages", "4,8"] : [])] },
   { name: "service", script: "bench/service-load.ts", args: [...threadArgs, ...(quick ? ["--seconds", "2", "--passages", "8", "--concurrency", "1,4"] : full ? ["--seconds", "30"] : ["--seconds", "30", "--concurrency", "1,16"])] },
   { name: "formats", script: "bench/formats.ts", args: quick ? ["--passages", "24", "--rows", "2000"] : [] },
+  // PaddleOCR and Tesseract on the six scanned sample pages, then a 20-page scan (about 6 minutes on two cores).
+  { name: "ocr", script: "bench/ocr.ts", args: [...threadArgs, ...(quick ? ["--pages", "2"] : [])] },
   { name: "chart", script: "bench/chart.ts", args: [] },
 ].filter((s) => !(quick && s.name === "ingest"));
 const only = listFlag("--only", steps.map((s) => s.name));
@@ -67,12 +69,12 @@ const totalMinutes = (performance.now() - started) / 60_000;
 
 const m = machineInfo();
 const table = formatTable(["benchmark", "measure", "model / size", "alpaca-rag", "baseline", "ratio (> 1: ours better)"], summaryRows());
-const details = ["ingest", "retrieval-quality", "search-scale", "generation", "ingest-scale", "service-load", "formats"]
+const details = ["ingest", "retrieval-quality", "search-scale", "generation", "ingest-scale", "service-load", "formats", "ocr"]
   .filter((n) => fs.existsSync(path.join(resultsDir(), `${n}.md`)))
   .map((n) => `[${n}](bench/results/${n}.md)`)
   .join(", ");
 // Results this run did not write (--only, or a failed step) are older: the summary says so rather than pass them off.
-const earlier = ["ingest", "retrieval-quality", "search-scale", "generation", "ingest-scale", "service-load", "formats"].flatMap((n) => {
+const earlier = ["ingest", "retrieval-quality", "search-scale", "generation", "ingest-scale", "service-load", "formats", "ocr"].flatMap((n) => {
   const r = readResults<{ date?: string }>(n);
   return r?.date && new Date(r.date) < startedAt ? [`${n} (${r.date.slice(0, 10)})`] : [];
 });

@@ -105,6 +105,22 @@ function formatsRows(): SummaryRow[] {
   return rows;
 }
 
+function ocrRows(): SummaryRow[] {
+  type Engine = { cer: number; photoCer: number; pagesPerMinute: number; retrieval: { recallAt5: number; citationsRight: number }; recallVsTextLayer: number };
+  type Long = { engine: string; pages: number; firstSeconds: number; rerunSeconds: number; reembedSeconds: number; reembedPagesRecognised: number };
+  const r = readResults<{ engines: Record<string, Engine>; textLayer: { recallAt5: number }; chosen: string; longScan: Long }>("ocr");
+  if (!r) return [];
+  const rows: SummaryRow[] = Object.entries(r.engines).flatMap(([name, e]) => [
+    ["ocr", `CER scanned / photo, pages/min (${name === r.chosen ? "default" : "selectable"})`, name, `${fmt(e.cer, 4)} / ${fmt(e.photoCer, 4)}, ${fmt(e.pagesPerMinute, 1)}`, "-", "-"],
+    ["ocr", `recall@5 of OCR'd pages (goal ≥ 0.9 of text layer: ${e.recallVsTextLayer >= 0.9 ? "met" : "not met"}), citations right`, name,
+      `${fmt(e.retrieval.recallAt5, 3)}, ${fmt(e.retrieval.citationsRight, 3)}`, `text layer ${fmt(r.textLayer.recallAt5, 3)}`, fmt(e.recallVsTextLayer)],
+  ]);
+  const l = r.longScan;
+  rows.push(["ocr", `${l.pages}-page scanned PDF: first ingest / re-ingest / re-embed (s; ${l.reembedPagesRecognised} pages re-read)`, l.engine,
+    `${fmt(l.firstSeconds, 1)} / ${fmt(l.rerunSeconds, 3)} / ${fmt(l.reembedSeconds, 2)}`, "-", "-"]);
+  return rows;
+}
+
 export function summaryRows(): SummaryRow[] {
-  return [...ingestRows(), ...qualityRows(), ...generationRows(), ...searchRows(), ...serviceRows(), ...formatsRows()];
+  return [...ingestRows(), ...qualityRows(), ...generationRows(), ...searchRows(), ...serviceRows(), ...formatsRows(), ...ocrRows()];
 }

@@ -146,6 +146,27 @@ const serverSchema = z
   })
   .strict();
 
+/** OCR of images and of PDF pages without a text layer. */
+const ocrSchema = z
+  .object({
+    /**
+     * "auto" (default): PaddleOCR (PP-OCRv4, shipped in the npm dependencies; measured best on Chinese pages), else
+     * Tesseract when PaddleOCR cannot run; "paddle" or "tesseract" for one engine only; "none" turns OCR off (images
+     * and scanned pages then fail with that reason).
+     */
+    engine: z.enum(["auto", "paddle", "tesseract", "none"]).default("auto"),
+    /**
+     * Languages on the pages, as Tesseract language codes (each needs its tesseract-ocr-<code> package). PaddleOCR reads
+     * chi_sim, chi_tra and eng together and accepts no others. Env: comma-separated. Default chi_sim, chi_tra, eng.
+     */
+    languages: z.array(z.string().regex(/^[a-z_]+$/, "a Tesseract language code such as chi_sim")).min(1).default(["chi_sim", "chi_tra", "eng"]),
+    /** Resolution PDF pages without a text layer are rendered at for OCR. Default 150 (measured: bench/results/ocr.md). */
+    dpi: z.number().int().min(50).max(600).default(150),
+    /** The Tesseract program, when it is not `tesseract` on the PATH. */
+    tesseractCommand: z.string().min(1).default("tesseract"),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     /** Directory of the index (SQLite database, vector index, lock). */
@@ -166,6 +187,7 @@ export const settingsSchema = z
     rerank: rerankSchema.default({}),
     prompts: promptsSchema.default({}),
     server: serverSchema.default({}),
+    ocr: ocrSchema.default({}),
   })
   .strict();
 

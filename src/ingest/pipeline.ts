@@ -10,6 +10,7 @@ import { segmentForIndex } from "../store/segment.js";
 import { DocumentStore, type NewChunk, type NewDocument } from "../store/store.js";
 import { chunkDocument } from "./chunk.js";
 import { DocumentLoadError, loadDocument, supportedExtensions } from "./loaders/index.js";
+import { ocrServiceFor } from "./ocr/service.js";
 import { scanFolder, type ScannedFile } from "./scan.js";
 import type { ChunkDraft } from "./types.js";
 
@@ -25,6 +26,9 @@ export interface IngestProgress {
   /** Seconds left, estimated from the bytes still to process; null until there is a rate. */
   etaSeconds: number | null;
   currentFile: string | null;
+  /** Pages read through OCR (or found in its cache) so far, and pages known to need it, in this run. */
+  ocrPagesDone: number;
+  ocrPagesTotal: number;
 }
 
 export interface IngestSummary {
@@ -54,6 +58,8 @@ export interface IngestSummary {
   recovered: { vectorsRestored: number; orphansRemoved: number } | null;
   /** True when a signal stopped the run early (the store is consistent; re-run to finish). */
   interrupted: boolean;
+  /** OCR in this run: the engine that read pages (null: none was needed or none could run), pages it read, pages the cache had. */
+  ocr: { engine: string | null; pagesRecognised: number; pagesFromCache: number };
 }
 
 export interface IngestOptions {
@@ -94,6 +100,13 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
 
   const store = DocumentStore.open(settings.store, { write: true, purpose: "ingest" });
   let ownedEmbedder = null as Embedder | null;
+  let ocrPages = { done: 0, total: 0 };
+  let onOcrProgress = () => {};
+  // Images and pages without a text layer go through OCR; the engine's worker processes start at the first such page.
+  const ocr = ocrServiceFor(settings, store.dir, (done, total) => {
+    ocrPages = { done, total };
+    onOcrProgress();
+  });
   try {
     const repair = store.reconcileReport;
     if (repair && (repair.restored || repair.orphansRemoved || repair.problem))
@@ -167,6 +180,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
       modelLoadSeconds: 0,
       recovered: repair && (repair.restored || repair.orphansRemoved) ? { vectorsRestored: repair.restored, orphansRemoved: repair.orphansRemoved } : null,
       interrupted: false,
+      ocr: { engine: null, pagesRecognised: 0, pagesFromCache: 0 },
     };
 
     const known = store.files();
@@ -187,9 +201,13 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
         chunksPerSecond: rate,
         etaSeconds: byteRate > 0 ? (totalBytes - bytesDone) / byteRate : null,
         currentFile,
+        ocrPagesDone: ocrPages.done,
+        ocrPagesTotal: ocrPages.total,
       });
     };
     report(null);
+    let loadingFile: string | null = null;
+    onOcrProgress = () => report(loadingFile);
 
     // Producer: hash, classify, load, chunk and segment, staying ahead of the embedder.
     const queue: Job[] = [];
@@ -250,7 +268,8 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
           firstPathBySha.set(digest, file.relativePath);
           await ensureEmbedder();
           try {
-            const loaded = await loadDocument(file.absolutePath, bytes);
+            loadingFile = file.relativePath;
+            const loaded = await loadDocument(file.absolutePath, bytes, { sha256: digest, ocr: ocr ?? undefined, signal: options.signal });
             const drafts = chunkDocument(loaded, { tokenizer, chunkSize, chunkOverlap });
             if (drafts.length === 0) throw new DocumentLoadError("empty", { detail: "no text to index" });
             const terms = drafts.map((d: ChunkDraft) => segmentForIndex(d.section ? `${d.section}\n${d.text}` : d.text));
@@ -389,12 +408,15 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
     summary.embedding = store.embedding?.name ?? (loadEmbedding ? "(not loaded: nothing to embed)" : null);
     summary.seconds = (performance.now() - started) / 1000;
     summary.modelLoadSeconds = modelLoadSeconds;
+    if (ocr) summary.ocr = { engine: await ocr.engineName(), pagesRecognised: ocr.pagesRecognised, pagesFromCache: ocr.pagesFromCache };
     report(null);
     return summary;
   } finally {
     try {
       store.close();
     } finally {
+      // The OCR cache lives beside the store; its worker processes end here too.
+      await ocr?.close();
       if (ownedEmbedder) await ownedEmbedder.dispose();
     }
   }

@@ -69,7 +69,7 @@ export interface LoadedDocument {
   kind: DocumentKind;
   /** Normalised text: line wraps joined, paragraphs separated by "\n\n", no trailing whitespace on lines. */
   text: string;
-  /** Start offset of each page in `text` (PDF only; pageStarts[0] === 0). */
+  /** Start offset of each page in `text` (PDFs and images, an image being one page; pageStarts[0] === 0). */
   pageStarts: number[];
   /** Section starts in increasing offset order (may be empty). */
   sections: SectionStart[];

@@ -66,6 +66,15 @@ describe("loadSettings", () => {
     expect(() => loadSettings({ cwd, env: { ALPACA_RAG_CHUNK_SIZE: "0" } })).toThrow(/ALPACA_RAG_CHUNK_SIZE/);
   });
 
+  it("reads the ocr section: defaults, a comma-separated language list from the environment, bad values named", () => {
+    const cwd = tempDir();
+    expect(loadSettings({ cwd, env: {} }).ocr).toEqual({ engine: "auto", languages: ["chi_sim", "chi_tra", "eng"], dpi: 150, tesseractCommand: "tesseract" });
+    const s = loadSettings({ cwd, env: { ALPACA_RAG_OCR_ENGINE: "tesseract", ALPACA_RAG_OCR_LANGUAGES: "chi_tra, eng", ALPACA_RAG_OCR_DPI: "200" } });
+    expect(s.ocr).toMatchObject({ engine: "tesseract", languages: ["chi_tra", "eng"], dpi: 200 });
+    expect(() => loadSettings({ cwd, env: { ALPACA_RAG_OCR_ENGINE: "easyocr" } })).toThrow(/ALPACA_RAG_OCR_ENGINE/);
+    expect(() => loadSettings({ cwd, env: { ALPACA_RAG_OCR_DPI: "20" } })).toThrow(/ALPACA_RAG_OCR_DPI/);
+  });
+
   it("fails clearly when --config names a missing file", () => {
     expect(() => loadSettings({ cwd: tempDir(), env: {}, configFile: "nope.json" })).toThrow(/config file not found: .*nope\.json/);
   });

@@ -18,6 +18,8 @@ function printHuman(summary: IngestSummary, storeDir: string): void {
       `skipped ${summary.skipped}, failed ${summary.failed.length}; ${summary.chunks} chunks written, ${summary.embedded} embedded\n` +
       `  embedding: ${summary.embedding ?? `none (lexical-only: ${summary.embeddingNote})`}\n`,
   );
+  if (summary.ocr.pagesRecognised + summary.ocr.pagesFromCache > 0)
+    out.write(`  OCR: ${summary.ocr.pagesRecognised} pages read${summary.ocr.engine ? ` with ${summary.ocr.engine}` : ""}, ${summary.ocr.pagesFromCache} from the cache\n`);
   for (const f of summary.failed) out.write(`  failed  ${f.path}: ${f.reason}\n`);
   for (const s of summary.skippedFiles) out.write(`  skipped ${s}: not a PDF, .txt or .md file\n`);
   for (const d of summary.duplicates) out.write(`  same content as ${d.sameAs}: ${d.path} (stored once, found under both names)\n`);

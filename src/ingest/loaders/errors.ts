@@ -10,7 +10,11 @@ export type DocumentLoadFailure =
   | "no-text-layer"
   | "encrypted"
   | "corrupt"
-  | "too-large";
+  | "too-large"
+  | "corrupt-image"
+  | "image-too-large"
+  | "ocr-unavailable"
+  | "ocr-failed";
 
 /** The message for each failure, word for word. */
 export const loadFailureReasons: Readonly<Record<DocumentLoadFailure, string>> = {
@@ -19,10 +23,14 @@ export const loadFailureReasons: Readonly<Record<DocumentLoadFailure, string>> =
   "unsupported-type": "unsupported file type",
   "corrupt-pdf": "corrupt or truncated PDF",
   "encrypted-pdf": "encrypted PDF (password protected)",
-  "no-text-layer": "no text layer (scanned or image-only PDF); run OCR first",
+  "no-text-layer": "no text layer (scanned or image-only PDF)",
   encrypted: "encrypted (password protected)",
   corrupt: "corrupt or truncated file",
   "too-large": "too large to ingest",
+  "corrupt-image": "corrupt or unreadable image",
+  "image-too-large": "image too large to read",
+  "ocr-unavailable": "needs OCR, which cannot run here",
+  "ocr-failed": "OCR failed",
 };
 
 export interface DocumentLoadErrorOptions {

@@ -7,6 +7,7 @@ import type { DocumentLoader, LoadContext } from "./contract.js";
 import { DocumentLoadError } from "./errors.js";
 import { loadDelimitedDocument } from "./csv.js";
 import { loadOdsDocument } from "./ods.js";
+import { loadImageDocument } from "./image.js";
 import { loadPdfDocument } from "./pdf.js";
 import { loadTextDocument } from "./text.js";
 import { loadXlsDocument } from "./xls.js";
@@ -17,7 +18,7 @@ export type { DocumentLoader, LoadContext } from "./contract.js";
 
 /** The one table of formats: extension (lower case, with the dot) → loader. */
 const loaders: Readonly<Record<string, DocumentLoader>> = {
-  ".pdf": (bytes) => loadPdfDocument(bytes),
+  ".pdf": loadPdfDocument,
   ".txt": (bytes) => loadTextDocument(bytes, "text"),
   ".md": (bytes) => loadTextDocument(bytes, "markdown"),
   ".markdown": (bytes) => loadTextDocument(bytes, "markdown"),
@@ -26,6 +27,7 @@ const loaders: Readonly<Record<string, DocumentLoader>> = {
   ".xls": loadXlsDocument,
   ".csv": (bytes, context) => loadDelimitedDocument(bytes, context, "csv"),
   ".tsv": (bytes, context) => loadDelimitedDocument(bytes, context, "tsv"),
+  ...Object.fromEntries([".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"].map((ext) => [ext, loadImageDocument])),
 };
 
 /** File extensions (lower-case, with the dot) that loadDocument accepts; matching is case-insensitive. */

@@ -1,8 +1,12 @@
-// PDF files as LoadedDocuments: text page by page through pdf-parse, line wraps joined back into paragraphs (also
-// across page breaks), heading lines recorded as sections, and pdf-parse's failures turned into reasons a person reads.
+// PDF files as LoadedDocuments: text page by page through pdf-parse (pages without a text layer through OCR), line wraps
+// joined back into paragraphs (also across page breaks), heading lines recorded as sections, and pdf-parse's failures
+// turned into reasons a person reads.
 import { PDFParse, PasswordException, VerbosityLevel } from "pdf-parse";
+import { ocrImage, renderScale } from "../ocr/image.js";
 import type { LoadedDocument, SectionStart } from "../types.js";
+import type { LoadContext } from "./contract.js";
 import { DocumentLoadError } from "./errors.js";
+import { readPages } from "./ocrPages.js";
 
 /** A line of extracted text, with what the layout heuristics need to know about it. */
 interface PdfLine {
@@ -158,27 +162,62 @@ export function assemblePdfText(pageTexts: string[]): Pick<LoadedDocument, "text
   return { text: parts.join(""), pageStarts, sections };
 }
 
-/** Each page's extracted text, or a DocumentLoadError for corrupt and encrypted files. */
-async function extractPageTexts(bytes: Uint8Array): Promise<string[]> {
+/** A page without a text layer: nothing but whitespace was extracted from it. */
+function textless(pageText: string): boolean {
+  return pageText.trim() === "";
+}
+
+/**
+ * Each page's text: the text layer where there is one, else (when the context has OCR) the page rendered at
+ * `ocr.dpi` by pdf-parse's own renderer (pdf.js on @napi-rs/canvas, already here for the text, so no other program
+ * is needed) and read through OCR. Throws DocumentLoadError for corrupt and encrypted files and for OCR failures.
+ */
+async function readPageTexts(bytes: Uint8Array, context: LoadContext): Promise<string[]> {
   // A copy: pdf.js may take ownership of the buffer it is given.
   const parser = new PDFParse({ data: new Uint8Array(bytes), verbosity: VerbosityLevel.ERRORS });
   try {
-    const result = await parser.getText({ cellSeparator: " " });
-    const pages = [...result.pages].sort((a, b) => a.num - b.num);
-    return pages.map((p) => p.text);
-  } catch (error) {
-    if (error instanceof PasswordException) throw new DocumentLoadError("encrypted-pdf", { cause: error });
-    throw new DocumentLoadError("corrupt-pdf", { cause: error });
+    let pageTexts: string[];
+    try {
+      const result = await parser.getText({ cellSeparator: " " });
+      pageTexts = [...result.pages].sort((a, b) => a.num - b.num).map((p) => p.text);
+    } catch (error) {
+      if (error instanceof PasswordException) throw new DocumentLoadError("encrypted-pdf", { cause: error });
+      throw new DocumentLoadError("corrupt-pdf", { cause: error });
+    }
+    const scanned = pageTexts.flatMap((text, i) => (textless(text) ? [i + 1] : []));
+    if (scanned.length === 0 || !context.ocr) return pageTexts;
+    const ocr = context.ocr;
+    const sizes = new Map((await parser.getInfo({ parsePageInfo: true })).pages.map((p) => [p.pageNumber, p]));
+    // One page renders at a time: pdf.js shares one document, and a rendered page is the bulk of the memory here.
+    let rendering: Promise<unknown> = Promise.resolve();
+    const render = async (page: number): Promise<Uint8Array | null> => {
+      const size = sizes.get(page);
+      const scale = renderScale(size?.width ?? 595, size?.height ?? 842, ocr.dpi);
+      const shot = rendering.then(() => parser.getScreenshot({ partial: [page], scale, imageDataUrl: false, imageBuffer: true }));
+      rendering = shot.catch(() => {});
+      const png = (await shot).pages[0]?.data;
+      return png ? ocrImage(png, { dpi: scale * 72 }) : null;
+    };
+    const texts = await readPages(ocr, context, bytes, scanned, ocr.dpi, render);
+    scanned.forEach((page, i) => (pageTexts[page - 1] = texts[i]));
+    return pageTexts;
   } finally {
     await parser.destroy();
   }
 }
 
-/** A PDF file's bytes as a LoadedDocument; throws DocumentLoadError if it is empty, corrupt, encrypted or textless. */
-export async function loadPdfDocument(bytes: Uint8Array): Promise<LoadedDocument> {
+/**
+ * A PDF file's bytes as a LoadedDocument, page by page: pages with a text layer keep it, pages without one are read
+ * through OCR when the context has it. Throws DocumentLoadError if it is empty, corrupt, encrypted or has no text.
+ */
+export async function loadPdfDocument(bytes: Uint8Array, context: LoadContext = { filePath: "" }): Promise<LoadedDocument> {
   if (bytes.length === 0) throw new DocumentLoadError("empty");
-  const pageTexts = await extractPageTexts(bytes);
+  const pageTexts = await readPageTexts(bytes, context);
   const assembled = assemblePdfText(pageTexts);
-  if (assembled.text.trim() === "") throw new DocumentLoadError("no-text-layer");
+  if (assembled.text.trim() === "") {
+    throw new DocumentLoadError("no-text-layer", {
+      detail: context.ocr ? "OCR found no text on its pages either" : 'OCR is off (ocr.engine is "none")',
+    });
+  }
   return { kind: "pdf", ...assembled };
 }

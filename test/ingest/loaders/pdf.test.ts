@@ -172,7 +172,8 @@ describe("refused PDFs", () => {
       doc.addPage().moveTo(50, 50).lineTo(400, 500).stroke();
     });
     const error = await loadFailure(pdf, "scan.pdf");
-    expect(error.message).toBe("no text layer (scanned or image-only PDF); run OCR first");
+    // loadDocument without an OCR service: OCR is off.
+    expect(error.message).toBe('no text layer (scanned or image-only PDF): OCR is off (ocr.engine is "none")');
   });
 
   it("refuses a zero-byte file as empty", async () => {
