@@ -1,6 +1,6 @@
-// `npm run bench:formats`: the mixed-format folder. The CMRC trial passages are spread over DOCX, PPTX, XLSX, CSV, HTML
-// and EPUB files (8 passages a file, written by the libraries in lib/format-files.ts; a scanned-PDF row waits for the
-// OCR branch's writer), and the same groups are written as plain .txt, the reference. Side by side in one run, each in
+// `npm run bench:formats`: the mixed-format folder. The CMRC trial passages are spread over DOCX, PPTX, XLSX, CSV, HTML,
+// EPUB and scanned PDF files (8 passages a file, written by the libraries in lib/format-files.ts and, for the scans,
+// lib/scanned-pdf.ts), and the same groups are written as plain .txt, the reference. Side by side in one run, each in
 // its own process: alpaca-rag reads the folder with its loaders (loadDocument by extension: a format with no loader yet
 // is "unsupported"), LangChain JS with the loaders its users pick (formats-langchain.ts), and the reference as text.
 // All three are ingested and searched by the same lexical retriever (alpaca-rag's BM25 over jieba words), so the
@@ -23,6 +23,7 @@ import { cmrcTrialPath } from "./lib/cmrc.js";
 import { writeCsv, writeDocx, writeEpub, writeHtml, writePptx, writeTxt, writeXlsx, type FormatWriter, type TitledPassage } from "./lib/format-files.js";
 import { formatTable, mib, runInChild } from "./lib/measure.js";
 import { PassageMatcher } from "./lib/passage-match.js";
+import { writeScannedPdf } from "./lib/scanned-pdf.js";
 import { describeMachine, writeResults } from "./lib/report.js";
 import { ratio, round } from "./lib/stats.js";
 
@@ -39,11 +40,6 @@ interface Format {
   note?: string;
 }
 
-/**
- * Hook for the OCR branch: a writer that renders its passages as an image-only (scanned) PDF, one page each, with no
- * text layer. While it is null the scanned-PDF row is reported as "not built" and its passages stay out of the folder.
- */
-export const writeScannedPdf: FormatWriter | null = null;
 
 const formats: Format[] = [
   { name: "DOCX", extension: ".docx", write: writeDocx },
@@ -52,7 +48,8 @@ const formats: Format[] = [
   { name: "CSV", extension: ".csv", write: writeCsv },
   { name: "HTML", extension: ".html", write: writeHtml },
   { name: "EPUB", extension: ".epub", write: writeEpub },
-  { name: "scanned PDF", extension: ".pdf", write: writeScannedPdf, note: "writer not built yet (OCR branch: writeScannedPdf in bench/formats.ts)" },
+  // Typeset, rasterised at 150 dpi and rebuilt as pictures only: read through OCR (LangChain's PDFLoader has none).
+  { name: "scanned PDF", extension: ".pdf", write: writeScannedPdf },
 ];
 
 interface SquadFile {
