@@ -4,6 +4,9 @@ import { z } from "zod";
 /** `gpu`: "auto" lets node-llama-cpp pick CUDA/Vulkan/Metal when present; true demands one; false forces the CPU. */
 const gpuSchema = z.union([z.literal("auto"), z.boolean()]);
 
+/** One URL or a list of them, always read as a list. */
+const urlList = z.preprocess((v) => (typeof v === "string" ? [v] : v), z.array(z.string().url()).min(1));
+
 const embeddingSchema = z
   .object({
     /** GGUF path, `hf:` URI, "auto" (the catalog's default embedder when downloaded, else lexical-only) or "none". */
@@ -16,6 +19,14 @@ const embeddingSchema = z
     contextSize: z.number().int().min(64).optional(),
     /** Embedding contexts run at once. Default: 1 on CPU (llama.cpp threads already use every core), 4 on a GPU. */
     parallel: z.number().int().min(1).max(64).optional(),
+    /**
+     * OpenAI-compatible servers (llama.cpp's llama-server with --embeddings) that compute the vectors instead of this
+     * process; one URL or a list (a pool). `model` still names the same GGUF file: its tokenizer cuts the chunks and its
+     * fingerprint is what the store records, so the vectors are those a local model of that file gives. Env: comma-separated.
+     */
+    url: urlList.optional(),
+    /** API key for those servers, sent as a Bearer token. */
+    apiKey: z.string().optional(),
   })
   .strict();
 
@@ -38,9 +49,12 @@ const generatorSchema = z
     model: z.string().min(1).default("auto"),
     /** Quantization of a preset (Q4_K default). */
     quant: z.string().optional(),
-    /** Base URL of an OpenAI-compatible server (llama.cpp server, vLLM) to generate with instead of a local file. */
-    url: z.string().url().optional(),
-    /** Model name to send to that server. */
+    /**
+     * Base URL of an OpenAI-compatible server (llama.cpp server, vLLM) to generate with instead of a local file, or a
+     * list of them: a pool whose least busy healthy member takes each request. Env: comma-separated.
+     */
+    url: urlList.optional(),
+    /** Model name to send to that server; default: each server's own, from its /v1/models. */
     remoteModel: z.string().optional(),
     /** API key for that server, sent as a Bearer token. */
     apiKey: z.string().optional(),

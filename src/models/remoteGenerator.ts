@@ -1,19 +1,26 @@
-// A generator that runs elsewhere: any OpenAI-compatible server (llama.cpp server, vLLM, alpaca-rag serve) by base
-// URL and model name, streamed over Server-Sent Events. The server applies its own chat template.
+// A generator that runs elsewhere: one or a pool of OpenAI-compatible servers (llama.cpp server, vLLM, alpaca-rag
+// serve) by base URL, streamed over Server-Sent Events parsed by eventsource-parser (the SSE specification's rules:
+// CRLF line ends, multi-line data, named events). The server applies its own chat template; the model name sent is
+// generator.remoteModel, or each backend's own from its /v1/models.
+import { createParser } from "eventsource-parser";
+import { Backend, BackendError, BackendPool, backendResponse, connectionError } from "./backendPool.js";
 import type { GenerateRequest, GenerateResult, Generator, PromptInput } from "./generator.js";
 import { defaultSampling } from "./generator.js";
 import { EstimatingTokenizer, type TextTokenizer } from "./tokenizer.js";
 
 export interface RemoteGeneratorOptions {
-  /** e.g. http://127.0.0.1:8080/v1 (a trailing /chat/completions is added). */
-  baseUrl: string;
-  /** Model name the server expects. */
-  model: string;
+  /** The servers, e.g. ["http://127.0.0.1:8080/v1"] (a trailing /chat/completions is added); several make a pool. */
+  baseUrls: readonly string[];
+  /** Model name to send; default: each backend's own, from its /v1/models. */
+  model?: string;
   apiKey?: string;
   /** The remote model's window, for packing; default 4096. */
   contextSize?: number;
   /** Give up on a request after this long. Default 10 minutes. */
   timeoutMs?: number;
+  /** Consecutive failures that take a backend out of the pool, and how often it is probed then (see BackendPool). */
+  maxFailures?: number;
+  probeIntervalMs?: number;
 }
 
 type ChatMessage = { role: "system" | "user" | "assistant"; content: string };
@@ -27,6 +34,20 @@ function messagesFor(prompt: PromptInput): ChatMessage[] {
   return messages;
 }
 
+interface StreamChunk {
+  choices?: Array<{ delta?: { content?: string }; finish_reason?: string | null }>;
+  usage?: { prompt_tokens?: number; completion_tokens?: number };
+  error?: { message?: string } | string;
+}
+
+/** What one backend streamed back. */
+interface Streamed {
+  text: string;
+  firstTokenMs: number | null;
+  finish: string | null;
+  usage?: { prompt_tokens?: number; completion_tokens?: number };
+}
+
 export class RemoteGenerator implements Generator {
   readonly kind = "remote" as const;
   readonly promptFormat = "llama2-chat" as const;
@@ -34,14 +55,24 @@ export class RemoteGenerator implements Generator {
   /** The server's tokenizer is out of reach; packing uses a cautious estimate. */
   readonly tokenizer: TextTokenizer = new EstimatingTokenizer();
   readonly note: string;
-  readonly name: string;
-  private readonly endpoint: string;
+  readonly pool: BackendPool;
 
   constructor(private readonly options: RemoteGeneratorOptions) {
     this.contextSize = options.contextSize ?? 4096;
-    this.name = options.model;
-    this.endpoint = `${options.baseUrl.replace(/\/+$/, "")}/chat/completions`;
-    this.note = `remote OpenAI-compatible server ${options.baseUrl}`;
+    this.pool = new BackendPool({
+      urls: options.baseUrls,
+      setting: "generator.url",
+      apiKey: options.apiKey,
+      maxFailures: options.maxFailures,
+      probeIntervalMs: options.probeIntervalMs,
+    });
+    const n = this.pool.backends.length;
+    this.note = n === 1 ? `remote OpenAI-compatible server ${this.pool.backends[0].url}` : `a pool of ${n} OpenAI-compatible servers`;
+  }
+
+  /** generator.remoteModel, else the model a backend reported once asked, else "remote". */
+  get name(): string {
+    return this.options.model ?? this.pool.backends.find((b) => b.model)?.model ?? "remote";
   }
 
   countPromptTokens(prompt: PromptInput): number {
@@ -51,24 +82,45 @@ export class RemoteGenerator implements Generator {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const started = performance.now();
-    const sampling = { ...defaultSampling, ...request.sampling };
-    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 600_000);
+    const timeoutMs = this.options.timeoutMs ?? 600_000;
+    const timeout = AbortSignal.timeout(timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
-    let text = "";
-    let firstTokenMs: number | null = null;
-    let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
-    let finish: string | null = null;
+    let streamed: Streamed = { text: "", firstTokenMs: null, finish: null };
     try {
-      const response = await fetch(this.endpoint, {
+      streamed = await this.pool.run((backend) => this.streamFrom(backend, request, signal, started), signal);
+    } catch (e) {
+      if (!request.signal?.aborted) {
+        if (timeout.aborted) throw new Error(`generator.url did not finish within ${timeoutMs / 1000} s`);
+        throw e;
+      }
+    }
+    return {
+      text: streamed.text,
+      stopReason: request.signal?.aborted ? "abort" : streamed.finish === "length" ? "maxTokens" : "eos",
+      promptTokens: streamed.usage?.prompt_tokens ?? this.countPromptTokens(request.prompt),
+      completionTokens: streamed.usage?.completion_tokens ?? this.tokenizer.tokenize(streamed.text).length,
+      firstTokenMs: streamed.firstTokenMs,
+      totalMs: performance.now() - started,
+    };
+  }
+
+  /**
+   * One attempt on one backend. Failures before the first piece of text reached the caller are retryable (the pool
+   * tries another backend); after it, the text already shown cannot be taken back, so the request fails.
+   */
+  private async streamFrom(backend: Backend, request: GenerateRequest, signal: AbortSignal, started: number): Promise<Streamed> {
+    const what = `generator.url ${backend.url}`;
+    const sampling = { ...defaultSampling, ...request.sampling };
+    const out: Streamed = { text: "", firstTokenMs: null, finish: null };
+    const model = this.options.model ?? (await this.pool.modelOf(backend)) ?? "default";
+    let response: Response;
+    try {
+      response = await fetch(`${backend.url}/chat/completions`, {
         method: "POST",
         signal,
-        headers: {
-          "content-type": "application/json",
-          accept: "text/event-stream",
-          ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
-        },
+        headers: this.pool.headers({ "content-type": "application/json", accept: "text/event-stream" }),
         body: JSON.stringify({
-          model: this.options.model,
+          model,
           messages: messagesFor(request.prompt),
           max_tokens: request.maxTokens,
           temperature: sampling.temperature,
@@ -81,53 +133,54 @@ export class RemoteGenerator implements Generator {
           stream_options: { include_usage: true },
         }),
       });
-      if (!response.ok || !response.body) {
-        const body = await response.text().catch(() => "");
-        throw new Error(`generator.url ${this.endpoint} answered ${response.status}: ${body.slice(0, 300)}`);
-      }
-      const decoder = new TextDecoder();
-      let buffer = "";
-      for await (const part of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(part, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const event = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          for (const line of event.split("\n")) {
-            if (!line.startsWith("data:")) continue;
-            const data = line.slice(5).trim();
-            if (data === "[DONE]") continue;
-            const chunk = JSON.parse(data) as {
-              choices?: Array<{ delta?: { content?: string }; finish_reason?: string | null }>;
-              usage?: { prompt_tokens?: number; completion_tokens?: number };
-            };
-            if (chunk.usage) usage = chunk.usage;
-            const choice = chunk.choices?.[0];
-            const piece = choice?.delta?.content;
-            if (piece) {
-              if (firstTokenMs === null) firstTokenMs = performance.now() - started;
-              text += piece;
-              request.onText?.(piece);
-            }
-            if (choice?.finish_reason) finish = choice.finish_reason;
-          }
+    } catch (e) {
+      if (signal.aborted) throw e;
+      throw connectionError(e, what);
+    }
+    await backendResponse(response, what);
+    let failure: BackendError | null = null;
+    const parser = createParser({
+      onEvent: (event) => {
+        if (failure || event.data === "[DONE]") return;
+        let chunk: StreamChunk;
+        try {
+          chunk = JSON.parse(event.data) as StreamChunk;
+        } catch {
+          failure = new BackendError(`${what} sent an event that is not JSON: ${event.data.slice(0, 120)}`, out.text === "");
+          return;
         }
+        if (event.event === "error" || chunk.error) {
+          const message = typeof chunk.error === "string" ? chunk.error : (chunk.error?.message ?? event.data.slice(0, 200));
+          failure = new BackendError(`${what} reported an error: ${message}`, out.text === "");
+          return;
+        }
+        if (chunk.usage) out.usage = chunk.usage;
+        const choice = chunk.choices?.[0];
+        const piece = choice?.delta?.content;
+        if (piece) {
+          if (out.firstTokenMs === null) out.firstTokenMs = performance.now() - started;
+          out.text += piece;
+          request.onText?.(piece);
+        }
+        if (choice?.finish_reason) out.finish = choice.finish_reason;
+      },
+    });
+    const decoder = new TextDecoder();
+    try {
+      for await (const part of response.body as unknown as AsyncIterable<Uint8Array>) {
+        parser.feed(decoder.decode(part, { stream: true }));
+        if (failure) break;
       }
     } catch (e) {
-      if (!request.signal?.aborted) {
-        if (timeout.aborted) throw new Error(`generator.url ${this.endpoint} did not finish within ${(this.options.timeoutMs ?? 600_000) / 1000} s`);
-        throw e instanceof Error && e.message.startsWith("generator.url") ? e : new Error(`generator.url ${this.endpoint}: ${(e as Error).message}`);
-      }
+      if (signal.aborted) throw e;
+      throw new BackendError(`${what}: the stream broke off (${(e as Error).message})`, out.text === "");
     }
-    return {
-      text,
-      stopReason: request.signal?.aborted ? "abort" : finish === "length" ? "maxTokens" : "eos",
-      promptTokens: usage?.prompt_tokens ?? this.countPromptTokens(request.prompt),
-      completionTokens: usage?.completion_tokens ?? this.tokenizer.tokenize(text).length,
-      firstTokenMs,
-      totalMs: performance.now() - started,
-    };
+    if (failure) throw failure;
+    if (out.finish === null && out.text === "" && !signal.aborted) throw new BackendError(`${what}: the stream ended with no answer`, true);
+    return out;
   }
 
-  async dispose(): Promise<void> {}
+  async dispose(): Promise<void> {
+    this.pool.close();
+  }
 }

@@ -120,7 +120,7 @@ export async function openEngine(settings: Settings, options: OpenEngineOptions 
     if (options.generator !== false) {
       const g = settings.generator;
       if (g.url) {
-        generator = new RemoteGenerator({ baseUrl: g.url, model: g.remoteModel ?? g.model, apiKey: g.apiKey, contextSize: g.contextSize });
+        generator = new RemoteGenerator({ baseUrls: g.url, model: g.remoteModel, apiKey: g.apiKey, contextSize: g.contextSize });
         generatorNote = generator.note;
       } else {
         const choice = await chooseGenerator(settings);

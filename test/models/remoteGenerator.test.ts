@@ -1,5 +1,6 @@
 // The remote generator against a real OpenAI-compatible server: alpaca-rag's own `serve` (stories260K behind it),
 // streamed over SSE, with usage, cancellation, keys and clear errors.
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RemoteGenerator } from "../../src/models/remoteGenerator.js";
 import { startTestServer, type TestServer } from "../server/serverFixture.js";
@@ -18,7 +19,7 @@ describe("RemoteGenerator", () => {
   const prompt = { kind: "chat" as const, chat: { system: "", history: [], user: "When was the lighthouse built?" } };
 
   it("streams a chat completion and agrees with the server's non-streamed answer", async () => {
-    const remote = new RemoteGenerator({ baseUrl: `${server.url}v1`, model: "alpaca-rag", apiKey: "remote-key-123" });
+    const remote = new RemoteGenerator({ baseUrls: [`${server.url}v1`], model: "alpaca-rag", apiKey: "remote-key-123" });
     const pieces: string[] = [];
     const result = await remote.generate({ prompt, maxTokens: 64, sampling: { temperature: 0 }, onText: (t) => pieces.push(t) });
     expect(result.text.length).toBeGreaterThan(0);
@@ -37,16 +38,22 @@ describe("RemoteGenerator", () => {
   });
 
   it("stops when aborted", async () => {
-    const remote = new RemoteGenerator({ baseUrl: `${server.url}v1`, model: "alpaca-rag", apiKey: "remote-key-123" });
+    const remote = new RemoteGenerator({ baseUrls: [`${server.url}v1`], model: "alpaca-rag", apiKey: "remote-key-123" });
     const controller = new AbortController();
     const result = await remote.generate({ prompt, maxTokens: 64, sampling: { temperature: 0 }, signal: controller.signal, onText: () => controller.abort() });
     expect(result.stopReason).toBe("abort");
   });
 
   it("reports a refused key and an unreachable server with the setting named", async () => {
-    const wrongKey = new RemoteGenerator({ baseUrl: `${server.url}v1`, model: "alpaca-rag", apiKey: "wrong-key-000" });
-    await expect(wrongKey.generate({ prompt, maxTokens: 8 })).rejects.toThrow(/generator\.url .*chat\/completions answered 401/);
-    const nowhere = new RemoteGenerator({ baseUrl: "http://127.0.0.1:9/v1", model: "x" });
-    await expect(nowhere.generate({ prompt, maxTokens: 8 })).rejects.toThrow(/generator\.url http:\/\/127\.0\.0\.1:9\/v1\/chat\/completions/);
+    const wrongKey = new RemoteGenerator({ baseUrls: [`${server.url}v1`], model: "alpaca-rag", apiKey: "wrong-key-000" });
+    await expect(wrongKey.generate({ prompt, maxTokens: 8 })).rejects.toThrow(/generator\.url http:\/\/127\.0\.0\.1:\d+\/v1 answered 401/);
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const nowhere = new RemoteGenerator({ baseUrls: [`http://127.0.0.1:${closedPort}/v1`], model: "x" });
+    await expect(nowhere.generate({ prompt, maxTokens: 8 })).rejects.toThrow(/generator\.url: no backend could take the request \(generator\.url http:\/\/127\.0\.0\.1:\d+\/v1: ECONNREFUSED\)/);
   });
 });
