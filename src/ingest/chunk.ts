@@ -1,5 +1,6 @@
 // Cuts a loaded document into chunks: each section is split on its own (a chunk never spans two sections), and every
-// chunk learns its pages and its offsets within them.
+// chunk learns its pages, its offsets within them and its location (page, slide, sheet rows, chapter or section).
+import { chunkLocation } from "./location.js";
 import { splitText, type SplitOptions } from "./splitter.js";
 import type { ChunkDraft, LoadedDocument } from "./types.js";
 
@@ -13,6 +14,7 @@ interface Part {
 /**
  * The chunks of `doc`, in text order and numbered from 0. Offsets are in `doc.text`; for PDFs, `page`/`pageEnd` are the
  * 1-based pages holding the first and last character and `charStart`/`charEnd` are relative to those pages' starts.
+ * `location` comes from the document's location marks when it has them, else from its pages, else from its section.
  */
 export function chunkDocument(doc: LoadedDocument, options: SplitOptions): ChunkDraft[] {
   const chunks: ChunkDraft[] = [];
@@ -34,6 +36,7 @@ export function chunkDocument(doc: LoadedDocument, options: SplitOptions): Chunk
         charStart: page === null ? start : start - doc.pageStarts[page - 1],
         charEnd: pageEnd === null ? end : end - doc.pageStarts[pageEnd - 1],
         section: part.section,
+        location: chunkLocation(doc.locations, start, end, page, pageEnd, part.section),
       });
     }
   }

@@ -2,7 +2,25 @@
 // and the chunks cut from it.
 import type { Token } from "node-llama-cpp";
 
-export type DocumentKind = "pdf" | "text" | "markdown";
+export type DocumentKind =
+  | "pdf"
+  | "text"
+  | "markdown"
+  | "docx"
+  | "odt"
+  | "pptx"
+  | "odp"
+  | "xlsx"
+  | "ods"
+  | "csv"
+  | "tsv"
+  | "html"
+  | "epub"
+  | "doc"
+  | "xls"
+  | "ppt"
+  | "rtf"
+  | "image";
 
 /** The kinds of place a citation can point to. */
 export type LocationKind = "page" | "slide" | "sheet" | "section" | "chapter";
@@ -88,4 +106,6 @@ export interface ChunkDraft {
   charEnd: number;
   /** Title of the section the chunk starts in, or null. */
   section: string | null;
+  /** Where the chunk is, as a citation shows it (page, slide, sheet rows, chapter or section); null when nothing says. */
+  location: SourceLocation | null;
 }

@@ -8,6 +8,10 @@ export interface LoadContext {
   filePath: string;
   /** Stops long work (OCR, conversions) early; a loader that sees it aborted throws its reason. */
   signal?: AbortSignal;
+  /** LibreOffice's command for legacy formats (.doc, .ppt, .xls, .rtf). Default "soffice", looked up on PATH. */
+  soffice?: string;
+  /** How long one LibreOffice conversion may take, in ms. Default 120,000. */
+  conversionTimeoutMs?: number;
 }
 
 /** Turns one file's bytes into text with its page, section and location maps; throws DocumentLoadError when it cannot. */

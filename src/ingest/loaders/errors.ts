@@ -7,7 +7,13 @@ export type DocumentLoadFailure =
   | "unsupported-type"
   | "corrupt-pdf"
   | "encrypted-pdf"
-  | "no-text-layer";
+  | "no-text-layer"
+  | "encrypted"
+  | "corrupt"
+  | "too-large"
+  | "unsafe-xml"
+  | "converter-missing"
+  | "conversion-failed";
 
 /** The message for each failure, word for word. */
 export const loadFailureReasons: Readonly<Record<DocumentLoadFailure, string>> = {
@@ -17,6 +23,12 @@ export const loadFailureReasons: Readonly<Record<DocumentLoadFailure, string>> =
   "corrupt-pdf": "corrupt or truncated PDF",
   "encrypted-pdf": "encrypted PDF (password protected)",
   "no-text-layer": "no text layer (scanned or image-only PDF); run OCR first",
+  encrypted: "encrypted (password protected)",
+  corrupt: "corrupt or truncated file",
+  "too-large": "too large to read safely",
+  "unsafe-xml": "unsafe XML: entity declarations are refused",
+  "converter-missing": "needs LibreOffice to convert this format",
+  "conversion-failed": "LibreOffice could not convert the file",
 };
 
 export interface DocumentLoadErrorOptions {

@@ -4,8 +4,15 @@ import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import type { LoadedDocument } from "../types.js";
 import type { DocumentLoader, LoadContext } from "./contract.js";
+import { loadDocxDocument } from "./docx.js";
+import { loadEpubDocument } from "./epub.js";
 import { DocumentLoadError } from "./errors.js";
+import { loadHtmlDocument } from "./html.js";
+import { loadDocDocument, loadPptDocument, loadRtfDocument } from "./legacy.js";
+import { loadOdpDocument } from "./odp.js";
+import { loadOdtDocument } from "./odt.js";
 import { loadPdfDocument } from "./pdf.js";
+import { loadPptxDocument } from "./pptx.js";
 import { loadTextDocument } from "./text.js";
 
 export { DocumentLoadError, loadFailureReasons, type DocumentLoadFailure } from "./errors.js";
@@ -17,6 +24,16 @@ const loaders: Readonly<Record<string, DocumentLoader>> = {
   ".txt": (bytes) => loadTextDocument(bytes, "text"),
   ".md": (bytes) => loadTextDocument(bytes, "markdown"),
   ".markdown": (bytes) => loadTextDocument(bytes, "markdown"),
+  ".docx": (bytes, context) => loadDocxDocument(bytes, context),
+  ".odt": loadOdtDocument,
+  ".pptx": (bytes, context) => loadPptxDocument(bytes, context),
+  ".odp": loadOdpDocument,
+  ".html": loadHtmlDocument,
+  ".htm": loadHtmlDocument,
+  ".epub": loadEpubDocument,
+  ".doc": loadDocDocument,
+  ".ppt": loadPptDocument,
+  ".rtf": loadRtfDocument,
 };
 
 /** File extensions (lower-case, with the dot) that loadDocument accepts; matching is case-insensitive. */
