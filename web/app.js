@@ -6,14 +6,14 @@ const messages = {
     title: "文档问答", questionLabel: "问题", ask: "提问", sources: "来源", documents: "文档", upload: "上传",
     file: "文件", pages: "页数", chunks: "片段", ingestedAt: "收录时间", delete: "删除", apiKey: "API 密钥", save: "保存",
     thinking: "正在检索和生成…", done: "完成，用时 {s} 秒", failed: "出错了：{m}", page: "第 {p} 页", pages_range: "第 {p}–{q} 页",
-    noPage: "（文本文件，无页码）", confirmDelete: "从收件箱和索引中删除“{f}”？", uploading: "正在上传并收录…",
+    noPage: "（无页码）", confirmDelete: "从收件箱和索引中删除“{f}”？", uploading: "正在上传并收录…",
     uploaded: "已收录：{ok}；失败：{bad}", deleted: "已删除：{f}", noDocuments: "还没有文档。", needKey: "请输入 API 密钥。", other: "English",
   },
   en: {
     title: "Document Q&A", questionLabel: "Question", ask: "Ask", sources: "Sources", documents: "Documents", upload: "Upload",
     file: "File", pages: "Pages", chunks: "Chunks", ingestedAt: "Ingested", delete: "Delete", apiKey: "API key", save: "Save",
     thinking: "Searching and writing…", done: "Done in {s} s", failed: "Failed: {m}", page: "page {p}", pages_range: "pages {p}–{q}",
-    noPage: "(text file, no pages)", confirmDelete: "Delete “{f}” from the inbox and the index?", uploading: "Uploading and ingesting…",
+    noPage: "(no pages)", confirmDelete: "Delete “{f}” from the inbox and the index?", uploading: "Uploading and ingesting…",
     uploaded: "Indexed: {ok}; failed: {bad}", deleted: "Deleted: {f}", noDocuments: "No documents yet.", needKey: "Enter the API key.", other: "中文",
   },
 };
@@ -55,7 +55,8 @@ async function api(path, options = {}) {
 }
 
 function pageLabel(c) {
-  if (c.page == null) return t("noPage");
+  // Pages (PDFs, scans) in the page's language; slides, sheet rows, chapters and sections by their location label.
+  if (c.page == null) return c.location ? c.location.label : t("noPage");
   return c.pageEnd != null && c.pageEnd !== c.page ? t("pages_range", { p: c.page, q: c.pageEnd }) : t("page", { p: c.page });
 }
 

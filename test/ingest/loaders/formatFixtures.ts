@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import * as docx from "docx";
 import { strToU8, zipSync, type Zippable } from "fflate";
-import PptxGenJS from "pptxgenjs";
+import PptxGenJSModule from "pptxgenjs";
 import { tempDir } from "../../helpers.js";
 
 /** A Word file: a heading per section, paragraphs, a table and a footnote. */
@@ -47,6 +47,9 @@ export interface SlideSpec {
   table?: string[][];
   notes?: string;
 }
+
+// pptxgenjs ships CommonJS with ESM-style types: at run time the default import is the class itself.
+const PptxGenJS = ((PptxGenJSModule as unknown as { default?: unknown }).default ?? PptxGenJSModule) as typeof PptxGenJSModule.default;
 
 export async function makePptx(slides: SlideSpec[]): Promise<Buffer> {
   const pptx = new PptxGenJS();
