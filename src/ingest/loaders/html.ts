@@ -28,6 +28,9 @@ const voidElements = new Set([
 /** Often left unclosed, and never meaningfully deep: not counted as nesting. */
 const looseElements = new Set(["p", "li", "dt", "dd", "option", "tr", "td", "th", "thead", "tbody", "colgroup"]);
 
+/** Navigation, asides, footers and banners: never the article (an article's own header may hold its title). */
+const chromeSelector = 'nav, aside, footer, header, [role="navigation"], [role="banner"], [role="contentinfo"], [role="complementary"]';
+
 export interface HtmlShape {
   depth: number;
   elements: number;
@@ -87,6 +90,10 @@ export function decodeHtml(bytes: Buffer): { html: string; encoding: string } {
 /** The readable article's HTML and title, or null when readability finds no article (or the page is too big for it). */
 function readableArticle(html: string): { content: string; title: string } | null {
   const { document } = parseHTML(html);
+  // Page chrome out first: on a short page readability keeps everything, menus included.
+  for (const chrome of document.querySelectorAll(chromeSelector)) {
+    if (chrome.localName !== "header" || !chrome.closest("article, main")) chrome.remove();
+  }
   try {
     const article = new Readability(document as never, { maxElemsToParse: readabilityMaxElements }).parse();
     if (!article?.content || !article.textContent?.trim()) return null;
