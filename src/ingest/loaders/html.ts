@@ -16,8 +16,11 @@ import { TextBuilder } from "./textBuilder.js";
 
 /** Nesting deeper than any real page: refused (parsing it costs time quadratic in the depth). */
 export const maxHtmlDepth = 5_000;
-/** Elements in one page beyond which it is refused (a DOM of more would pass a gigabyte). */
-export const maxHtmlElements = 1_000_000;
+/**
+ * Elements in one page beyond which it is refused: linkedom's DOM costs about 2 KB per element (a 50 MB page of
+ * 600,000 paragraphs peaked at 1.26 GB), and real pages have thousands, rarely tens of thousands.
+ */
+export const maxHtmlElements = 250_000;
 /** Readability's cost grows steeply with depth (2,000 levels: minutes); deeper pages are walked without it. */
 const readabilityMaxDepth = 200;
 const readabilityMaxElements = 100_000;
