@@ -34,7 +34,7 @@ export function documentsRouter(documents: DocumentsService, options: DocumentsR
   });
 
   /**
-   * Multipart upload of one or more PDF, .txt or .md files (field "files"). Each lands in the inbox under a safe name
+   * Multipart upload of one or more documents of any format ingest reads (field "files"). Each lands in the inbox under a safe name
    * that replaces nothing, then the inbox is ingested. Answers {files: [{name, savedAs, status, reason?}], ingest}.
    * 413 for a file or count over the limits, 415 for another type.
    */
