@@ -25,6 +25,12 @@ export interface FakeChatServer {
 export async function startFakeChatServer(): Promise<FakeChatServer> {
   const state = { requests: [] as ChatMessage[][], disconnected: 0 };
   const server = http.createServer((req, res) => {
+    // What a generator asks first when generator.remoteModel is not set: the server's model name.
+    if (req.method === "GET" && req.url === "/v1/models") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ object: "list", data: [{ id: "fake-chat", object: "model" }] }));
+      return;
+    }
     let body = "";
     req.on("data", (d: Buffer) => (body += d.toString()));
     req.on("end", () => {

@@ -8,7 +8,7 @@ const messages = {
     title: "文档问答", questionLabel: "问题", ask: "提问", sources: "来源", documents: "文档", upload: "上传",
     file: "文件", pages: "页数", chunks: "片段", ingestedAt: "收录时间", delete: "删除", apiKey: "API 密钥", save: "保存",
     thinking: "正在检索和生成…", done: "完成，用时 {s} 秒", failed: "出错了：{m}", page: "第 {p} 页", pages_range: "第 {p}–{q} 页",
-    noPage: "（文本文件，无页码）", confirmDelete: "从收件箱和索引中删除“{f}”？", uploading: "正在上传并收录…",
+    noPage: "（无页码）", confirmDelete: "从收件箱和索引中删除“{f}”？", uploading: "正在上传并收录…",
     uploaded: "已收录：{ok}；失败：{bad}", deleted: "已删除：{f}", noDocuments: "还没有文档。", needKey: "请输入 API 密钥。", other: "English",
     ingesting: "正在收录（{trigger}）：{done}/{total} 个文件", lastIngest: "上次收录（{trigger}，{time}）：新增 {added}，更新 {updated}，删除 {removed}，失败 {failed}",
     ingestError: "上次收录（{trigger}，{time}）未完成：{m}", watching: "正在监视收件箱", notWatching: "未监视收件箱",
@@ -18,7 +18,7 @@ const messages = {
     title: "Document Q&A", questionLabel: "Question", ask: "Ask", sources: "Sources", documents: "Documents", upload: "Upload",
     file: "File", pages: "Pages", chunks: "Chunks", ingestedAt: "Ingested", delete: "Delete", apiKey: "API key", save: "Save",
     thinking: "Searching and writing…", done: "Done in {s} s", failed: "Failed: {m}", page: "page {p}", pages_range: "pages {p}–{q}",
-    noPage: "(text file, no pages)", confirmDelete: "Delete “{f}” from the inbox and the index?", uploading: "Uploading and ingesting…",
+    noPage: "(no pages)", confirmDelete: "Delete “{f}” from the inbox and the index?", uploading: "Uploading and ingesting…",
     uploaded: "Indexed: {ok}; failed: {bad}", deleted: "Deleted: {f}", noDocuments: "No documents yet.", needKey: "Enter the API key.", other: "中文",
     ingesting: "Ingesting ({trigger}): {done}/{total} files", lastIngest: "Last ingest ({trigger}, {time}): added {added}, updated {updated}, removed {removed}, failed {failed}",
     ingestError: "Last ingest ({trigger}, {time}) did not run: {m}", watching: "watching the inbox", notWatching: "not watching the inbox",
@@ -64,7 +64,8 @@ async function api(path, options = {}) {
 }
 
 function pageLabel(c) {
-  if (c.page == null) return t("noPage");
+  // Pages (PDFs, scans) in the page's language; slides, sheet rows, chapters and sections by their location label.
+  if (c.page == null) return c.location ? c.location.label : t("noPage");
   return c.pageEnd != null && c.pageEnd !== c.page ? t("pages_range", { p: c.page, q: c.pageEnd }) : t("page", { p: c.page });
 }
 

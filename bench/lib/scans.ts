@@ -6,6 +6,7 @@ import PDFDocument from "pdfkit";
 import { PDFParse, VerbosityLevel } from "pdf-parse";
 import sharp from "sharp";
 import { sharedPath } from "./paths.js";
+import { seededRandom as random } from "./synthetic-corpus.js";
 
 export const samplePdfPath = sharedPath("data", "pdf", "cmrc-trial-sample.pdf");
 export const samplePagesPath = sharedPath("data", "pdf", "cmrc-trial-sample.pages.json");
@@ -52,18 +53,6 @@ export function imageOnlyPdf(pages: Buffer[]): Promise<Buffer> {
     }
     doc.end();
   });
-}
-
-/** A deterministic pseudo-random sequence in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A page as a phone photo: turned 1.5°, slightly blurred, with grain, saved as JPEG at quality 70. */

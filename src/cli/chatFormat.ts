@@ -1,11 +1,6 @@
 // How `chat` shows things to a person: the footer under an answer (sources, time taken) and /sources in full.
 import type { Answer } from "../qa/answer.js";
-import { formatSources } from "./commands/ask.js";
-
-function pageLabel(page: number | null, pageEnd: number | null): string {
-  if (page === null) return "";
-  return pageEnd !== null && pageEnd !== page ? ` p.${page}–${pageEnd}` : ` p.${page}`;
-}
+import { formatSources, placeLabel } from "./commands/ask.js";
 
 /** "Took 1.23 s (stories260K.gguf, 48 tokens, first token 0.05 s)" or "Took 0.04 s (extractive)". */
 export function formatTiming(answer: Answer, stopped = false): string {
@@ -32,7 +27,7 @@ export function formatFullSources(answer: Answer | null): string {
   return answer.citations
     .map((c) => {
       const body = c.text.trim().split("\n").map((line) => `    ${line}`).join("\n");
-      return `[${c.n}]${c.cited ? "*" : ""} ${c.source}${pageLabel(c.page, c.pageEnd)}  (score ${c.score.toFixed(3)})\n${body}\n`;
+      return `[${c.n}]${c.cited ? "*" : ""} ${c.source}${placeLabel(c)}  (score ${c.score.toFixed(3)})\n${body}\n`;
     })
     .join("\n");
 }

@@ -1,5 +1,6 @@
-// Cuts a loaded document into chunks: each section is split on its own (a chunk never spans two sections), and every
-// chunk learns its pages and its offsets within them.
+// Cuts a loaded document into chunks: each section, slide and chapter is split on its own (a chunk never spans two), and every
+// chunk learns its pages, its offsets within them and its location (page, slide, sheet rows, chapter or section).
+import { chunkLocation } from "./location.js";
 import { splitText, type SplitOptions } from "./splitter.js";
 import type { ChunkDraft, LoadedDocument } from "./types.js";
 
@@ -13,6 +14,7 @@ interface Part {
 /**
  * The chunks of `doc`, in text order and numbered from 0. Offsets are in `doc.text`; for PDFs, `page`/`pageEnd` are the
  * 1-based pages holding the first and last character and `charStart`/`charEnd` are relative to those pages' starts.
+ * `location` comes from the document's location marks when it has them, else from its pages, else from its section.
  */
 export function chunkDocument(doc: LoadedDocument, options: SplitOptions): ChunkDraft[] {
   const chunks: ChunkDraft[] = [];
@@ -34,23 +36,34 @@ export function chunkDocument(doc: LoadedDocument, options: SplitOptions): Chunk
         charStart: page === null ? start : start - doc.pageStarts[page - 1],
         charEnd: pageEnd === null ? end : end - doc.pageStarts[pageEnd - 1],
         section: part.section,
+        location: chunkLocation(doc.locations, start, end, page, pageEnd, part.section),
       });
     }
   }
   return chunks;
 }
 
-/** The text before the first section (section null), then each section up to the next one's start. */
+/** Location units a chunk never spans, so that each chunk cites one of them: a slide, a chapter. */
+const unitKinds = new Set(["slide", "chapter"]);
+
+/**
+ * The text before the first section (section null), then each section up to the next one's start; slides and
+ * chapters are cut apart the same way (sheet rows are not: a chunk holds a range of rows).
+ */
 function sectionParts(doc: LoadedDocument): Part[] {
   const length = doc.text.length;
+  const cuts = [
+    ...doc.sections.map((s) => ({ offset: s.offset, title: s.title as string | undefined })),
+    ...(doc.locations ?? []).filter((m) => unitKinds.has(m.kind)).map((m) => ({ offset: m.offset, title: undefined })),
+  ].sort((a, b) => a.offset - b.offset);
   const parts: Part[] = [];
   let start = 0;
   let section: string | null = null;
-  for (const next of doc.sections) {
+  for (const next of cuts) {
     const offset = Math.min(Math.max(next.offset, start), length);
     if (offset > start) parts.push({ start, end: offset, section });
     start = offset;
-    section = next.title;
+    if (next.title !== undefined) section = next.title;
   }
   if (length > start) parts.push({ start, end: length, section });
   return parts;

@@ -363,6 +363,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
             charStart: d.charStart,
             charEnd: d.charEnd,
             section: d.section,
+            location: d.location,
             tokenCount: d.tokens.length,
             terms: job.terms[i],
             vector: vectors[i] ?? null,

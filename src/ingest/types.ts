@@ -106,4 +106,6 @@ export interface ChunkDraft {
   charEnd: number;
   /** Title of the section the chunk starts in, or null. */
   section: string | null;
+  /** Where the chunk is, as a citation shows it (page, slide, sheet rows, chapter or section); null when nothing says. */
+  location: SourceLocation | null;
 }

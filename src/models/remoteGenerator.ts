@@ -85,9 +85,11 @@ export class RemoteGenerator implements Generator {
     const timeoutMs = this.options.timeoutMs ?? 600_000;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
-    let streamed: Streamed = { text: "", firstTokenMs: null, finish: null };
+    // Filled as pieces arrive, so a stopped request still returns what it had; an attempt that fails before its first
+    // piece leaves it empty for the next backend.
+    const streamed: Streamed = { text: "", firstTokenMs: null, finish: null };
     try {
-      streamed = await this.pool.run((backend) => this.streamFrom(backend, request, signal, started), signal);
+      await this.pool.run((backend) => this.streamFrom(backend, request, signal, started, streamed), signal);
     } catch (e) {
       if (!request.signal?.aborted) {
         if (timeout.aborted) throw new Error(`generator.url did not finish within ${timeoutMs / 1000} s`);
@@ -108,10 +110,9 @@ export class RemoteGenerator implements Generator {
    * One attempt on one backend. Failures before the first piece of text reached the caller are retryable (the pool
    * tries another backend); after it, the text already shown cannot be taken back, so the request fails.
    */
-  private async streamFrom(backend: Backend, request: GenerateRequest, signal: AbortSignal, started: number): Promise<Streamed> {
+  private async streamFrom(backend: Backend, request: GenerateRequest, signal: AbortSignal, started: number, out: Streamed): Promise<void> {
     const what = `generator.url ${backend.url}`;
     const sampling = { ...defaultSampling, ...request.sampling };
-    const out: Streamed = { text: "", firstTokenMs: null, finish: null };
     const model = this.options.model ?? (await this.pool.modelOf(backend)) ?? "default";
     let response: Response;
     try {
@@ -177,7 +178,6 @@ export class RemoteGenerator implements Generator {
     }
     if (failure) throw failure;
     if (out.finish === null && out.text === "" && !signal.aborted) throw new BackendError(`${what}: the stream ended with no answer`, true);
-    return out;
   }
 
   async dispose(): Promise<void> {

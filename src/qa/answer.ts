@@ -1,5 +1,6 @@
 // The question's path: retrieve, pack the window, generate (or extract), and check citations against the sources we
 // numbered. The one function behind `ask`, `chat`, the HTTP API and the web page.
+import type { SourceLocation } from "../ingest/types.js";
 import type { ChatTurn } from "../models/promptFormat.js";
 import { retrieveDetailed, type RetrievedChunk } from "../retrieval/hybrid.js";
 import { checkCitations } from "./citations.js";
@@ -16,6 +17,8 @@ export interface Citation {
   source: string;
   page: number | null;
   pageEnd: number | null;
+  /** Where the passage is (page range, slides, sheet rows, chapter or section) with a ready label; null when nothing says. */
+  location: SourceLocation | null;
   chunkId: number;
   score: number;
   /** One line of the source's text. */
@@ -87,6 +90,7 @@ function toCitation(source: Source, cited: boolean): Citation {
     source: c.source,
     page: c.page,
     pageEnd: c.pageEnd,
+    location: c.location,
     chunkId: c.chunkId,
     score: c.rerankScore ?? c.score,
     snippet: snippetOf(c.text),

@@ -59,9 +59,14 @@ export function neutraliseCitationMarks(text: string): string {
   return text.replace(citationPattern, "〔$1〕");
 }
 
+/** The location shown in a source's header when it has no page; neutralised too, as a title comes from the document. */
+function placeOf(chunk: RetrievedChunk): string | null {
+  return chunk.location && chunk.page === null ? neutraliseCitationMarks(chunk.location.label) : null;
+}
+
 function buildPrompt(o: PackOptions, history: readonly ChatTurn[], sources: readonly Source[], language: "zh" | "en"): PromptInput {
   const block = renderSources(
-    sources.map((s) => ({ n: s.n, source: s.chunk.source, page: s.chunk.page, pageEnd: s.chunk.pageEnd, text: neutraliseCitationMarks(s.chunk.text) })),
+    sources.map((s) => ({ n: s.n, source: s.chunk.source, page: s.chunk.page, pageEnd: s.chunk.pageEnd, place: placeOf(s.chunk), text: neutraliseCitationMarks(s.chunk.text) })),
   );
   if (o.promptFormat === "llama2-chat") {
     const template = language === "zh" ? o.templates.ragZh : o.templates.ragEn;
@@ -107,7 +112,7 @@ export function packWindow(o: PackOptions): PackedPrompt {
   const dropped: RetrievedChunk[] = [];
   let estimate = base;
   for (const chunk of o.chunks) {
-    const block = renderSources([{ n: chosen.length + 1, source: chunk.source, page: chunk.page, pageEnd: chunk.pageEnd, text: neutraliseCitationMarks(chunk.text) }]);
+    const block = renderSources([{ n: chosen.length + 1, source: chunk.source, page: chunk.page, pageEnd: chunk.pageEnd, place: placeOf(chunk), text: neutraliseCitationMarks(chunk.text) }]);
     const cost = o.countTextTokens(`${block}\n\n`);
     if (estimate + cost <= limit) {
       chosen.push(chunk);

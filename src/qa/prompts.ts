@@ -131,15 +131,17 @@ export interface PromptSource {
   /** First page for paged documents (PDF); null/absent for text files. */
   page?: number | null;
   pageEnd?: number | null;
+  /** Where the passage is when it has no page ("slide 4", "§ 安装"); shown in the header in place of the page. */
+  place?: string | null;
   text: string;
 }
 
-function pageLabel(page: number | null | undefined, pageEnd: number | null | undefined): string {
-  if (page === null || page === undefined) return "";
+function pageLabel(page: number | null | undefined, pageEnd: number | null | undefined, place?: string | null): string {
+  if (page === null || page === undefined) return place ? ` ${place}` : "";
   return pageEnd !== null && pageEnd !== undefined && pageEnd !== page ? ` p.${page}–${pageEnd}` : ` p.${page}`;
 }
 
 /** "[1] file.pdf p.3\n<text>\n\n[2] notes.txt\n<text>": the block that replaces {sources}. */
 export function renderSources(sources: readonly PromptSource[]): string {
-  return sources.map((s) => `[${s.n}] ${s.source}${pageLabel(s.page, s.pageEnd)}\n${s.text.trim()}`).join("\n\n");
+  return sources.map((s) => `[${s.n}] ${s.source}${pageLabel(s.page, s.pageEnd, s.place)}\n${s.text.trim()}`).join("\n\n");
 }

@@ -1,5 +1,6 @@
 // Ranked chunks for a query with the engine's retrieval settings (hybrid, reranker, merged neighbours), no generation:
 // what `alpaca-rag search` prints and `POST /v1/search` returns.
+import type { SourceLocation } from "../ingest/types.js";
 import type { RetrieveOptions, RetrievalMode, RetrievalTimings } from "../retrieval/hybrid.js";
 import { retrieveDetailed } from "../retrieval/hybrid.js";
 import type { QaEngine } from "./engine.js";
@@ -15,6 +16,8 @@ export interface SearchHit {
   page: number | null;
   pageEnd: number | null;
   section: string | null;
+  /** Where the passage is, ready to show (`label`: "p. 3", "slide 4", "§ 安装" …); null when nothing says. */
+  location: SourceLocation | null;
   /** The reranker's relevance when one ran, else the fused score; higher is better. */
   score: number;
   chunkIds: number[];
@@ -58,6 +61,7 @@ export async function searchChunks(engine: QaEngine, query: string, k?: number):
       page: c.page,
       pageEnd: c.pageEnd,
       section: c.section,
+      location: c.location,
       score: c.rerankScore ?? c.score,
       chunkIds: c.chunkIds,
       charStart: c.charStart,

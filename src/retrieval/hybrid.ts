@@ -1,6 +1,7 @@
 // Hybrid retrieval: the question goes to the dense retriever (hnswlib over the embedder's vectors) and the lexical one
 // (BM25 over jieba words, both scripts folded), their rankings are fused by weighted RRF, every hit is joined with
 // SQLite, and an optional reranker reorders the fused candidates.
+import type { SourceLocation } from "../ingest/types.js";
 import type { Embedder } from "../models/embedder.js";
 import type { Reranker } from "../models/reranker.js";
 import { lexicalQuery } from "../store/segment.js";
@@ -30,6 +31,8 @@ export interface RetrievedChunk {
   charStart: number;
   charEnd: number;
   section: string | null;
+  /** Where a citation points: page range, slides, sheet rows, chapter or section; null when nothing says. */
+  location: SourceLocation | null;
   /** The chunk's text, in the script it was written in. */
   text: string;
   /** Fused RRF score (higher is better). */
@@ -111,6 +114,7 @@ function toRetrieved(chunk: StoredChunk, score: number): RetrievedChunk {
     charStart: chunk.charStart,
     charEnd: chunk.charEnd,
     section: chunk.section,
+    location: chunk.location,
     text: chunk.text,
     score,
     tokenCount: chunk.tokenCount,

@@ -1,5 +1,6 @@
 // Merges retrieved chunks that continue each other (same document, neighbouring chunk index or overlapping text
 // ranges) into one result, so a passage split across chunks is shown once and its shared overlap is not repeated.
+import { mergeLocations } from "../ingest/location.js";
 import type { RetrievedChunk } from "./hybrid.js";
 
 /** A position in a document: (page, offset within that page); text files have no page. */
@@ -69,6 +70,7 @@ function combine(a: RetrievedChunk, b: RetrievedChunk): RetrievedChunk {
     indexEnd: Math.max(a.indexEnd, b.indexEnd),
     page: pages.length ? Math.min(...pages) : null,
     pageEnd: pageEnds.length ? Math.max(...pageEnds) : null,
+    location: mergeLocations(a.location, b.location),
     charEnd: last.charEnd,
     text,
     score: Math.max(a.score, b.score),

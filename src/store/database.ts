@@ -2,7 +2,8 @@
 // is rebuilt from the vectors kept here whenever the two disagree.
 import Database from "better-sqlite3";
 
-export const schemaVersion = 1;
+/** 2: chunks.location (where a citation points: page, slide, sheet rows, chapter or section), as JSON. */
+export const schemaVersion = 2;
 
 const ddl = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -42,6 +43,7 @@ CREATE TABLE IF NOT EXISTS chunks (
   char_start  INTEGER NOT NULL,
   char_end    INTEGER NOT NULL,
   section     TEXT,
+  location    TEXT,
   token_count INTEGER NOT NULL,
   vector      BLOB,
   UNIQUE (document_id, idx)
@@ -79,10 +81,30 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
       if (version > schemaVersion)
         throw new StoreFormatError(`${file}: store format ${version} is newer than this alpaca-rag understands (${schemaVersion}); upgrade alpaca-rag`);
     }
-    db.exec(ddl);
-    db.prepare("INSERT INTO meta(key, value) VALUES('schema_version', ?) ON CONFLICT(key) DO NOTHING").run(String(schemaVersion));
+    db.transaction(() => {
+      db.exec(ddl);
+      migrate(db);
+      db.prepare("INSERT INTO meta(key, value) VALUES('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(schemaVersion));
+    })();
   }
   return db;
+}
+
+/**
+ * Upgrades a store written by an older alpaca-rag in place (inside the opening transaction): version 1 had no
+ * chunks.location; its PDF chunks get their page range and sectioned chunks their section, as new ingests write them.
+ */
+function migrate(db: StoreDatabase): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('chunks')").pluck().all() as string[];
+  if (columns.includes("location")) return;
+  db.exec("ALTER TABLE chunks ADD COLUMN location TEXT");
+  db.exec(`UPDATE chunks SET location = CASE
+    WHEN page IS NOT NULL THEN json_object(
+      'kind', 'page',
+      'label', CASE WHEN coalesce(page_end, page) > page THEN 'pp. ' || page || '–' || page_end ELSE 'p. ' || page END,
+      'page', page, 'pageEnd', coalesce(page_end, page))
+    WHEN section IS NOT NULL THEN json_object('kind', 'section', 'label', '§ ' || section, 'section', section)
+  END`);
 }
 
 export function readMeta(db: StoreDatabase, key: string): string | undefined {

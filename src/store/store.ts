@@ -2,6 +2,7 @@
 // SQLite holds everything, vectors included; the HNSW file is a derived index reconciled with SQLite on open.
 import fs from "node:fs";
 import path from "node:path";
+import type { SourceLocation } from "../ingest/types.js";
 import type { EmbedderIdentity } from "../models/embedder.js";
 import { openDatabase, readMeta, writeMeta, type StoreDatabase } from "./database.js";
 import { StoreLock } from "./lock.js";
@@ -34,6 +35,8 @@ export interface ChunkPlacement {
   charStart: number;
   charEnd: number;
   section: string | null;
+  /** Where a citation of the chunk points (page, slide, sheet rows, chapter or section); null or absent: nowhere. */
+  location?: SourceLocation | null;
   tokenCount: number;
 }
 
@@ -65,6 +68,7 @@ export interface FileRecord {
 
 export interface StoredChunk extends ChunkPlacement {
   id: number;
+  location: SourceLocation | null;
   documentId: number;
   /** The document's files, first one the citation's source. */
   paths: string[];
@@ -331,8 +335,8 @@ export class DocumentStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertChunk = this.db.prepare(
-      `INSERT INTO chunks(document_id, idx, text, page, page_end, char_start, char_end, section, token_count, vector)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO chunks(document_id, idx, text, page, page_end, char_start, char_end, section, location, token_count, vector)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertTerms = this.db.prepare("INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)");
     const previous = this.db.prepare("SELECT document_id FROM files WHERE path = ?").pluck();
@@ -354,7 +358,8 @@ export class DocumentStore {
         );
         for (const c of d.chunks) {
           const id = Number(
-            insertChunk.run(documentId, c.index, c.text, c.page, c.pageEnd, c.charStart, c.charEnd, c.section, c.tokenCount,
+            insertChunk.run(documentId, c.index, c.text, c.page, c.pageEnd, c.charStart, c.charEnd, c.section,
+              c.location ? JSON.stringify(c.location) : null, c.tokenCount,
               c.vector ? vectorToBlob(c.vector) : null).lastInsertRowid,
           );
           insertTerms.run(id, c.terms);
@@ -412,7 +417,7 @@ export class DocumentStore {
     if (ids.length === 0) return [];
     const rows = this.db
       .prepare(
-        `SELECT c.id, c.document_id, c.idx, c.text, c.page, c.page_end, c.char_start, c.char_end, c.section, c.token_count,
+        `SELECT c.id, c.document_id, c.idx, c.text, c.page, c.page_end, c.char_start, c.char_end, c.section, c.location, c.token_count,
                 (SELECT group_concat(path, char(10)) FROM (SELECT path FROM files WHERE document_id = c.document_id ORDER BY path)) AS paths
          FROM chunks c WHERE c.id IN (SELECT value FROM json_each(?))`,
       )
@@ -430,6 +435,7 @@ export class DocumentStore {
           charStart: r.char_start as number,
           charEnd: r.char_end as number,
           section: r.section as string | null,
+          location: r.location === null ? null : (JSON.parse(r.location as string) as SourceLocation),
           tokenCount: r.token_count as number,
           paths: ((r.paths as string | null) ?? "").split("\n").filter(Boolean),
         } satisfies StoredChunk,

@@ -49,7 +49,8 @@ describe("alpaca-rag ask", () => {
     expect(answer).not.toMatch(/^\s/);
     const lines = sources.trimEnd().split("\n");
     expect(lines.length).toBeGreaterThan(0);
-    expect(lines[0]).toMatch(/^ {2}\[1\]\* lanxi-wangyue-bridge\.md {2}\S/);
+    // The Markdown source shows the section it cites ("§ heading"), then its snippet.
+    expect(lines[0]).toMatch(/^ {2}\[1\]\* lanxi-wangyue-bridge\.md § \S[^\n]* {2}\S/);
     for (const [i, line] of lines.entries()) expect(line).toMatch(new RegExp(`^ {2}\\[${i + 1}\\][* ] \\S+`));
     expect(result.stderr).toMatch(/no generator model downloaded: extractive answers/);
     expect(result.stderr).toMatch(/^extractive by extraction in [\d.]+ s$/m);

@@ -26,14 +26,14 @@ describe("alpaca-rag ingest", () => {
 
   it("prints plain progress lines and the indexed files when not on a terminal; exits 2 when some files failed", { timeout: 120_000 }, async () => {
     const inbox = tempDir();
-    writeFiles(inbox, { "good.txt": "A short good document about rivers and bridges.", "bad.pdf": "this is not a pdf", "slides.pptx": "x" });
+    writeFiles(inbox, { "good.txt": "A short good document about rivers and bridges.", "bad.pdf": "this is not a pdf", "slides.key": "x" });
     const store = tempDir();
     const result = await runCli(["ingest", inbox, "--store", store, ...model]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^ingest: \d+\/2 files, \d+ chunks, [\d.]+ chunks\/s, ETA/m);
     expect(result.stderr).not.toMatch(/\x1b\[/); // no terminal escape codes in a log
     expect(result.stdout).toContain("failed  bad.pdf: corrupt or truncated PDF");
-    expect(result.stdout).toContain("skipped slides.pptx");
+    expect(result.stdout).toContain("skipped slides.key");
     expect(result.stdout).toMatch(/good\.txt\s+\(text, 1 chunks/);
   });
 

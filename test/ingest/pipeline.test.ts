@@ -33,7 +33,7 @@ describe("ingestFolder", () => {
     const files: Record<string, string | Buffer> = {};
     passages.slice(0, 8).forEach((p, i) => (files[`passages/p${i}.txt`] = p.context));
     files["guide.md"] = "# 总览\n\n这是一段说明。\n\n## 细节\n\n第二部分的内容。";
-    files["notes.docx"] = "not ingested";
+    files["notes.key"] = "not ingested";
     files["broken.pdf"] = fs.readFileSync(samplePdf).subarray(0, 5000);
     files["empty.txt"] = "";
     writeFiles(inbox, files);
@@ -42,7 +42,7 @@ describe("ingestFolder", () => {
 
   it("indexes a folder, reports skipped and failed files with reasons, and leaves a consistent store", async () => {
     const summary = await ingestFolder({ settings: testSettings({ store: storeDir, inbox }) });
-    expect(summary).toMatchObject({ added: 10, updated: 0, unchanged: 0, removed: 0, skipped: 1, skippedFiles: ["notes.docx"], embedding: "stories260K.gguf" });
+    expect(summary).toMatchObject({ added: 10, updated: 0, unchanged: 0, removed: 0, skipped: 1, skippedFiles: ["notes.key"], embedding: "stories260K.gguf" });
     expect(summary.failed).toEqual([
       { path: "broken.pdf", reason: "corrupt or truncated PDF" },
       { path: "empty.txt", reason: "empty file" },

@@ -48,6 +48,7 @@ function chunkOf(p: CmrcParagraph, i: number, extra: Partial<RetrievedChunk> = {
     indexEnd: 0,
     page: null,
     pageEnd: null,
+    location: null,
     charStart: 0,
     charEnd: p.context.length,
     section: null,

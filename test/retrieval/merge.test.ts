@@ -17,6 +17,7 @@ function chunk(id: number, index: number, start: number, end: number, extra: Par
     indexEnd: index,
     page: null,
     pageEnd: null,
+    location: null,
     charStart: start,
     charEnd: end,
     section: null,

@@ -158,3 +158,35 @@ describe("the page over a generator", () => {
     await page.close();
   });
 });
+
+describe("the page citing a slide deck", () => {
+  let t: TestServer;
+
+  beforeAll(async () => {
+    const { makePptx } = await import("../ingest/loaders/formatFixtures.js");
+    const deck = await makePptx([
+      { title: "Welcome", lines: ["Welcome to the orchard cooperative's annual meeting."] },
+      { title: "Harvest", lines: ["This year the cooperative pressed nine thousand litres of cider."] },
+    ]);
+    // One source per answer, so the cited slide is not merged with its neighbour ("slides 1–2").
+    t = await startTestServer({ generator: "none", embedding: "none", files: { "deck.pptx": deck }, settings: { "retrieval.k": 1 } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("shows the slide a citation points to, from its location label", async () => {
+    const page = await newPage();
+    await page.goto(t.url);
+    await page.fill("#question", "How many litres of cider did the cooperative press?");
+    await page.click("#ask-button");
+    await page.waitForSelector("#answer a.cite");
+    await page.click("#answer a.cite >> nth=0");
+    await page.waitForSelector("#citation:not([hidden])");
+    expect(await page.textContent("#citation-file")).toBe("deck.pptx");
+    expect(await page.textContent("#citation-page")).toBe("slide 2");
+    expect(await page.textContent("#sources")).toMatch(/deck\.pptx · slide 2/);
+    await page.close();
+  });
+});

@@ -1,5 +1,6 @@
 // `alpaca-rag ask QUESTION`: an answer grounded in the documents, streamed on a terminal, then the numbered sources.
 import type { Command } from "commander";
+import type { SourceLocation } from "../../ingest/types.js";
 import { answerQuestion, type Answer } from "../../qa/answer.js";
 import { openEngine } from "../../qa/engine.js";
 import { settingsFromFlags, withSettingsFlags, type CommonFlags } from "../settings.js";
@@ -11,10 +12,16 @@ interface AskFlags extends CommonFlags {
   long?: boolean;
 }
 
+/** " p.3", " p.3–4" for pages (PDFs, scans); else the location's label (" slide 4", " § 安装"); "" when nowhere. */
+export function placeLabel(place: { page: number | null; pageEnd: number | null; location: SourceLocation | null }): string {
+  const { page, pageEnd, location } = place;
+  if (page !== null) return pageEnd !== null && pageEnd !== page ? ` p.${page}–${pageEnd}` : ` p.${page}`;
+  return location ? ` ${location.label}` : "";
+}
+
 export function formatSources(answer: Answer): string {
   const lines = answer.citations.map((c) => {
-    const page = c.page === null ? "" : c.pageEnd !== null && c.pageEnd !== c.page ? ` p.${c.page}–${c.pageEnd}` : ` p.${c.page}`;
-    return `  [${c.n}]${c.cited ? "*" : " "} ${c.source}${page}  ${c.snippet}`;
+    return `  [${c.n}]${c.cited ? "*" : " "} ${c.source}${placeLabel(c)}  ${c.snippet}`;
   });
   return lines.length ? `Sources (* cited):\n${lines.join("\n")}\n` : "No sources found.\n";
 }

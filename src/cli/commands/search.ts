@@ -1,6 +1,7 @@
 // `alpaca-rag search QUERY`: the ranked chunks with source, page, score and text; no generation.
 import type { Command } from "commander";
 import { openEngine } from "../../qa/engine.js";
+import { placeLabel } from "./ask.js";
 import { searchChunks } from "../../qa/search.js";
 import { settingsFromFlags, withSettingsFlags, type CommonFlags } from "../settings.js";
 
@@ -26,8 +27,9 @@ export function registerSearchCommand(program: Command): void {
         }
         if (results.length === 0) process.stdout.write("no matching chunks\n");
         for (const r of results) {
-          const page = r.page === null ? "" : r.pageEnd !== r.page ? ` p.${r.page}–${r.pageEnd}` : ` p.${r.page}`;
-          process.stdout.write(`[${r.rank}] ${r.source}${page}${r.section ? ` § ${r.section}` : ""}  (score ${r.score.toFixed(4)})\n`);
+          // The section is shown once: as the location itself, or after the page.
+          const section = r.section && r.section !== r.location?.section && r.section !== r.location?.title ? ` § ${r.section}` : "";
+          process.stdout.write(`[${r.rank}] ${r.source}${placeLabel(r)}${section}  (score ${r.score.toFixed(4)})\n`);
           process.stdout.write(`${r.text.trim()}\n\n`);
         }
         process.stderr.write(`${result.mode} retrieval in ${result.timings.totalMs.toFixed(1)} ms\n`);

@@ -13,6 +13,10 @@ export interface LoadContext {
   sha256?: string;
   /** Reads pages without a text layer (scanned PDF pages, images); absent: OCR is off and such pages cannot be read. */
   ocr?: PageOcr;
+  /** LibreOffice's command for legacy formats (.doc, .ppt, .xls, .rtf). Default "soffice", looked up on PATH. */
+  soffice?: string;
+  /** How long one LibreOffice conversion may take, in ms. Default 120,000. */
+  conversionTimeoutMs?: number;
 }
 
 /** Turns one file's bytes into text with its page, section and location maps; throws DocumentLoadError when it cannot. */

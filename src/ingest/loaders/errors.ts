@@ -14,7 +14,10 @@ export type DocumentLoadFailure =
   | "corrupt-image"
   | "image-too-large"
   | "ocr-unavailable"
-  | "ocr-failed";
+  | "ocr-failed"
+  | "unsafe-xml"
+  | "converter-missing"
+  | "conversion-failed";
 
 /** The message for each failure, word for word. */
 export const loadFailureReasons: Readonly<Record<DocumentLoadFailure, string>> = {
@@ -26,11 +29,14 @@ export const loadFailureReasons: Readonly<Record<DocumentLoadFailure, string>> =
   "no-text-layer": "no text layer (scanned or image-only PDF)",
   encrypted: "encrypted (password protected)",
   corrupt: "corrupt or truncated file",
-  "too-large": "too large to ingest",
+  "too-large": "too large to read safely",
   "corrupt-image": "corrupt or unreadable image",
   "image-too-large": "image too large to read",
   "ocr-unavailable": "needs OCR, which cannot run here",
   "ocr-failed": "OCR failed",
+  "unsafe-xml": "unsafe XML: entity declarations are refused",
+  "converter-missing": "needs LibreOffice to convert this format",
+  "conversion-failed": "LibreOffice could not convert the file",
 };
 
 export interface DocumentLoadErrorOptions {

@@ -4,11 +4,18 @@ import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import type { LoadedDocument } from "../types.js";
 import type { DocumentLoader, LoadContext } from "./contract.js";
+import { loadDocxDocument } from "./docx.js";
+import { loadEpubDocument } from "./epub.js";
 import { DocumentLoadError } from "./errors.js";
 import { loadDelimitedDocument } from "./csv.js";
 import { loadOdsDocument } from "./ods.js";
 import { loadImageDocument } from "./image.js";
+import { loadHtmlDocument } from "./html.js";
+import { loadDocDocument, loadPptDocument, loadRtfDocument } from "./legacy.js";
+import { loadOdpDocument } from "./odp.js";
+import { loadOdtDocument } from "./odt.js";
 import { loadPdfDocument } from "./pdf.js";
+import { loadPptxDocument } from "./pptx.js";
 import { loadTextDocument } from "./text.js";
 import { loadXlsDocument } from "./xls.js";
 import { loadXlsxDocument } from "./xlsx.js";
@@ -28,6 +35,16 @@ const loaders: Readonly<Record<string, DocumentLoader>> = {
   ".csv": (bytes, context) => loadDelimitedDocument(bytes, context, "csv"),
   ".tsv": (bytes, context) => loadDelimitedDocument(bytes, context, "tsv"),
   ...Object.fromEntries([".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"].map((ext) => [ext, loadImageDocument])),
+  ".docx": (bytes, context) => loadDocxDocument(bytes, context),
+  ".odt": loadOdtDocument,
+  ".pptx": (bytes, context) => loadPptxDocument(bytes, context),
+  ".odp": loadOdpDocument,
+  ".html": loadHtmlDocument,
+  ".htm": loadHtmlDocument,
+  ".epub": loadEpubDocument,
+  ".doc": loadDocDocument,
+  ".ppt": loadPptDocument,
+  ".rtf": loadRtfDocument,
 };
 
 /** File extensions (lower-case, with the dot) that loadDocument accepts; matching is case-insensitive. */

@@ -8,7 +8,6 @@ import zlib from "node:zlib";
 import CFB from "cfb";
 import ExcelJS from "exceljs";
 import JSZip from "jszip";
-import { findSoffice } from "../../../src/ingest/loaders/xls.js";
 
 /** A workbook from rows per sheet; a cell may be an exceljs value (formula objects, dates, rich text). */
 export async function makeXlsx(sheets: Record<string, ExcelJS.CellValue[][]>, prepare?: (workbook: ExcelJS.Workbook) => void): Promise<Buffer> {
@@ -140,9 +139,7 @@ export function encryptedOfficeFile(): Buffer {
 
 /** Converts `file` with LibreOffice (`format`: "xls", "ods", …) into `outDir`; the new file's path. */
 export function libreOfficeConvert(file: string, format: string, outDir: string, profile: string): string {
-  const soffice = findSoffice();
-  if (!soffice) throw new Error("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui");
-  execFileSync(soffice, ["--headless", "--norestore", `-env:UserInstallation=file://${profile}`, "--convert-to", format, "--outdir", outDir, file], { timeout: 180_000, stdio: "ignore" });
+  execFileSync("soffice", ["--headless", "--norestore", `-env:UserInstallation=file://${profile}`, "--convert-to", format, "--outdir", outDir, file], { timeout: 180_000, stdio: "ignore" });
   const out = path.join(outDir, `${path.basename(file, path.extname(file))}.${format}`);
   if (!fs.existsSync(out)) throw new Error(`LibreOffice did not convert ${file} to ${format}`);
   return out;

@@ -3,15 +3,11 @@
 // install it; an .xlsx saved under .xls is read directly.
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DocumentLoadError, loadDocument } from "../../../src/ingest/loaders/index.js";
+import { libreOfficeInstallHint } from "../../../src/ingest/loaders/libreoffice.js";
 import { tempDir } from "../../helpers.js";
 import { libreOfficeConvert, makeXlsx } from "./sheetFixtures.js";
-
-const originalPath = process.env.PATH;
-afterEach(() => {
-  process.env.PATH = originalPath;
-});
 
 describe("xls", () => {
   it("converts a legacy workbook through LibreOffice, keeping cached formula values", async () => {
@@ -28,17 +24,15 @@ describe("xls", () => {
   }, 240_000);
 
   it("says how to install LibreOffice when it is missing", async () => {
-    process.env.PATH = tempDir();
-    const error = await loadDocument("旧表.xls", Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, ...Buffer.alloc(504)])).catch((e: unknown) => e);
+    const missing = path.join(tempDir(), "no-soffice-here");
+    const bytes = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, ...Buffer.alloc(504)]);
+    const error = await loadDocument("旧表.xls", bytes, { soffice: missing }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DocumentLoadError);
-    expect((error as DocumentLoadError).message).toBe(
-      "unsupported file type: legacy .xls files need LibreOffice to convert them: install it (Debian/Ubuntu: apt-get install libreoffice-calc-nogui) and ingest again",
-    );
+    expect((error as DocumentLoadError).message).toBe(`needs LibreOffice to convert this format: ${libreOfficeInstallHint}`);
   });
 
   it("reads an .xlsx saved under .xls without converting it", async () => {
-    process.env.PATH = tempDir();
-    const doc = await loadDocument("改名.xls", await makeXlsx({ 表: [["名称", "数量"], ["铅笔", 12]] }));
+    const doc = await loadDocument("改名.xls", await makeXlsx({ 表: [["名称", "数量"], ["铅笔", 12]] }), { soffice: path.join(tempDir(), "no-soffice-here") });
     expect(doc.text).toBe("名称: 铅笔；数量: 12");
     expect(doc.kind).toBe("xls");
   });
