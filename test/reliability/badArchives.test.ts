@@ -13,7 +13,7 @@ import { DocumentStore } from "../../src/store/store.js";
 import { runCli } from "../cliProcess.js";
 import { tempDir, writeFiles } from "../helpers.js";
 import { lyingZipBomb, makeDocx, makeEpub, makeOdt, makePptx, rewriteZip } from "../ingest/loaders/formatFixtures.js";
-import { cliFlags, megabytes, startMeasuredCli } from "./fixtures.js";
+import { cliFlags, measuredIngest, megabytes } from "./fixtures.js";
 
 const peakRssLimit = 1.5 * 1024 ** 3;
 const nestedBytes = 50 * 1024 * 1024;
@@ -75,14 +75,7 @@ describe("hostile archives and pages through alpaca-rag ingest", () => {
 
   beforeAll(async () => {
     await buildInbox(inbox);
-    const started = performance.now();
-    const run = startMeasuredCli(["ingest", inbox, ...cliFlags(storeDir, "none"), "--json"], `${storeDir}.rss`);
-    const result = await run.done;
-    seconds = (performance.now() - started) / 1000;
-    code = result.code;
-    expect(result.stdout.trim().split("\n"), result.stderr).toHaveLength(1);
-    summary = JSON.parse(result.stdout) as IngestSummary;
-    peakRss = run.peakRssBytes();
+    ({ summary, code, peakRss, seconds } = await measuredIngest(inbox, storeDir));
   }, 300_000);
 
   afterAll(() => {

@@ -13,7 +13,7 @@ import { retrieveDetailed } from "../../src/retrieval/hybrid.js";
 import { checkStore } from "../../src/store/check.js";
 import { DocumentStore } from "../../src/store/store.js";
 import { tempDir } from "../helpers.js";
-import { cliFlags, drawPdf, megabytes, seededRandom, startMeasuredCli, stripedPng } from "./fixtures.js";
+import { drawPdf, measuredIngest, megabytes, seededRandom, stripedPng } from "./fixtures.js";
 
 const isRoot = process.getuid?.() === 0;
 const hugeBytes = 50 * 1024 * 1024;
@@ -178,14 +178,7 @@ describe("a hostile folder through alpaca-rag ingest", () => {
 
   beforeAll(async () => {
     await buildInbox(inbox);
-    const started = performance.now();
-    const run = startMeasuredCli(["ingest", inbox, ...cliFlags(storeDir, "none"), "--json"], `${storeDir}.rss`);
-    const result = await run.done;
-    seconds = (performance.now() - started) / 1000;
-    code = result.code;
-    expect(result.stdout.trim().split("\n"), result.stderr).toHaveLength(1);
-    summary = JSON.parse(result.stdout) as IngestSummary;
-    peakRss = run.peakRssBytes();
+    ({ summary, code, peakRss, seconds } = await measuredIngest(inbox, storeDir));
   }, 300_000);
 
   // The store holds the 50 MB text several times over (text, chunks, FTS): do not leave it behind.

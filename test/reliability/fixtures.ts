@@ -5,6 +5,7 @@ import zlib from "node:zlib";
 import PDFDocument from "pdfkit";
 import { DocumentStore } from "../../src/store/store.js";
 import { startCli, type RunningCli } from "../cliProcess.js";
+import type { IngestSummary } from "../../src/ingest/pipeline.js";
 
 /** A small seeded generator (mulberry32): the same seed gives the same faults on every run. */
 export function seededRandom(seed: number): () => number {
@@ -112,4 +113,27 @@ export function storeContents(storeDir: string): Map<string, string[]> {
 /** The CLI flags every reliability run shares: one CPU thread, no GPU, no network. */
 export function cliFlags(storeDir: string, embeddingModel: string): string[] {
   return ["--store", storeDir, "--embedding-model", embeddingModel, "--threads", "1", "--gpu", "false"];
+}
+
+/** What one measured `alpaca-rag ingest --json` run over a folder gave. */
+export interface MeasuredIngest {
+  summary: IngestSummary;
+  code: number | null;
+  /** Peak RSS of the CLI process in bytes, or null when it could not be read. */
+  peakRss: number | null;
+  seconds: number;
+}
+
+/**
+ * Runs the real CLI's lexical-only ingest of `inbox` into `storeDir`, sampling its memory, and parses its single JSON
+ * summary line (failing the test when there is anything else on stdout).
+ */
+export async function measuredIngest(inbox: string, storeDir: string): Promise<MeasuredIngest> {
+  const started = performance.now();
+  const run = startMeasuredCli(["ingest", inbox, ...cliFlags(storeDir, "none"), "--json"], `${storeDir}.rss`);
+  const result = await run.done;
+  const seconds = (performance.now() - started) / 1000;
+  const lines = result.stdout.trim().split("\n");
+  if (lines.length !== 1) throw new Error(`expected one JSON line from ingest, got ${lines.length}: ${result.stderr}`);
+  return { summary: JSON.parse(lines[0]), code: result.code, peakRss: run.peakRssBytes(), seconds };
 }
