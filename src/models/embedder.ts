@@ -1,53 +1,16 @@
 // The embedding model: a GGUF loaded through node-llama-cpp, a pool of embedding contexts (one on CPU, several on a
 // GPU), unit-length vectors, and the identity the store records so a different model is never mixed in.
-import crypto from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import type { LlamaEmbeddingContext, LlamaModel, Token } from "node-llama-cpp";
 import type { Settings } from "../config/schema.js";
 import { defaultEmbeddingPreset, findEmbeddingPreset } from "./embeddingPresets.js";
 import { llamaRuntime, resolveThreads } from "./llama.js";
 import { findLocalModel, resolveModel } from "./resolve.js";
+import { fingerprintFile, normalise, type Embedder, type EmbedderFile, type EmbedderIdentity } from "./embedderContract.js";
+import { loadRemoteEmbedder } from "./remoteEmbedder.js";
 import { LlamaModelTokenizer, type TextTokenizer } from "./tokenizer.js";
 
-/** What the store records about the model that made its vectors. */
-export interface EmbedderIdentity {
-  /** File name, for people. */
-  name: string;
-  /** SHA-256 (hex) of the file's first 4 MiB and its size: cheap, and different for any other model. */
-  fingerprint: string;
-  dimension: number;
-}
-
-export interface Embedder {
-  readonly identity: EmbedderIdentity;
-  readonly dimension: number;
-  /** The model's own tokenizer: chunk sizes are measured with it. */
-  readonly tokenizer: TextTokenizer;
-  /** Most passage tokens one call can take (context minus prefix, BOS/EOS). */
-  readonly maxPassageTokens: number;
-  /** Contexts evaluated at once. */
-  readonly parallel: number;
-  readonly threads: number;
-  readonly gpu: string | false;
-  /** Unit vector of a passage given as tokens (counted once by the chunker, never re-tokenized here). */
-  embedPassageTokens(tokens: readonly Token[]): Promise<Float32Array>;
-  /** Unit vector of a question (with the model's query prefix). */
-  embedQuery(text: string): Promise<Float32Array>;
-  dispose(): Promise<void>;
-}
-
-export function fingerprintFile(filePath: string): string {
-  const fd = fs.openSync(filePath, "r");
-  try {
-    const size = fs.fstatSync(fd).size;
-    const head = Buffer.alloc(Math.min(size, 4 * 1024 * 1024));
-    fs.readSync(fd, head, 0, head.length, 0);
-    return crypto.createHash("sha256").update(head).update(String(size)).digest("hex");
-  } finally {
-    fs.closeSync(fd);
-  }
-}
+export { fingerprintFile, type Embedder, type EmbedderFile, type EmbedderIdentity } from "./embedderContract.js";
 
 export type EmbeddingChoice =
   | { kind: "none"; reason: string }
@@ -77,22 +40,6 @@ export async function chooseEmbeddingModel(settings: Settings): Promise<Embeddin
   };
 }
 
-function normalise(vector: readonly number[]): Float32Array {
-  const out = Float32Array.from(vector);
-  let sum = 0;
-  for (let i = 0; i < out.length; i++) sum += out[i] * out[i];
-  const norm = Math.sqrt(sum);
-  if (norm > 0 && Number.isFinite(norm)) for (let i = 0; i < out.length; i++) out[i] /= norm;
-  return out;
-}
-
-/** The local file of the chosen embedding model and its fingerprint, found (or downloaded) without loading it. */
-export interface EmbedderFile {
-  path: string;
-  name: string;
-  fingerprint: string;
-}
-
 /** Throws ModelMissingError when the file is absent and cannot be fetched. */
 export async function resolveEmbedderFile(
   settings: Settings,
@@ -116,6 +63,8 @@ export async function loadEmbedder(
   file?: EmbedderFile,
 ): Promise<Embedder> {
   const resolved = file ?? (await resolveEmbedderFile(settings, choice));
+  // embedding.url: servers running the same file compute the vectors; this process only cuts the tokens.
+  if (settings.embedding.url) return loadRemoteEmbedder(settings, choice, resolved);
   const llama = await llamaRuntime({ gpu: settings.gpu });
   const model = await llama.loadModel({ modelPath: resolved.path });
   const threads = resolveThreads(settings.threads, llama);

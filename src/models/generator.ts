@@ -1,5 +1,6 @@
 // The answer generator: our own thin layer over node-llama-cpp (one context sequence per request, disposed after it,
 // so no request sees another's history), with streaming, cancellation, stop markers and optional speculative decoding.
+import type { BackendStatus } from "./backendPool.js";
 import path from "node:path";
 import {
   LlamaCompletion,
@@ -79,6 +80,8 @@ export interface Generator {
   generate(request: GenerateRequest): Promise<GenerateResult>;
   /** What was applied to the context (RoPE, NTK), for people. */
   readonly note: string;
+  /** A remote generator's servers and their state (for /readyz and /metrics); absent for a local model. */
+  backends?(): BackendStatus[];
   dispose(): Promise<void>;
 }
 

@@ -3,7 +3,7 @@
 // CRLF line ends, multi-line data, named events). The server applies its own chat template; the model name sent is
 // generator.remoteModel, or each backend's own from its /v1/models.
 import { createParser } from "eventsource-parser";
-import { Backend, BackendError, BackendPool, backendResponse, connectionError } from "./backendPool.js";
+import { Backend, BackendError, BackendPool, backendResponse, connectionError, type BackendStatus } from "./backendPool.js";
 import type { GenerateRequest, GenerateResult, Generator, PromptInput } from "./generator.js";
 import { defaultSampling } from "./generator.js";
 import { EstimatingTokenizer, type TextTokenizer } from "./tokenizer.js";
@@ -178,6 +178,10 @@ export class RemoteGenerator implements Generator {
     }
     if (failure) throw failure;
     if (out.finish === null && out.text === "" && !signal.aborted) throw new BackendError(`${what}: the stream ended with no answer`, true);
+  }
+
+  backends(): BackendStatus[] {
+    return this.pool.statuses();
   }
 
   async dispose(): Promise<void> {

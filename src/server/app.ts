@@ -8,7 +8,7 @@ import { AskService } from "./ask/askService.js";
 import { documentsRouter } from "./documents/documentsRouter.js";
 import { DocumentsService } from "./documents/documentsService.js";
 import { healthRouter } from "./health/healthRouter.js";
-import { HealthService } from "./health/healthService.js";
+import { backendStatuses, HealthService } from "./health/healthService.js";
 import { accessLog } from "./http/accessLog.js";
 import { requireApiKey } from "./http/auth.js";
 import { corsForAllowedOrigins, refuseCrossSite, requireAllowedHost, requireJsonBodies } from "./http/browserGuard.js";
@@ -49,7 +49,7 @@ export interface App {
 export function createApp(deps: AppDeps): App {
   const { engine, shutdown } = deps;
   const limits = engine.settings.server;
-  const metrics = new ServerMetrics({ processMetrics: deps.processMetrics });
+  const metrics = new ServerMetrics({ processMetrics: deps.processMetrics, backends: () => backendStatuses(engine) });
   const queue = new GenerationQueue({
     running: engine.settings.generator.parallel,
     waiting: limits.queueSize,

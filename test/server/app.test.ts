@@ -27,7 +27,7 @@ describe("health", () => {
     expect(await alive.json()).toEqual({ status: "ok", ingest });
     const ready = await fetch(`${t.url}readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: "ready", checks: { models: true, store: true, accepting: true }, ingest });
+    expect(await ready.json()).toEqual({ status: "ready", checks: { models: true, store: true, accepting: true, backends: true }, ingest });
   });
 });
 

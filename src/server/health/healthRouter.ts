@@ -9,10 +9,22 @@ export function healthRouter(health: HealthService): Router {
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok", ingest: health.ingest() });
   });
-  /** 200 {status: "ready", checks, ingest} when questions can be answered; 503 {status: "not_ready", checks, ingest} otherwise. */
+  /**
+   * 200 {status: "ready", checks, ingest, backends?} when questions can be answered; 503 {status: "not_ready", …}
+   * otherwise. `backends` (with generator.url or embedding.url): each server's {backend, up, inFlight, served,
+   * failures, downSince}, numbered in the order configured; URLs and errors stay on /metrics, which needs a key.
+   */
   router.get("/readyz", (_req, res) => {
     const r = health.readiness();
-    res.status(r.ready ? 200 : 503).json({ status: r.ready ? "ready" : "not_ready", checks: r.checks, ingest: health.ingest() });
+    const backends = r.backends
+      ? Object.fromEntries(
+          Object.entries(r.backends).map(([pool, list]) => [
+            pool,
+            list.map((b, i) => ({ backend: i + 1, up: b.up, inFlight: b.inFlight, served: b.served, failures: b.failures, downSince: b.downSince })),
+          ]),
+        )
+      : undefined;
+    res.status(r.ready ? 200 : 503).json({ status: r.ready ? "ready" : "not_ready", checks: r.checks, ingest: health.ingest(), ...(backends ? { backends } : {}) });
   });
   return router;
 }

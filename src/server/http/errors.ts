@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, RequestHandler } from "express";
 import multer from "multer";
 import { z } from "zod";
 import { IngestFatalError } from "../../ingest/pipeline.js";
+import { NoBackendError } from "../../models/backendPool.js";
 import { QuestionError } from "../../qa/answer.js";
 import { PromptTooLongError } from "../../qa/pack.js";
 import { StoreLockedError } from "../../store/lock.js";
@@ -64,6 +65,8 @@ export function toHttpError(error: unknown): HttpError {
     const field = error.field ? ` (field "${error.field}")` : "";
     return new HttpError(mapped.status, mapped.code, `${error.message}${field}`);
   }
+  // Every model server of a pool refused or is out: the client may come back once one is.
+  if (error instanceof NoBackendError) return new HttpError(503, "backends_unavailable", error.message, { "Retry-After": "5" });
   if (error instanceof StoreLockedError) return new HttpError(409, "store_locked", error.message);
   if (error instanceof EmbedderMismatchError || error instanceof IngestFatalError) return new HttpError(409, "ingest_refused", error.message);
   // body-parser (express.json) marks its errors with a status and a type.

@@ -1,6 +1,7 @@
 // The server's Prometheus metrics, kept by prom-client in a registry of their own (two servers in one process, as in
 // the tests, never share counters): requests, latency, the generation queue's depth, tokens generated, refusals.
 import client from "prom-client";
+import type { BackendStatus } from "../../models/backendPool.js";
 import type { RequestRecord } from "../http/accessLog.js";
 
 export class ServerMetrics {
@@ -44,9 +45,28 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
-  constructor(options: { processMetrics?: boolean } = {}) {
+  constructor(options: { processMetrics?: boolean; backends?: () => Record<string, BackendStatus[] | undefined> } = {}) {
     // Process CPU, memory and event-loop lag, under the usual names.
     if (options.processMetrics ?? true) client.collectDefaultMetrics({ register: this.registry });
+    const backends = options.backends;
+    if (backends) {
+      // Read from the pools at each scrape: a backend's state, load and failures, labelled by pool and URL.
+      const perBackend = (name: string, help: string, value: (b: BackendStatus) => number) =>
+        new client.Gauge({
+          name,
+          help,
+          labelNames: ["pool", "url"],
+          registers: [this.registry],
+          collect() {
+            this.reset();
+            for (const [pool, list] of Object.entries(backends())) for (const b of list ?? []) this.set({ pool, url: b.url }, value(b));
+          },
+        });
+      perBackend("alpaca_rag_backend_up", "1 when a model server of a pool takes requests, 0 while it is out", (b) => (b.up ? 1 : 0));
+      perBackend("alpaca_rag_backend_in_flight", "Requests running on a model server", (b) => b.inFlight);
+      perBackend("alpaca_rag_backend_served", "Requests a model server completed", (b) => b.served);
+      perBackend("alpaca_rag_backend_failures", "Failures counted against a model server (refused, 5xx, broken streams)", (b) => b.failures);
+    }
   }
 
   observeRequest(record: RequestRecord): void {
