@@ -26,6 +26,8 @@ export class BackendError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
+    /** The backend is not there at all (connection refused, no such host): out at once, not after maxFailures. */
+    readonly unreachable = false,
   ) {
     super(message);
   }
@@ -125,11 +127,11 @@ export class BackendPool {
     if (!backend.up) this.bringBack(backend);
   }
 
-  private failed(backend: Backend, error: unknown): void {
+  private failed(backend: Backend, error: BackendError): void {
     backend.failures += 1;
     backend.consecutiveFailures += 1;
-    backend.lastError = (error as Error)?.message ?? String(error);
-    if (backend.up && backend.consecutiveFailures >= (this.options.maxFailures ?? 2)) {
+    backend.lastError = error.message;
+    if (backend.up && (error.unreachable || backend.consecutiveFailures >= (this.options.maxFailures ?? 2))) {
       backend.up = false;
       backend.downSince = new Date();
     }
@@ -222,8 +224,9 @@ export async function backendResponse(response: Response, what: string): Promise
   throw new BackendError(message, response.status >= 500 || response.status === 429 || response.status === 408);
 }
 
-/** A connection error (refused, reset, DNS) from fetch, as a retryable BackendError. */
+/** A connection error (refused, reset, DNS) from fetch, as a retryable BackendError; refused or unknown hosts are out at once. */
 export function connectionError(error: unknown, what: string): BackendError {
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  return new BackendError(`${what}: ${cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error)}`, true);
+  const unreachable = ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"].includes(cause?.code ?? "");
+  return new BackendError(`${what}: ${cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error)}`, true, unreachable);
 }

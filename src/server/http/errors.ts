@@ -3,7 +3,7 @@ import type { ErrorRequestHandler, RequestHandler } from "express";
 import multer from "multer";
 import { z } from "zod";
 import { IngestFatalError } from "../../ingest/pipeline.js";
-import { NoBackendError } from "../../models/backendPool.js";
+import { BackendError, NoBackendError } from "../../models/backendPool.js";
 import { QuestionError } from "../../qa/answer.js";
 import { PromptTooLongError } from "../../qa/pack.js";
 import { StoreLockedError } from "../../store/lock.js";
@@ -67,6 +67,8 @@ export function toHttpError(error: unknown): HttpError {
   }
   // Every model server of a pool refused or is out: the client may come back once one is.
   if (error instanceof NoBackendError) return new HttpError(503, "backends_unavailable", error.message, { "Retry-After": "5" });
+  // A model server refused this request itself (a 4xx: too long for its window, say) or broke off mid-answer.
+  if (error instanceof BackendError) return new HttpError(502, "backend_error", error.message);
   if (error instanceof StoreLockedError) return new HttpError(409, "store_locked", error.message);
   if (error instanceof EmbedderMismatchError || error instanceof IngestFatalError) return new HttpError(409, "ingest_refused", error.message);
   // body-parser (express.json) marks its errors with a status and a type.
