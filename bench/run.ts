@@ -4,7 +4,9 @@
 // synthetic 22M model in the ingest benchmark and on the whole CMRC set, and 30 s load runs.
 // `--quick` is a smoke test of the whole chain with tiny sizes (a minute or two; it skips ingest.ts, whose corpus is
 // fixed): its numbers mean nothing.
-// Flags: --full, --quick, --threads N (passed on), --only ingest,quality,search,generation,ingest-scale,service,formats,ocr,chart
+// `--summary` runs nothing: it rebuilds the summary and the README's Performance section from the results files as
+// they are, each dated (for when one benchmark was re-run alone, e.g. after a new format or engine).
+// Flags: --full, --quick, --summary, --threads N (passed on), --only ingest,quality,search,generation,ingest-scale,service,formats,ocr,chart
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -18,6 +20,7 @@ import { summaryRows } from "./lib/summary.js";
 
 const full = hasFlag("--full");
 const quick = hasFlag("--quick");
+const summaryOnly = hasFlag("--summary");
 if (full && quick) throw new Error("--full and --quick exclude each other");
 if (quick) process.env.ALPACA_RAG_BENCH_RESULTS = path.join(os.tmpdir(), "alpaca-rag-bench-quick-results"); // children inherit it
 const threads = flag("--threads");
@@ -58,7 +61,7 @@ function runStep(step: Step): Promise<number> {
 const timings: Array<[string, string, string]> = [];
 const started = performance.now();
 const startedAt = new Date();
-for (const step of steps.filter((s) => only.includes(s.name))) {
+for (const step of steps.filter((s) => !summaryOnly && only.includes(s.name))) {
   console.log(`\n######## ${step.name}: ${step.script} ${step.args.join(" ")}`);
   const t = performance.now();
   const code = await runStep(step);
@@ -81,9 +84,11 @@ const earlier = ["ingest", "retrieval-quality", "search-scale", "generation", "i
 const summary = [
   "## Performance",
   "",
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${m.cpu} (${m.cores} cores), ${m.ramGiB} GiB RAM, Node ${m.node}, ${m.platform}; ` +
-    `\`npm run bench${full ? " -- --full" : quick ? " -- --quick" : ""}\`${threads ? `, threads ${threads}` : ""}, ${totalMinutes.toFixed(1)} minutes in all.` +
-    (quick ? " A smoke test with tiny sizes: these numbers mean nothing." : ""),
+  summaryOnly
+    ? `Collected ${new Date().toISOString().slice(0, 10)} from the results of earlier runs (\`npm run bench -- --summary\`), each dated below; machine: ${m.cpu} (${m.cores} cores), ${m.ramGiB} GiB RAM, Node ${m.node}, ${m.platform}.`
+    : `Measured ${new Date().toISOString().slice(0, 10)} on ${m.cpu} (${m.cores} cores), ${m.ramGiB} GiB RAM, Node ${m.node}, ${m.platform}; ` +
+      `\`npm run bench${full ? " -- --full" : quick ? " -- --quick" : ""}\`${threads ? `, threads ${threads}` : ""}, ${totalMinutes.toFixed(1)} minutes in all.` +
+      (quick ? " A smoke test with tiny sizes: these numbers mean nothing." : ""),
   "",
   table,
   "",
@@ -94,8 +99,8 @@ const summary = [
   "",
   "![Ingest throughput and search latency versus corpus size](bench/results/chart.svg)",
   "",
-  `Details: ${details}. Run times: ${timings.map(([n, s, status]) => `${n} ${s}${status === "ok" ? "" : ` (${status})`}`).join(", ")}.`,
-  ...(earlier.length ? ["", `Not re-run this time, from earlier runs: ${earlier.join(", ")}.`] : []),
+  summaryOnly ? `Details: ${details}.` : `Details: ${details}. Run times: ${timings.map(([n, s, status]) => `${n} ${s}${status === "ok" ? "" : ` (${status})`}`).join(", ")}.`,
+  ...(earlier.length ? ["", `${summaryOnly ? "Measured on" : "Not re-run this time, from earlier runs"}: ${earlier.join(", ")}.`] : []),
   "",
 ].join("\n");
 
@@ -103,7 +108,8 @@ fs.mkdirSync(resultsDir(), { recursive: true });
 const summaryPath = path.join(resultsDir(), "summary.md");
 fs.writeFileSync(summaryPath, summary);
 // Only a whole default or --full run speaks for the project in its README; --quick and --only runs stay in bench/results.
-const readmeUpdated = !quick && only.length === steps.length && timings.every(([, , status]) => status === "ok") && writeReadmePerformance(summary);
+const readmeUpdated =
+  !quick && (summaryOnly || (only.length === steps.length && timings.every(([, , status]) => status === "ok"))) && writeReadmePerformance(summary);
 console.log(
   `\n${summary}\nMachine: ${describeMachine(m)}. Wrote ${path.relative(projectRoot, summaryPath)}${readmeUpdated ? " and the README's Performance section" : ""}.`,
 );
