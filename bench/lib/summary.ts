@@ -121,6 +121,23 @@ function ocrRows(): SummaryRow[] {
   return rows;
 }
 
+function poolRows(): SummaryRow[] {
+  type Run = { backends: number; answersPerSecond: number; tokensPerSecond: number; failed: number };
+  const r = readResults<{ clients: number; runs: Run[]; ratios: Ratios }>("pool");
+  if (!r) return [];
+  const [one, two] = r.runs;
+  return [
+    [
+      "model server pool",
+      `answers/s (completion tokens/s) at ${r.clients} clients, two llama-servers vs one; failed requests`,
+      "synthetic 110M",
+      `${fmt(two.answersPerSecond)} (${fmt(two.tokensPerSecond, 1)}); ${two.failed}`,
+      `one server ${fmt(one.answersPerSecond)} (${fmt(one.tokensPerSecond, 1)})`,
+      fmt(r.ratios.answersTwoVsOne),
+    ],
+  ];
+}
+
 export function summaryRows(): SummaryRow[] {
-  return [...ingestRows(), ...qualityRows(), ...generationRows(), ...searchRows(), ...serviceRows(), ...formatsRows(), ...ocrRows()];
+  return [...ingestRows(), ...qualityRows(), ...generationRows(), ...searchRows(), ...serviceRows(), ...formatsRows(), ...ocrRows(), ...poolRows()];
 }

@@ -12,7 +12,7 @@ import { openEngine } from "../../src/qa/engine.js";
 import { searchChunks } from "../../src/qa/search.js";
 import { projectRoot, storiesModel, tempDir, writeFiles } from "../helpers.js";
 import { englishSamples, metricValue, postJson, startTestServer } from "../server/serverFixture.js";
-import { freePort, llamaServerBinary, startLlamaServer, type LlamaServer } from "./llamaServers.js";
+import { freePort, llamaServerBinary, startLlamaServer, type LlamaServer } from "../../bench/lib/llama-server.js";
 
 const prompt = { kind: "completion" as const, text: "Once upon a time" };
 const greedy = { temperature: 0, topK: 1, topP: 1, repeatPenalty: 1 };

@@ -1,9 +1,9 @@
-// Real llama.cpp servers for the pool tests: the llama-server binary that scripts/llama-server.sh builds from the
-// llama.cpp source node-llama-cpp ships (cached; CI builds it before the tests), run on loopback with a tiny model.
+// Real llama.cpp servers for the pool tests and benchmarks: the llama-server binary that scripts/llama-server.sh builds
+// from the llama.cpp source node-llama-cpp ships (cached; CI builds it before the tests), run on loopback.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import { projectRoot } from "../helpers.js";
+import { projectRoot } from "./paths.js";
 
 let binary: string | null = null;
 
@@ -38,6 +38,8 @@ export interface LlamaServerOptions {
   parallel?: number;
   /** Context per slot. Default 512. */
   contextPerSlot?: number;
+  /** Threads for generation and for prompt batches. Default 1. */
+  threads?: number;
 }
 
 export interface LlamaServer {
@@ -54,7 +56,7 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
   const port = options.port ?? (await freePort());
   const parallel = options.parallel ?? 1;
   const args = [
-    "-m", options.model, "--host", "127.0.0.1", "--port", String(port), "-t", "1", "-tb", "1",
+    "-m", options.model, "--host", "127.0.0.1", "--port", String(port), "-t", String(options.threads ?? 1), "-tb", String(options.threads ?? 1),
     "-np", String(parallel), "-c", String(parallel * (options.contextPerSlot ?? 512)), "--no-webui", "--no-warmup",
     ...(options.embeddings ? ["--embeddings", "--pooling", options.embeddings.pooling] : []),
   ];
