@@ -14,6 +14,22 @@ export const cmrcTrial = path.join(sharedDir, "data", "cmrc2018", "cmrc2018_tria
 export const samplePdf = path.join(sharedDir, "data", "pdf", "cmrc-trial-sample.pdf");
 export const samplePdfPages = path.join(sharedDir, "data", "pdf", "cmrc-trial-sample.pages.json");
 
+/**
+ * The sample documents the project ships in ingest/, by name: tests copy these and nothing else, since a user of the
+ * quick start may have put their own files (or anything else) in that folder.
+ */
+export const shippedSampleNames = ["balcony-herbs-winter.txt", "lanxi-wangyue-bridge.md", "northvale-seed-library.pdf"] as const;
+
+/** Path of a shipped sample in the checkout's ingest/ folder. */
+export const shippedSamplePath = (name: (typeof shippedSampleNames)[number]) => path.join(projectRoot, "ingest", name);
+
+/** A fresh temporary inbox holding the shipped samples and nothing else. */
+export function shippedSampleInbox(): string {
+  const inbox = tempDir("alpaca-rag-samples-");
+  for (const name of shippedSampleNames) fs.copyFileSync(shippedSamplePath(name), path.join(inbox, name));
+  return inbox;
+}
+
 const createdTempDirs: string[] = [];
 
 /** A fresh folder under the OS temp dir, removed after the test file by test/setup.ts. */

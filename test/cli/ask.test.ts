@@ -1,12 +1,10 @@
 // `alpaca-rag ask` and `search` as a user runs them on the shipped sample folder: one JSON object with --json, the
 // answer and its numbered sources otherwise, extractive answers when no generator is present.
-import fs from "node:fs";
-import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cliProcess.js";
-import { projectRoot, tempDir } from "../helpers.js";
+import { shippedSampleInbox, shippedSampleNames, tempDir } from "../helpers.js";
 
-const samples = fs.readdirSync(path.join(projectRoot, "ingest")).filter((f) => !f.startsWith("."));
+const samples = [...shippedSampleNames];
 const question = "望月桥是哪一年建成的？";
 let store: string;
 let common: string[];
@@ -15,7 +13,7 @@ beforeAll(async () => {
   store = tempDir();
   // Lexical-only: the answer path needs no embedding model, and no generator is downloaded in a test.
   common = ["--store", store, "--threads", "1", "--gpu", "false", "--models-dir", tempDir()];
-  const ingest = await runCli(["ingest", "--embedding-model", "none", "--json", ...common]);
+  const ingest = await runCli(["ingest", shippedSampleInbox(), "--embedding-model", "none", "--json", ...common]);
   expect(ingest.code, ingest.stderr).toBe(0);
   expect(JSON.parse(ingest.stdout)).toMatchObject({ added: samples.length, failed: [] });
 });

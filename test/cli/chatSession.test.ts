@@ -8,7 +8,7 @@ import { loadSettings } from "../../src/config/load.js";
 import { ingestFolder } from "../../src/ingest/pipeline.js";
 import { openEngine, type QaEngine } from "../../src/qa/engine.js";
 import { startFakeChatServer, type FakeChatServer } from "../fakeChatServer.js";
-import { projectRoot, tempDir } from "../helpers.js";
+import { projectRoot, shippedSampleInbox, tempDir } from "../helpers.js";
 
 const bridgeQuestion = "望月桥是哪一年建成的？";
 
@@ -28,13 +28,15 @@ describe("parseChatInput", () => {
   });
 });
 
+const sampleInbox = shippedSampleInbox();
+
 /** Settings for a lexical-only store of the shipped samples, with generator overrides. */
 function settingsFor(store: string, overrides: Record<string, unknown>) {
   return loadSettings({
     cwd: projectRoot,
     env: {},
     configFile: undefined,
-    overrides: { store, inbox: path.join(projectRoot, "ingest"), threads: 1, gpu: false, "embedding.model": "none", ...overrides },
+    overrides: { store, inbox: sampleInbox, threads: 1, gpu: false, "embedding.model": "none", ...overrides },
   });
 }
 

@@ -3,19 +3,19 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cliProcess.js";
-import { projectRoot, storiesModel, tempDir, writeFiles } from "../helpers.js";
+import { projectRoot, shippedSampleInbox, shippedSampleNames, storiesModel, tempDir, writeFiles } from "../helpers.js";
 
 const model = ["--embedding-model", storiesModel, "--threads", "1", "--gpu", "false"];
 
 describe("alpaca-rag ingest", () => {
   it("ingests the shipped sample folder, prints one JSON summary, and exits 0", { timeout: 120_000 }, async () => {
     const store = tempDir();
-    const result = await runCli(["ingest", "--store", store, "--json", ...model]);
+    const result = await runCli(["ingest", shippedSampleInbox(), "--store", store, "--json", ...model]);
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trim().split("\n");
     expect(lines).toHaveLength(1);
     const summary = JSON.parse(lines[0]);
-    const samples = fs.readdirSync(path.join(projectRoot, "ingest")).filter((f) => !f.startsWith("."));
+    const samples = [...shippedSampleNames];
     expect(summary).toMatchObject({ added: samples.length, updated: 0, unchanged: 0, removed: 0, skipped: 0, failed: [] });
     for (const key of ["chunks", "embedded", "seconds"]) expect(typeof summary[key]).toBe("number");
     expect(summary.embedded).toBe(summary.chunks);
@@ -40,7 +40,7 @@ describe("alpaca-rag ingest", () => {
   it("draws a progress bar with files, chunks, chunks/s and ETA on a terminal", { timeout: 120_000 }, async () => {
     // util-linux `script` gives the CLI a pseudo-terminal, as a person's shell would.
     const store = tempDir();
-    const command = [process.execPath, "--import", "tsx", "src/cli/main.ts", "ingest", "--store", store, ...model].join(" ");
+    const command = [process.execPath, "--import", "tsx", "src/cli/main.ts", "ingest", shippedSampleInbox(), "--store", store, ...model].join(" ");
     const { execFileSync } = await import("node:child_process");
     const output = execFileSync("script", ["-qec", command, "/dev/null"], { cwd: projectRoot, encoding: "utf8", env: { ...process.env, ALPACA_RAG_HF_ENDPOINT: "https://offline.invalid/" } });
     expect(output).toMatch(/ingest \[[█░]+\] 3\/3 files \| \d+ chunks \| [\d.]+ chunks\/s \| ETA \w+/);

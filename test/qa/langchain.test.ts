@@ -13,7 +13,7 @@ import { openEngine, type QaEngine } from "../../src/qa/engine.js";
 import { AlpacaRagChatModel, createAnswerChain, messagesToChatPrompt } from "../../src/qa/langchain.js";
 import { AlpacaRagRetriever } from "../../src/retrieval/langchainRetriever.js";
 import { HumanMessage, AIMessage, SystemMessage } from "@langchain/core/messages";
-import { projectRoot, storiesModel, tempDir, testSettings } from "../helpers.js";
+import { shippedSampleNames, shippedSamplePath, storiesModel, tempDir, testSettings } from "../helpers.js";
 
 describe("LangChain interop", () => {
   let generator: Generator;
@@ -23,7 +23,7 @@ describe("LangChain interop", () => {
     generator = await loadLocalGenerator({ modelPath: storiesModel, preset: null, gpu: false, threads: 1 });
     const store = tempDir();
     const inbox = tempDir();
-    for (const f of fs.readdirSync(path.join(projectRoot, "ingest"))) fs.copyFileSync(path.join(projectRoot, "ingest", f), path.join(inbox, f));
+    for (const f of shippedSampleNames) fs.copyFileSync(shippedSamplePath(f), path.join(inbox, f));
     const settings = testSettings({ store, inbox, model: "none" });
     await ingestFolder({ settings });
     engine = await openEngine({ ...settings, generator: { ...settings.generator, model: "none" } });

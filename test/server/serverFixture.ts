@@ -5,7 +5,7 @@ import path from "node:path";
 import { loadSettings } from "../../src/config/load.js";
 import type { Settings } from "../../src/config/schema.js";
 import { startServer, type RunningServer, type StartServerOptions } from "../../src/server/serve.js";
-import { projectRoot, storiesModel, tempDir, writeFiles } from "../helpers.js";
+import { projectRoot, shippedSampleNames, shippedSamplePath, storiesModel, tempDir, writeFiles } from "../helpers.js";
 
 /** Short English documents stories260K's tokenizer handles well. */
 export const englishSamples: Record<string, string> = {
@@ -20,8 +20,7 @@ export const englishSamples: Record<string, string> = {
 
 /** The project's shipped sample documents (a PDF, a Chinese Markdown file, an English text). */
 export function shippedSamples(): Record<string, Buffer> {
-  const dir = path.join(projectRoot, "ingest");
-  return Object.fromEntries(fs.readdirSync(dir).map((name) => [name, fs.readFileSync(path.join(dir, name))]));
+  return Object.fromEntries(shippedSampleNames.map((name) => [name, fs.readFileSync(shippedSamplePath(name))]));
 }
 
 export interface TestServerOptions {

@@ -63,8 +63,11 @@ export interface DocumentsServiceOptions {
   onNotice?: (message: string) => void;
 }
 
-/** Hidden, so ingests never see half-received uploads. */
-export const stagingFolderName = ".alpaca-rag-uploads";
+/**
+ * Where uploads are received, inside the store's folder (ours alone): never in the inbox, which is the user's, where
+ * an ingest, the watcher or another tool would see half-received files or a folder left behind.
+ */
+export const stagingFolderName = "upload-staging";
 
 export class DocumentsService {
   private tail: Promise<unknown> = Promise.resolve();
@@ -74,14 +77,13 @@ export class DocumentsService {
 
   constructor(private readonly options: DocumentsServiceOptions) {
     this.inbox = path.resolve(options.engine.settings.inbox);
+    this.stagingDir = path.join(path.resolve(options.engine.settings.store), stagingFolderName);
     // Parts left by a server that stopped mid-upload.
     fs.rmSync(this.stagingDir, { recursive: true, force: true });
   }
 
   /** Where uploads are received before they are named and moved into the inbox. */
-  get stagingDir(): string {
-    return path.join(this.inbox, stagingFolderName);
-  }
+  readonly stagingDir: string;
 
   /** Extensions the ingest reads. */
   get extensions(): readonly string[] {

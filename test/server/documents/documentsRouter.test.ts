@@ -32,9 +32,11 @@ async function searchSources(query: string): Promise<string[]> {
   return ((await res.json()) as { results: Array<{ source: string }> }).results.map((r) => r.source);
 }
 
+/** Parts left in the staging folder (in the store, never the inbox), and anything the upload left in the inbox but files. */
 function stagingLeftovers(): string[] {
-  const staging = path.join(t.inbox, stagingFolderName);
-  return fs.existsSync(staging) ? fs.readdirSync(staging) : [];
+  const staging = path.join(t.settings.store, stagingFolderName);
+  const inInbox = fs.readdirSync(t.inbox, { withFileTypes: true }).filter((e) => !e.isFile()).map((e) => `inbox/${e.name}`);
+  return [...(fs.existsSync(staging) ? fs.readdirSync(staging) : []), ...inInbox];
 }
 
 describe("GET /v1/documents", () => {
