@@ -1,51 +1,7 @@
-// Where a chunk is, as a citation shows it: from a document's location marks (slides, sheet rows, chapters), its pages
-// (PDFs and scans) or its section. Pure functions, shared by chunking (ingest) and by merging neighbouring results
-// (retrieval), so a label is always written the same way.
-import type { LocationMark, SourceLocation } from "./types.js";
-
-/** "3" or "3–5". */
-function span(first: number, last: number): string {
-  return last > first ? `${first}–${last}` : `${first}`;
-}
-
-/** The label of a location from its fields: "p. 3", "pp. 3–4", "slides 4–5", "sheet 价格表, rows 12–18", "§ 安装". */
-export function locationLabel(location: Omit<SourceLocation, "label">): string {
-  switch (location.kind) {
-    case "page": {
-      const first = location.page ?? 1;
-      const last = location.pageEnd ?? first;
-      return last > first ? `pp. ${span(first, last)}` : `p. ${first}`;
-    }
-    case "slide": {
-      const first = location.slide ?? 1;
-      const last = location.slideEnd ?? first;
-      return `${last > first ? "slides" : "slide"} ${span(first, last)}`;
-    }
-    case "sheet": {
-      const rows = location.rowStart === undefined ? "" : location.rowEnd !== undefined && location.rowEnd > location.rowStart
-        ? `, rows ${span(location.rowStart, location.rowEnd)}`
-        : `, row ${location.rowStart}`;
-      return `sheet ${location.sheet ?? ""}${rows}`;
-    }
-    case "chapter":
-      return `chapter ${location.chapter ?? 1}${location.title ? `: ${location.title}` : ""}`;
-    case "section":
-      return `§ ${location.section ?? ""}`;
-  }
-}
-
-function withLabel(location: Omit<SourceLocation, "label">): SourceLocation {
-  return { ...location, label: locationLabel(location) } as SourceLocation;
-}
-
-/** A page range (PDFs and scans). */
-export function pageLocation(page: number, pageEnd: number = page): SourceLocation {
-  return withLabel({ kind: "page", page, pageEnd: Math.max(page, pageEnd) });
-}
-
-export function sectionLocation(section: string): SourceLocation {
-  return withLabel({ kind: "section", section });
-}
+// Where a chunk is, as a citation shows it: from its document's location marks (slides, sheet rows, chapters), its
+// pages (PDFs and scans) or its section. The labels and ranges themselves are store/location.ts's.
+import { pageLocation, sectionLocation, withLabel, type SourceLocation } from "../store/location.js";
+import type { LocationMark } from "./types.js";
 
 /** The last mark at or before `offset` (marks are in increasing offset order), or undefined before the first. */
 export function markAt(marks: readonly LocationMark[], offset: number): LocationMark | undefined {
@@ -107,30 +63,4 @@ export function chunkLocation(
   if (page !== null) return pageLocation(page, pageEnd ?? page);
   if (section) return sectionLocation(section);
   return null;
-}
-
-/** The location of two neighbouring results shown as one: a range when they are of one kind (and sheet), else `a`'s. */
-export function mergeLocations(a: SourceLocation | null, b: SourceLocation | null): SourceLocation | null {
-  if (!a || !b) return a ?? b;
-  if (a.kind !== b.kind) return a;
-  switch (a.kind) {
-    case "page":
-      return pageLocation(Math.min(a.page ?? 1, b.page ?? 1), Math.max(a.pageEnd ?? a.page ?? 1, b.pageEnd ?? b.page ?? 1));
-    case "slide":
-      return withLabel({
-        kind: "slide",
-        slide: Math.min(a.slide ?? 1, b.slide ?? 1),
-        slideEnd: Math.max(a.slideEnd ?? a.slide ?? 1, b.slideEnd ?? b.slide ?? 1),
-      });
-    case "sheet":
-      if (a.sheet !== b.sheet || a.rowStart === undefined || b.rowStart === undefined) return a;
-      return withLabel({
-        kind: "sheet",
-        sheet: a.sheet,
-        rowStart: Math.min(a.rowStart, b.rowStart),
-        rowEnd: Math.max(a.rowEnd ?? a.rowStart, b.rowEnd ?? b.rowStart),
-      });
-    default:
-      return a;
-  }
 }

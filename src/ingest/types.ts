@@ -1,6 +1,7 @@
 // Shapes that flow through ingestion: a loaded document's normalised text with its page and section maps,
 // and the chunks cut from it.
 import type { Token } from "node-llama-cpp";
+import type { LocationKind, SourceLocation } from "../store/location.js";
 
 export type DocumentKind =
   | "pdf"
@@ -22,8 +23,7 @@ export type DocumentKind =
   | "rtf"
   | "image";
 
-/** The kinds of place a citation can point to. */
-export type LocationKind = "page" | "slide" | "sheet" | "section" | "chapter";
+export type { LocationKind, SourceLocation } from "../store/location.js";
 
 /** A place in a document where a new location unit begins: a slide, a spreadsheet row, an e-book chapter, a section. */
 export interface LocationMark {
@@ -36,22 +36,6 @@ export interface LocationMark {
   name?: string;
 }
 
-/** Where a chunk (or a citation) is, as a client shows it. */
-export interface SourceLocation {
-  kind: LocationKind;
-  /** Ready to show: "p. 3", "pp. 3–4", "slide 4", "slides 4–5", "sheet 价格表, rows 12–18", "chapter 2: 标题", "§ 安装". */
-  label: string;
-  page?: number;
-  pageEnd?: number;
-  slide?: number;
-  slideEnd?: number;
-  sheet?: string;
-  rowStart?: number;
-  rowEnd?: number;
-  chapter?: number;
-  title?: string;
-  section?: string;
-}
 
 /** A section heading (Markdown `#` heading, or a PDF heading line) and where its text begins in `LoadedDocument.text`. */
 export interface SectionStart {

@@ -1,7 +1,6 @@
 // Hybrid retrieval: the question goes to the dense retriever (hnswlib over the embedder's vectors) and the lexical one
 // (BM25 over jieba words, both scripts folded), their rankings are fused by weighted RRF, every hit is joined with
 // SQLite, and an optional reranker reorders the fused candidates.
-import type { SourceLocation } from "../ingest/types.js";
 import type { Embedder } from "../models/embedder.js";
 import type { Reranker } from "../models/reranker.js";
 import { lexicalQuery } from "../store/segment.js";
@@ -9,42 +8,9 @@ import { EmbedderMismatchError, type DocumentStore, type StoredChunk } from "../
 import { calibrateDenseWeight, type DenseCalibration } from "./calibrate.js";
 import { defaultRrfK, reciprocalRankFusion, type FusionWeights } from "./fusion.js";
 import { mergeOverlapping } from "./merge.js";
+import type { RetrievedChunk } from "./retrievedChunk.js";
 
-/** A chunk found for a question, with where it comes from and why it was chosen. */
-export interface RetrievedChunk {
-  /** The chunk's id (for merged results: the first chunk's). */
-  chunkId: number;
-  /** Every chunk this result covers, in text order (one id unless neighbours were merged). */
-  chunkIds: number[];
-  documentId: number;
-  /** The path (relative to the inbox) to cite: the first of `paths`. */
-  source: string;
-  /** Every file holding this document's bytes. */
-  paths: string[];
-  /** 0-based position of the (first) chunk in its document, and of the last one when merged. */
-  index: number;
-  indexEnd: number;
-  /** 1-based pages of the first and last character (PDF); null for text files. */
-  page: number | null;
-  pageEnd: number | null;
-  /** Offsets within `page`'s text (`charStart`) and `pageEnd`'s text (`charEnd`), or the whole file's text. */
-  charStart: number;
-  charEnd: number;
-  section: string | null;
-  /** Where a citation points: page range, slides, sheet rows, chapter or section; null when nothing says. */
-  location: SourceLocation | null;
-  /** The chunk's text, in the script it was written in. */
-  text: string;
-  /** Fused RRF score (higher is better). */
-  score: number;
-  /** Relevance in [0, 1] from the reranker, when one ran; results are then ordered by it. */
-  rerankScore?: number;
-  /** 1-based rank among the dense / lexical candidates (absent: that retriever did not find it). */
-  denseRank?: number;
-  lexicalRank?: number;
-  /** Tokens of the embedding model's tokenizer (estimated for merged results). */
-  tokenCount: number;
-}
+export type { RetrievedChunk } from "./retrievedChunk.js";
 
 export type RetrievalMode = "hybrid" | "lexical" | "dense";
 

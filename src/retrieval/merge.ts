@@ -1,7 +1,7 @@
 // Merges retrieved chunks that continue each other (same document, neighbouring chunk index or overlapping text
 // ranges) into one result, so a passage split across chunks is shown once and its shared overlap is not repeated.
-import { mergeLocations } from "../ingest/location.js";
-import type { RetrievedChunk } from "./hybrid.js";
+import { mergeLocations } from "../store/location.js";
+import type { RetrievedChunk } from "./retrievedChunk.js";
 
 /** A position in a document: (page, offset within that page); text files have no page. */
 type Position = readonly [number, number];

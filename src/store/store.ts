@@ -2,7 +2,7 @@
 // SQLite holds everything, vectors included; the HNSW file is a derived index reconciled with SQLite on open.
 import fs from "node:fs";
 import path from "node:path";
-import type { SourceLocation } from "../ingest/types.js";
+import type { SourceLocation } from "./location.js";
 import type { EmbedderIdentity } from "../models/embedder.js";
 import { openDatabase, readMeta, writeMeta, type StoreDatabase } from "./database.js";
 import { StoreLock } from "./lock.js";

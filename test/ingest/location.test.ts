@@ -1,7 +1,8 @@
 // Location labels and ranges: from marks (slides, sheet rows, chapters), pages and sections, and two neighbouring
 // results joined into one.
 import { describe, expect, it } from "vitest";
-import { chunkLocation, locationLabel, mergeLocations, pageLocation, sectionLocation } from "../../src/ingest/location.js";
+import { chunkLocation } from "../../src/ingest/location.js";
+import { locationLabel, mergeLocations, pageLocation, sectionLocation } from "../../src/store/location.js";
 import type { LocationMark } from "../../src/ingest/types.js";
 
 const rows: LocationMark[] = [
