@@ -107,6 +107,7 @@ describe("the packed package", () => {
 
   it("installs without compiling anything and with node-llama-cpp patched by our postinstall", () => {
     console.log(`npm install of the tarball: ${installSeconds.toFixed(1)} s`);
+    for (const addon of ["better-sqlite3", "hnswlib-node"]) expect(fs.existsSync(path.join(app, "node_modules", addon, "build", "Release", "obj.target")), `${addon} compiled`).toBe(false);
     const context = fs.readFileSync(path.join(app, "node_modules/node-llama-cpp/dist/evaluator/LlamaContext/LlamaContext.js"), "utf8");
     expect(context).toContain("validatedTokens.push([evalTokens[i], resultToken]);");
     // npm hoisted it beside alpaca-rag, where patch-package on its own would not have looked.
