@@ -1,6 +1,7 @@
 // How `chat` shows things to a person: the footer under an answer (sources, time taken) and /sources in full.
 import type { Answer } from "../qa/answer.js";
-import { formatSources, placeLabel } from "./commands/ask.js";
+import { placeLabel } from "../qa/citations.js";
+import { formatSources } from "./commands/ask.js";
 
 /** "Took 1.23 s (stories260K.gguf, 48 tokens, first token 0.05 s)" or "Took 0.04 s (extractive)". */
 export function formatTiming(answer: Answer, stopped = false): string {

@@ -5,6 +5,7 @@ import { registerChatCommand } from "./commands/chat.js";
 import { registerCheckCommand } from "./commands/check.js";
 import { registerEvalCommand } from "./commands/eval.js";
 import { registerIngestCommand } from "./commands/ingest.js";
+import { registerInitCommand } from "./commands/init.js";
 import { registerModelsCommand } from "./commands/models.js";
 import { registerSearchCommand } from "./commands/search.js";
 import { registerServeCommand } from "./commands/serve.js";
@@ -24,6 +25,7 @@ registerChatCommand(program);
 registerEvalCommand(program);
 registerModelsCommand(program);
 registerServeCommand(program);
+registerInitCommand(program);
 
 try {
   await program.parseAsync(process.argv);

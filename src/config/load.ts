@@ -1,11 +1,15 @@
-// Reads settings from alpaca-rag.config.json (or --config FILE), then ALPACA_RAG_* environment variables, then CLI flags,
-// in rising priority, and validates the merged result against the one schema.
+// Reads settings from alpaca-rag.config.json or alpaca-rag.config.jsonc (or --config FILE), then ALPACA_RAG_*
+// environment variables, then CLI flags, in rising priority, and validates the merged result against the one schema.
+// Config files may carry comments and trailing commas (JSONC, what `alpaca-rag init` writes), read by jsonc-parser.
 import fs from "node:fs";
 import path from "node:path";
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc-parser";
 import { z } from "zod";
 import { isModelPath, pathKeys, settingsSchema, type Settings } from "./schema.js";
 
 export const defaultConfigFileName = "alpaca-rag.config.json";
+/** Looked for when alpaca-rag.config.json is absent; the name `alpaca-rag init` writes. */
+export const defaultCommentedConfigFileName = "alpaca-rag.config.jsonc";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -14,7 +18,10 @@ export class ConfigError extends Error {
 export interface LoadSettingsOptions {
   /** Working directory; default process.cwd(). */
   cwd?: string;
-  /** Explicit config file (--config). Missing file is an error; without it, ./alpaca-rag.config.json is read if present. */
+  /**
+   * Explicit config file (--config). Missing file is an error; without it, ./alpaca-rag.config.json or else
+   * ./alpaca-rag.config.jsonc is read if present (both present is an error: which one is meant?).
+   */
   configFile?: string;
   /** Environment; default process.env. */
   env?: Record<string, string | undefined>;
@@ -135,6 +142,26 @@ function formatIssues(error: z.ZodError, origin: string): string {
     .join("\n");
 }
 
+function defaultConfigFile(cwd: string): string {
+  const json = path.join(cwd, defaultConfigFileName);
+  const jsonc = path.join(cwd, defaultCommentedConfigFileName);
+  if (fs.existsSync(json) && fs.existsSync(jsonc))
+    throw new ConfigError(`both ${json} and ${jsonc} exist: keep one, or name it with --config`);
+  return fs.existsSync(jsonc) ? jsonc : json;
+}
+
+/** JSON with comments and trailing commas; a syntax error names the file, line and column. */
+function parseConfigText(text: string, file: string): unknown {
+  const errors: ParseError[] = [];
+  const parsed: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+  if (errors.length) {
+    const { error, offset } = errors[0];
+    const before = text.slice(0, offset).split("\n");
+    throw new ConfigError(`${file}:${before.length}:${before[before.length - 1].length + 1}: not valid JSON (${printParseErrorCode(error)})`);
+  }
+  return parsed;
+}
+
 /** Load, merge and validate settings. Throws ConfigError naming the file or variable and the key. */
 export function loadSettings(options: LoadSettingsOptions = {}): Settings & { configFile: string | null } {
   const cwd = options.cwd ?? process.cwd();
@@ -143,15 +170,10 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings & { co
   let configFile: string | null = null;
 
   const explicit = options.configFile ?? env.ALPACA_RAG_CONFIG;
-  const candidate = explicit ? path.resolve(cwd, explicit) : path.join(cwd, defaultConfigFileName);
+  const candidate = explicit ? path.resolve(cwd, explicit) : defaultConfigFile(cwd);
   if (fs.existsSync(candidate)) {
     configFile = candidate;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(fs.readFileSync(candidate, "utf8"));
-    } catch (e) {
-      throw new ConfigError(`${candidate}: not valid JSON (${(e as Error).message})`);
-    }
+    const parsed = parseConfigText(fs.readFileSync(candidate, "utf8"), candidate);
     if (parsed == null || typeof parsed !== "object" || Array.isArray(parsed))
       throw new ConfigError(`${candidate}: expected a JSON object of settings`);
     // Validate the file on its own first, so its errors name the file.

@@ -1,5 +1,7 @@
 // Citations belong to us: the numbers are the sources we gave the model. Any [n] in the answer that is not one of them
 // is removed and reported; the sources the answer really cites are marked.
+import type { SourceLocation } from "../ingest/types.js";
+
 export interface CitationCheck {
   /** The answer with unknown citation marks removed. */
   text: string;
@@ -26,4 +28,11 @@ export function checkCitations(answer: string, sourceCount: number): CitationChe
     return valid.length ? spaces + valid.map((n) => `[${n}]`).join("") : "";
   });
   return { text: text.replace(/[ \t]+([。，！？.,!?])/g, "$1"), cited, removed };
+}
+
+/** " p.3", " p.3–4" for pages (PDFs, scans); else the location's label (" slide 4", " § 安装"); "" when nowhere. */
+export function placeLabel(place: { page: number | null; pageEnd: number | null; location: SourceLocation | null }): string {
+  const { page, pageEnd, location } = place;
+  if (page !== null) return pageEnd !== null && pageEnd !== page ? ` p.${page}–${pageEnd}` : ` p.${page}`;
+  return location ? ` ${location.label}` : "";
 }

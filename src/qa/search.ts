@@ -3,6 +3,7 @@
 import type { SourceLocation } from "../ingest/types.js";
 import type { RetrieveOptions, RetrievalMode, RetrievalTimings } from "../retrieval/hybrid.js";
 import { retrieveDetailed } from "../retrieval/hybrid.js";
+import { retrievalOptionsFor } from "../retrieval/options.js";
 import type { QaEngine } from "./engine.js";
 
 export interface SearchHit {
@@ -35,17 +36,7 @@ export interface SearchResult {
 
 /** The retrieval options every question path uses, from the engine's settings (k left to the caller). */
 export function retrievalOptions(engine: QaEngine, query: string, k?: number): RetrieveOptions {
-  const { settings } = engine;
-  return {
-    store: engine.store,
-    embedder: engine.embedder,
-    query,
-    k: k ?? settings.retrieval.k,
-    candidates: Math.max(settings.retrieval.candidates, settings.rerank.model ? settings.rerank.candidates : 0),
-    weights: settings.retrieval.denseWeight === undefined ? "auto" : { dense: settings.retrieval.denseWeight, lexical: settings.retrieval.lexicalWeight },
-    reranker: engine.reranker,
-    mergeNeighbours: true,
-  };
+  return retrievalOptionsFor(engine, query, k);
 }
 
 export async function searchChunks(engine: QaEngine, query: string, k?: number): Promise<SearchResult> {

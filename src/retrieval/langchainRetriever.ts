@@ -1,5 +1,7 @@
 // alpaca-rag's hybrid retrieval as a LangChain retriever, so a store can feed an LCEL chain:
-// `new AlpacaRagRetriever({ store, embedder, k: 4 }).pipe(formatDocs)`.
+// `new AlpacaRagRetriever({ engine }).pipe(formatDocs)` retrieves exactly as `alpaca-rag search`, the server and `ask`
+// do (retrieval.k, candidates, dense weight, reranker from the engine's settings); any option given here overrides.
+// `new AlpacaRagRetriever({ store, embedder, k: 4 })` works on a bare store with the library defaults.
 import type { CallbackManagerForRetrieverRun } from "@langchain/core/callbacks/manager";
 import { Document } from "@langchain/core/documents";
 import { BaseRetriever, type BaseRetrieverInput } from "@langchain/core/retrievers";
@@ -7,7 +9,8 @@ import type { Embedder } from "../models/embedder.js";
 import type { Reranker } from "../models/reranker.js";
 import type { DocumentStore } from "../store/store.js";
 import type { FusionWeights } from "./fusion.js";
-import { retrieve } from "./hybrid.js";
+import { retrieve, type RetrieveOptions } from "./hybrid.js";
+import { retrievalOptionsFor, type RetrievalEngine } from "./options.js";
 
 /** What each LangChain Document carries besides its text. */
 export interface AlpacaRagDocumentMetadata {
@@ -26,19 +29,58 @@ export interface AlpacaRagDocumentMetadata {
   score: number;
 }
 
-export interface AlpacaRagRetrieverInput extends BaseRetrieverInput {
-  store: DocumentStore;
-  /** null: lexical-only. */
-  embedder: Embedder | null;
-  /** Documents returned. Default 4. */
+/** Options that override the engine's settings (or the library defaults on a bare store). */
+export interface AlpacaRagRetrievalOverrides {
+  /** Documents returned. Default: the engine's `retrieval.k`; 4 on a bare store. */
   k?: number;
-  /** Candidates per retriever before fusion. Default max(50, 5k). */
+  /** Candidates per retriever before fusion. Default: the engine's (`retrieval.candidates`, raised to `rerank.candidates` when reranking); max(50, 5k) on a bare store. */
   candidates?: number;
-  /** Fusion weights; default "auto" (see retrieve()). */
+  /** Fusion weights. Default: the engine's (`retrieval.denseWeight`/`lexicalWeight`, else "auto"); "auto" on a bare store. */
   weights?: FusionWeights | "auto";
+  /** Default: the engine's reranker; none on a bare store. */
   reranker?: Reranker | null;
   /** Merge neighbouring chunks of one document into one Document. Default true: a chain should not read a passage twice. */
   mergeNeighbours?: boolean;
+}
+
+/** An opened engine (openEngine) whose settings the retriever follows. */
+export interface AlpacaRagEngineRetrieverInput extends BaseRetrieverInput, AlpacaRagRetrievalOverrides {
+  engine: RetrievalEngine;
+}
+
+/** A bare store, with the library defaults. */
+export interface AlpacaRagStoreRetrieverInput extends BaseRetrieverInput, AlpacaRagRetrievalOverrides {
+  store: DocumentStore;
+  /** null: lexical-only. */
+  embedder: Embedder | null;
+}
+
+export type AlpacaRagRetrieverInput = AlpacaRagEngineRetrieverInput | AlpacaRagStoreRetrieverInput;
+
+/** The options retrieve() gets for one query: the engine's (or the defaults), then the overrides. */
+export function retrieverOptions(input: AlpacaRagRetrieverInput, query: string): RetrieveOptions {
+  const o = input;
+  if ("engine" in o) {
+    const base = retrievalOptionsFor(o.engine, query, o.k);
+    return {
+      ...base,
+      candidates: o.candidates ?? base.candidates,
+      weights: o.weights ?? base.weights,
+      reranker: o.reranker === undefined ? base.reranker : o.reranker,
+      mergeNeighbours: o.mergeNeighbours ?? true,
+    };
+  }
+  const k = o.k ?? 4;
+  return {
+    store: o.store,
+    embedder: o.embedder,
+    query,
+    k,
+    candidates: o.candidates ?? Math.max(50, 5 * k),
+    weights: o.weights,
+    reranker: o.reranker,
+    mergeNeighbours: o.mergeNeighbours ?? true,
+  };
 }
 
 export class AlpacaRagRetriever extends BaseRetriever<AlpacaRagDocumentMetadata> {
@@ -48,26 +90,16 @@ export class AlpacaRagRetriever extends BaseRetriever<AlpacaRagDocumentMetadata>
 
   lc_namespace = ["alpaca_rag", "retrievers"];
 
-  private readonly options: Omit<AlpacaRagRetrieverInput, keyof BaseRetrieverInput>;
+  private readonly options: AlpacaRagRetrieverInput;
 
   constructor(fields: AlpacaRagRetrieverInput) {
     const { callbacks, tags, metadata, verbose, ...options } = fields;
     super({ callbacks, tags, metadata, verbose });
-    this.options = options;
+    this.options = options as AlpacaRagRetrieverInput;
   }
 
   override async _getRelevantDocuments(query: string, _runManager?: CallbackManagerForRetrieverRun): Promise<Document<AlpacaRagDocumentMetadata>[]> {
-    const k = this.options.k ?? 4;
-    const chunks = await retrieve({
-      store: this.options.store,
-      embedder: this.options.embedder,
-      query,
-      k,
-      candidates: this.options.candidates ?? Math.max(50, 5 * k),
-      weights: this.options.weights,
-      reranker: this.options.reranker,
-      mergeNeighbours: this.options.mergeNeighbours ?? true,
-    });
+    const chunks = await retrieve(retrieverOptions(this.options, query));
     return chunks.map(
       (c) =>
         new Document<AlpacaRagDocumentMetadata>({

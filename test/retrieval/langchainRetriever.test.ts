@@ -3,10 +3,15 @@ import type { Document } from "@langchain/core/documents";
 import { PromptTemplate } from "@langchain/core/prompts";
 import { RunnableLambda, RunnablePassthrough, RunnableSequence } from "@langchain/core/runnables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Settings } from "../../src/config/schema.js";
 import type { Embedder } from "../../src/models/embedder.js";
+import { loadReranker, type Reranker } from "../../src/models/reranker.js";
+import { retrieve } from "../../src/retrieval/hybrid.js";
+import { retrievalOptionsFor, type RetrievalEngine } from "../../src/retrieval/options.js";
 import { AlpacaRagRetriever, type AlpacaRagDocumentMetadata } from "../../src/retrieval/langchainRetriever.js";
 import { DocumentStore } from "../../src/store/store.js";
-import { samplePdf, samplePdfPages } from "../helpers.js";
+import { samplePdf, samplePdfPages, tempDir } from "../helpers.js";
+import { writeSyntheticReranker } from "../models/syntheticReranker.js";
 import { ingestedStore, type IngestedStore } from "./fixtures.js";
 
 interface SamplePassage {
@@ -88,5 +93,66 @@ describe("AlpacaRagRetriever", () => {
     const retriever = new AlpacaRagRetriever({ store, embedder: null, k: 1 });
     const results = await retriever.batch(["周船夫在哪里摆渡？", "茶园的新茶什么时候采？"]);
     expect(results.map((docs) => docs[0].metadata.source)).toEqual(["notes/ferry.txt", "notes/tea.txt"]);
+  });
+});
+
+describe("AlpacaRagRetriever over an engine", () => {
+  let reranker: Reranker;
+  const question = "渡口的船夫摆渡多少年了？";
+
+  beforeAll(async () => {
+    reranker = await loadReranker({ model: writeSyntheticReranker(`${tempDir()}/reranker.gguf`), modelsDir: tempDir(), gpu: false, threads: 1 });
+  });
+  afterAll(async () => {
+    await reranker?.dispose();
+  });
+
+  /** What openEngine would hold for these settings: the fixture's store and embedder, the given reranker. */
+  function engineWith(retrieval: Partial<Settings["retrieval"]>, withReranker: Reranker | null = null, rerankCandidates = 30): RetrievalEngine {
+    const settings = { ...fixture.settings, retrieval: { ...fixture.settings.retrieval, ...retrieval }, rerank: { ...fixture.settings.rerank, candidates: rerankCandidates } };
+    return { settings, store, embedder, reranker: withReranker };
+  }
+
+  it("returns retrieval.k documents, as search and ask retrieve, unless k is given", async () => {
+    const counts: number[] = [];
+    for (const k of [1, 4]) {
+      const engine = engineWith({ k });
+      const docs = await new AlpacaRagRetriever({ engine }).invoke(question);
+      // Neighbouring chunks merge into one document, so k is the most it returns.
+      expect(docs.length).toBeGreaterThanOrEqual(1);
+      expect(docs.length).toBeLessThanOrEqual(k);
+      const same = await retrieve(retrievalOptionsFor(engine, question));
+      expect(docs.map((d) => d.metadata.chunkId)).toEqual(same.map((c) => c.chunkId));
+      counts.push(docs.length);
+    }
+    expect(counts[0]).toBe(1);
+    expect(counts[1]).toBeGreaterThan(1);
+    expect(await new AlpacaRagRetriever({ engine: engineWith({ k: 4 }), k: 1 }).invoke(question)).toHaveLength(1);
+  });
+
+  it("fuses with the settings' weights: a dense weight of 0 is lexical retrieval", async () => {
+    const lexical = await new AlpacaRagRetriever({ store, embedder: null, k: 4 }).invoke("茶园的新茶卖多少钱");
+    const engine = engineWith({ k: 4, denseWeight: 0, lexicalWeight: 1 });
+    const docs = await new AlpacaRagRetriever({ engine }).invoke("茶园的新茶卖多少钱");
+    expect(docs.map((d) => d.metadata.chunkId)).toEqual(lexical.map((d) => d.metadata.chunkId));
+    // Told otherwise, it fuses both lists again.
+    const fused = await new AlpacaRagRetriever({ engine, weights: { dense: 1, lexical: 1 } }).invoke("茶园的新茶卖多少钱");
+    expect(fused.map((d) => d.metadata.score)).not.toEqual(docs.map((d) => d.metadata.score));
+  });
+
+  it("reranks with the engine's reranker over rerank.candidates, and not when told reranker: null", async () => {
+    const engine = engineWith({ k: 2, candidates: 5 }, reranker, 40);
+    expect(retrievalOptionsFor(engine, question).candidates).toBe(40);
+    const docs = await new AlpacaRagRetriever({ engine }).invoke(question);
+    expect(docs).toHaveLength(2);
+    const same = await retrieve(retrievalOptionsFor(engine, question));
+    expect(same.every((c) => c.rerankScore !== undefined)).toBe(true);
+    expect(docs.map((d) => [d.metadata.chunkId, d.metadata.score])).toEqual(same.map((c) => [c.chunkId, c.rerankScore]));
+    // The reranker's probabilities, not fused RRF scores (at most 2/61 with two lists).
+    for (const d of docs) expect(d.metadata.score).toBeGreaterThan(0.05);
+    const plain = await new AlpacaRagRetriever({ engine, reranker: null }).invoke(question);
+    const bare = await new AlpacaRagRetriever({ store, embedder, k: 2, candidates: 40 }).invoke(question);
+    expect(plain.map((d) => [d.metadata.chunkId, d.metadata.score])).toEqual(bare.map((d) => [d.metadata.chunkId, d.metadata.score]));
+    for (const d of plain) expect(d.metadata.score).toBeLessThan(0.05);
   });
 });

@@ -1,7 +1,7 @@
 // `alpaca-rag ask QUESTION`: an answer grounded in the documents, streamed on a terminal, then the numbered sources.
 import type { Command } from "commander";
-import type { SourceLocation } from "../../ingest/types.js";
 import { answerQuestion, type Answer } from "../../qa/answer.js";
+import { placeLabel } from "../../qa/citations.js";
 import { openEngine } from "../../qa/engine.js";
 import { settingsFromFlags, withSettingsFlags, type CommonFlags } from "../settings.js";
 
@@ -10,13 +10,6 @@ interface AskFlags extends CommonFlags {
   json?: boolean;
   model?: string;
   long?: boolean;
-}
-
-/** " p.3", " p.3–4" for pages (PDFs, scans); else the location's label (" slide 4", " § 安装"); "" when nowhere. */
-export function placeLabel(place: { page: number | null; pageEnd: number | null; location: SourceLocation | null }): string {
-  const { page, pageEnd, location } = place;
-  if (page !== null) return pageEnd !== null && pageEnd !== page ? ` p.${page}–${pageEnd}` : ` p.${page}`;
-  return location ? ` ${location.label}` : "";
 }
 
 export function formatSources(answer: Answer): string {

@@ -1,7 +1,7 @@
 // `alpaca-rag search QUERY`: the ranked chunks with source, page, score and text; no generation.
 import type { Command } from "commander";
 import { openEngine } from "../../qa/engine.js";
-import { placeLabel } from "./ask.js";
+import { placeLabel } from "../../qa/citations.js";
 import { searchChunks } from "../../qa/search.js";
 import { settingsFromFlags, withSettingsFlags, type CommonFlags } from "../settings.js";
 
