@@ -65,12 +65,16 @@ describe("alpaca-rag chat through a pipe", () => {
     expect(result.stderr).toContain("k = 1"); // command output stays off stdout
   });
 
-  it("with --condense, searches for a referring follow-up together with the previous question", async () => {
-    const result = await chatThroughPipe(["--store", lexicalStore, "--model", "none", "--json", "--condense", "-k", "1"], `${bridgeQuestion}\n它有多长？\n`);
+  it("searches for a referring follow-up together with the previous question, unless --no-condense", async () => {
+    const result = await chatThroughPipe(["--store", lexicalStore, "--model", "none", "--json", "-k", "1"], `${bridgeQuestion}\n它有多长？\n`);
     expect(result.code, result.stderr).toBe(0);
     const [, followUp] = result.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as ChatAnswer);
     expect(followUp).toMatchObject({ question: "它有多长？", retrievalQuery: `${bridgeQuestion}\n它有多长？` });
     expect(followUp.citations[0].source).toBe("lanxi-wangyue-bridge.md");
+    const alone = await chatThroughPipe(["--store", lexicalStore, "--model", "none", "--json", "--no-condense", "-k", "1"], `${bridgeQuestion}\n它有多长？\n`);
+    expect(alone.code, alone.stderr).toBe(0);
+    const [, asked] = alone.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as ChatAnswer);
+    expect(asked).toMatchObject({ question: "它有多长？", retrievalQuery: "它有多长？" });
   });
 
   it("prints each question's answer, sources and time taken for people", async () => {

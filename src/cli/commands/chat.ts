@@ -24,7 +24,7 @@ export function registerChatCommand(program: Command): void {
     .option("--model <preset|path>", "generator: a catalog preset, GGUF path, hf: URI or none (settings key: generator.model)")
     .option("--long", "ask for detailed, well-reasoned answers")
     .option("--json", "print each answer as one JSON object per line, and nothing else on stdout")
-    .option("--condense", "search for a short or referring follow-up together with the previous question")
+    .option("--no-condense", "search for each follow-up alone (default: a short or referring follow-up is searched together with the previous question)")
     .action(async (flags: ChatFlags) => {
       const settings = settingsFromFlags(flags, {
         "retrieval.k": flags.k === undefined ? undefined : Number(flags.k),
