@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IngestStatus } from "../../../src/server/documents/ingestStatus.js";
-import { stagingFolderName, type DocumentEntry } from "../../../src/server/documents/documentsService.js";
+import type { DocumentEntry } from "../../../src/server/documents/documentsService.js";
 import { InboxWatcher } from "../../../src/server/documents/inboxWatcher.js";
 import { StoreLock } from "../../../src/store/lock.js";
 import { cmrcParagraphs, tempDir } from "../../helpers.js";
@@ -153,7 +153,8 @@ describe("the inbox watcher", () => {
     expect(after.last).toMatchObject({ trigger: "watch", added: 2, updated: 0, failed: [] });
   });
 
-  it("ignores temporary, hidden and owner files, and the upload staging folder: they start no ingest and are never indexed", async () => {
+  it("ignores temporary, hidden and owner files: they start no ingest and are never indexed (uploads are staged outside the inbox)", async () => {
+    expect(t.server.app.documents.stagingDir.startsWith(path.resolve(t.inbox))).toBe(false);
     await settle();
     const runsBefore = (await status()).runs;
     const junk: Record<string, string> = {
@@ -166,7 +167,6 @@ describe("the inbox watcher", () => {
       "letter.txt~": "backup xylophonist",
       "#autosave.txt#": "emacs xylophonist",
       ".cache/inner.txt": "inside a hidden folder xylophonist",
-      [`${stagingFolderName}/staged.txt`]: "an upload on its way xylophonist",
     };
     for (const [rel, text] of Object.entries(junk)) {
       fs.mkdirSync(path.dirname(path.join(t.inbox, rel)), { recursive: true });
