@@ -5,7 +5,7 @@ import { RunnableLambda, RunnablePassthrough, RunnableSequence } from "@langchai
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Embedder } from "../../src/models/embedder.js";
 import { AlpacaRagRetriever, type AlpacaRagDocumentMetadata } from "../../src/retrieval/langchainRetriever.js";
-import { DocumentStore } from "../../src/store/store.js";
+import type { DocumentStore } from "../../src/store/contract.js";
 import { samplePdf, samplePdfPages } from "../helpers.js";
 import { ingestedStore, type IngestedStore } from "./fixtures.js";
 
