@@ -1,6 +1,7 @@
 // The one place that chooses a store implementation from the `store` setting: a folder is the embedded store
 // (SQLite + FTS5 + hnswlib, sqlite/); a postgres:// URL will be the server store (PostgreSQL + pgvector), refused
 // with a clear error until it exists.
+import { storeUrlScheme } from "../config/schema.js";
 import type { DocumentStore, OpenStoreOptions } from "./contract.js";
 import { SqliteStore } from "./sqlite/store.js";
 
@@ -11,12 +12,10 @@ export class StoreTargetError extends Error {
 /** What a `store` setting names. */
 export type StoreTarget = { kind: "sqlite"; dir: string };
 
-const urlScheme = /^([a-z][a-z0-9+.-]*):\/\//i;
-
 /** Reads a `store` setting: a folder, or (not yet supported) a database URL. */
 export function storeTarget(target: string): StoreTarget {
   if (target.trim() === "") throw new StoreTargetError("store: empty; give a folder (e.g. ./storage)");
-  const scheme = urlScheme.exec(target)?.[1]?.toLowerCase();
+  const scheme = storeUrlScheme(target);
   if (scheme === "postgres" || scheme === "postgresql")
     throw new StoreTargetError(`store: PostgreSQL stores (${scheme}://…) are not supported by this version yet; give a folder`);
   if (scheme !== undefined) throw new StoreTargetError(`store: unknown kind of store "${scheme}://…"; give a folder`);
