@@ -214,8 +214,11 @@ export interface DocumentStore {
 
   // --- vectors --------------------------------------------------------------------------------------------------
 
-  /** Dimension and live count of the vectors a search can reach; null when there are none to search (lexical-only,
-   * undecided, or opened with vectors: false). Cheap: kept in memory or cached, not counted per call. */
+  /**
+   * Dimension and live count of the vectors a search can reach; null when there are none to search (lexical-only,
+   * undecided, or opened with vectors: false). Cheap: kept in memory or cached, not counted per call, since every
+   * retrieval asks.
+   */
   vectorStatus(): Promise<VectorStatus | null>;
   /**
    * The `k` nearest chunks by cosine similarity, best first. `ef`: HNSW search breadth, default

@@ -8,8 +8,10 @@
  */
 export const commonTermShare = 0.25;
 
-/** Below this many chunks every query term is kept: small stores are fast anyway, and there a word in a third of the
- * chunks can still be what tells them apart. */
+/**
+ * Below this many chunks every query term is kept: small stores are fast anyway, and there a word in a third of the
+ * chunks can still be what tells them apart.
+ */
 export const keepEveryTermBelow = 2000;
 
 /**
