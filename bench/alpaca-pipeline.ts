@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import { loadSettings } from "../src/config/load.js";
 import { ingestFolder, type IngestSummary } from "../src/ingest/pipeline.js";
-import { DocumentStore } from "../src/store/store.js";
+import { SqliteStore } from "../src/store/sqlite/store.js";
 import { serveChild } from "./lib/measure.js";
 import { projectRoot } from "./lib/paths.js";
 
@@ -47,9 +47,9 @@ export async function runAlpacaIngest(opts: AlpacaIngestOptions): Promise<Alpaca
   const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
   const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
   const model = await llama.loadModel({ modelPath: opts.modelPath, vocabOnly: true });
-  const store = DocumentStore.open(opts.storeDir, { vectors: false });
+  const store = SqliteStore.open(opts.storeDir, { vectors: false });
   const texts = store.db.prepare("SELECT text FROM chunks ORDER BY id").pluck().all() as string[];
-  store.close();
+  await store.close();
   const chunkTokens = texts.map((t) => model.tokenize(t, false) as number[]);
   return { first, second, chunkTokens, tokens: chunkTokens.reduce((n, t) => n + t.length, 0) };
 }

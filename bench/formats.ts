@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import ExcelJS from "exceljs";
 import { lexicalQuery } from "../src/store/segment.js";
-import { DocumentStore } from "../src/store/store.js";
+import { openStore } from "../src/store/open.js";
 import type { FormatsAlpacaOptions, FormatsAlpacaResult } from "./formats-alpaca.js";
 import type { ExtractedFile, FormatsLangchainOptions } from "./formats-langchain.js";
 import type { SheetScaleOptions, SheetScaleResult } from "./formats-sheet-scale.js";
@@ -105,25 +105,29 @@ const lcStore = await runInChild<FormatsAlpacaResult>("bench/formats-alpaca.ts",
 
 // Recall@5 per format: a question counts when one of the first 5 chunks holds its passage.
 const matcher = new PassageMatcher(trial.map((p) => p.text));
-function recallByFormat(storeDir: string): Record<string, number> {
-  const store = DocumentStore.open(storeDir, { vectors: false });
+async function recallByFormat(storeDir: string): Promise<Record<string, number>> {
+  const store = await openStore(storeDir, { vectors: false });
   try {
     const hits: Record<string, [number, number]> = {};
-    trial.forEach((passage, index) => {
+    for (const [index, passage] of trial.entries()) {
       for (const question of passage.questions) {
-        const chunks = store.chunksByIds(store.lexicalSearch(lexicalQuery(question), k).map((h) => h.chunkId));
+        const chunks = await store.chunksByIds((await store.lexicalSearch(lexicalQuery(question), k)).map((h) => h.chunkId));
         const found = chunks.slice(0, k).some((c) => matcher.passagesIn(c.text).has(index));
         const tally = (hits[formatOf[index]] ??= [0, 0]);
         tally[0] += found ? 1 : 0;
         tally[1] += 1;
       }
-    });
+    }
     return Object.fromEntries(Object.entries(hits).map(([name, [hit, total]]) => [name, hit / total]));
   } finally {
-    store.close();
+    await store.close();
   }
 }
-const recall = { ours: recallByFormat(path.join(work, "store-ours")), text: recallByFormat(path.join(work, "store-text")), langchain: recallByFormat(path.join(work, "store-langchain")) };
+const recall = {
+  ours: await recallByFormat(path.join(work, "store-ours")),
+  text: await recallByFormat(path.join(work, "store-text")),
+  langchain: await recallByFormat(path.join(work, "store-langchain")),
+};
 
 interface FormatRow {
   format: string;

@@ -12,7 +12,7 @@ import type { Settings } from "../src/config/schema.js";
 import { ingestFolder, type IngestSummary } from "../src/ingest/pipeline.js";
 import { openEngine } from "../src/qa/engine.js";
 import { searchChunks } from "../src/qa/search.js";
-import { DocumentStore } from "../src/store/store.js";
+import { SqliteStore } from "../src/store/sqlite/store.js";
 import { listFlag, numberFlag } from "./lib/cli.js";
 import { formatTable } from "./lib/measure.js";
 import { projectRoot } from "./lib/paths.js";
@@ -51,7 +51,7 @@ function settingsFor(name: string, engine: Settings["ocr"]["engine"]): { setting
 
 /** Each page's stored text of the file `file` (from the store, as search sees it). */
 function storedPages(settings: Settings, file: string): string[] {
-  const store = DocumentStore.open(settings.store, { vectors: false });
+  const store = SqliteStore.open(settings.store, { vectors: false });
   try {
     const row = store.db
       .prepare("SELECT d.text, d.page_starts FROM files f JOIN documents d ON d.id = f.document_id WHERE f.path = ?")
@@ -59,7 +59,7 @@ function storedPages(settings: Settings, file: string): string[] {
     const starts = JSON.parse(row.page_starts) as number[];
     return starts.map((s, i) => row.text.slice(s, starts[i + 1] ?? row.text.length));
   } finally {
-    store.close();
+    store.closeSync();
   }
 }
 

@@ -54,7 +54,7 @@ export async function runQualityAlpaca(opts: QualityAlpacaOptions): Promise<Qual
       evaluateRetrieval({ store: engine.store, embedder: engine.embedder, questions, k: 10, candidates: settings.retrieval.candidates, weights });
     const calibration = engine.embedder ? await calibrationFor(engine.store, engine.embedder) : null;
     return {
-      chunks: engine.store.count("chunks"),
+      chunks: await engine.store.count("chunks"),
       ingestSeconds: summary.seconds,
       hybrid: strip(await run("auto")),
       lexical: strip(await run({ dense: 0, lexical: 1 })),

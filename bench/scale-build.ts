@@ -1,11 +1,12 @@
 // The search-scale benchmark's writer, run in its own process: fills a fresh alpaca-rag store with N synthetic chunks
-// through DocumentStore.commitFile (SQLite rows, FTS5 terms and the store's own VectorIndex with its default M and
+// through SqliteStore.commitFile (SQLite rows, FTS5 terms and the store's own VectorIndex with its default M and
 // efConstruction), one document of `chunksPerDocument` chunks per transaction, then closes it (which saves the index).
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { segmentForIndex } from "../src/store/segment.js";
-import { databaseFileName, DocumentStore, vectorFileName, type NewChunk } from "../src/store/store.js";
+import type { NewChunk } from "../src/store/contract.js";
+import { databaseFileName, SqliteStore, vectorFileName } from "../src/store/sqlite/store.js";
 import { serveChild } from "./lib/measure.js";
 import { SyntheticCorpus } from "./lib/synthetic-corpus.js";
 import { syntheticIdentity } from "./lib/synthetic-store.js";
@@ -44,21 +45,21 @@ export function fileBytes(file: string): number {
 export async function buildScaleStore(opts: ScaleBuildOptions): Promise<ScaleBuildResult> {
   fs.rmSync(opts.storeDir, { recursive: true, force: true });
   const corpus = new SyntheticCorpus({ seed: opts.seed, dimension: opts.dimension, clusters: opts.clusters });
-  const store = DocumentStore.open(opts.storeDir, { write: true, purpose: "bench" });
+  const store = SqliteStore.open(opts.storeDir, { write: true, purpose: "bench" });
   let generateMs = 0;
   let commitMs = 0;
   let documents = 0;
   let peakRss = process.memoryUsage.rss();
   try {
-    store.bindEmbedding(syntheticIdentity(opts.seed, opts.dimension));
+    await store.bindEmbedding(syntheticIdentity(opts.seed, opts.dimension));
     const pending: NewChunk[] = [];
     let text = "";
-    const flush = () => {
+    const flush = async () => {
       if (pending.length === 0) return;
       const t = performance.now();
       const name = `doc-${String(documents).padStart(7, "0")}.txt`;
       const bytes = Buffer.byteLength(text);
-      store.commitFile(
+      await store.commitFile(
         { path: name, size: bytes, mtimeMs: Date.now() },
         {
           document: {
@@ -97,18 +98,18 @@ export async function buildScaleStore(opts: ScaleBuildOptions): Promise<ScaleBui
       });
       if (pending.length === opts.chunksPerDocument) {
         generateMs += performance.now() - t;
-        flush();
+        await flush();
         t = performance.now();
       }
     }
     generateMs += performance.now() - t;
-    flush();
+    await flush();
   } catch (e) {
-    store.close();
+    await store.close();
     throw e;
   }
   const t = performance.now();
-  store.close();
+  await store.close();
   const saveMs = performance.now() - t;
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   const buildSeconds = (commitMs + saveMs) / 1000;

@@ -6,7 +6,8 @@ import { packWindow } from "../src/qa/pack.js";
 import { loadPromptTemplates } from "../src/qa/prompts.js";
 import { retrieveDetailed } from "../src/retrieval/hybrid.js";
 import { lexicalQuery } from "../src/store/segment.js";
-import { blobToVector, DocumentStore } from "../src/store/store.js";
+import { blobToVector } from "../src/store/sqlite/documents.js";
+import { SqliteStore } from "../src/store/sqlite/store.js";
 import { FixedQueryEmbedder } from "./lib/fixed-embedder.js";
 import { serveChild } from "./lib/measure.js";
 import { countPromptTokensWith, countTextTokensWith } from "./lib/prompt-tokens.js";
@@ -81,8 +82,8 @@ async function timeEach<T>(items: readonly T[], fn: (item: T) => unknown): Promi
 }
 
 /** Exact top 10 by dot product (the vectors are unit length, so this is cosine) over every stored vector. */
-function exactTop10(store: DocumentStore, dimension: number, queries: readonly SyntheticQuery[]): number[][] {
-  const count = store.count("chunks");
+async function exactTop10(store: SqliteStore, dimension: number, queries: readonly SyntheticQuery[]): Promise<number[][]> {
+  const count = await store.count("chunks");
   const ids = new Int32Array(count);
   const all = new Float32Array(count * dimension);
   let n = 0;
@@ -120,10 +121,10 @@ export async function measureScaleSearch(opts: ScaleSearchOptions): Promise<Scal
 
   const rssBefore = process.memoryUsage.rss();
   let t = performance.now();
-  const store = DocumentStore.open(opts.storeDir);
+  const store = SqliteStore.open(opts.storeDir);
   const openSeconds = (performance.now() - t) / 1000;
   try {
-    const vectors = store.vectors;
+    const vectors = store.vectorIndex;
     if (!vectors) throw new Error(`${opts.storeDir} has no vector index`);
     for (const q of timed.slice(0, warmUp)) vectors.search(q.vector, 10);
     const rssDeltaBytes = process.memoryUsage.rss() - rssBefore;
@@ -132,7 +133,7 @@ export async function measureScaleSearch(opts: ScaleSearchOptions): Promise<Scal
 
     const dense = await timeEach(timed, (q) => vectors.search(q.vector, 10));
     const recallSet = questions.slice(0, opts.recallQueries);
-    const exact = exactTop10(store, opts.dimension, recallSet);
+    const exact = await exactTop10(store, opts.dimension, recallSet);
     const efSweep: EfPoint[] = [];
     for (const ef of [...new Set([...opts.efValues, storeDefaultEf])].sort((a, b) => a - b)) {
       let found = 0;
@@ -200,7 +201,7 @@ export async function measureScaleSearch(opts: ScaleSearchOptions): Promise<Scal
       await vocab.dispose();
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -155,7 +155,7 @@ const markdown = [
   "",
   formatTable(["chunks", "build s", "chunks/s", "RSS B/chunk", "index file B/chunk", "SQLite B/chunk", "open s"], buildRows),
   "",
-  "build: DocumentStore.commitFile in transactions of 100 chunks (SQLite rows, FTS5 terms, HNSW inserts with the store's defaults, M 16 and efConstruction 100) " +
+  "build: SqliteStore.commitFile in transactions of 100 chunks (SQLite rows, FTS5 terms, HNSW inserts with the store's defaults, M 16 and efConstruction 100) " +
     "plus saving the index; the corpus's own generation and segmentation are not counted. RSS B/chunk: memory the opened store adds.",
   "",
   formatTable(["chunks", "ef", "recall@10", "p50 ms", "p99 ms"], efRows),

@@ -53,9 +53,9 @@ process.once("message", (raw) => {
   });
   // Access-log lines for thousands of requests would cost the server more than the requests themselves.
   startServer(settings, { download: false, log: () => {}, onNotice: () => {}, logError: countError }).then(
-    (running) => {
+    async (running) => {
       server = running;
-      process.send!({ ready: true, url: running.url, pid: process.pid, chunks: running.engine.store.count("chunks") } satisfies ServiceServerMessage);
+      process.send!({ ready: true, url: running.url, pid: process.pid, chunks: await running.engine.store.count("chunks") } satisfies ServiceServerMessage);
       process.on("message", (m) => {
         const request = m as { stop?: boolean; stats?: boolean };
         if (request.stats) process.send!({ loggedErrors: { ...loggedErrors } } satisfies ServiceServerMessage);

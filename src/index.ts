@@ -16,7 +16,9 @@ export { openEngine, type OpenEngineOptions, type QaEngine } from "./qa/engine.j
 export { answerQuestion, QuestionError, type Answer, type AskOptions, type Citation } from "./qa/answer.js";
 export type { AnswerSpan } from "./qa/extractive.js";
 export { searchChunks, type SearchHit, type SearchResult } from "./qa/search.js";
-export { EmbedderMismatchError } from "./store/store.js";
+export { EmbedderMismatchError } from "./store/embedding.js";
+export { openStore } from "./store/open.js";
+export type { DocumentStore } from "./store/contract.js";
 
 // LangChain: the engine's retrieval as a retriever, the question path as an LCEL chain and as an agent tool, the
 // generator as a chat model.

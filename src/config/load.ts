@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc-parser";
 import { z } from "zod";
-import { isModelPath, pathKeys, settingsSchema, type Settings } from "./schema.js";
+import { isModelPath, pathKeys, settingsSchema, storeUrlScheme, type Settings } from "./schema.js";
 
 export const defaultConfigFileName = "alpaca-rag.config.json";
 /** Looked for when alpaca-rag.config.json is absent; the name `alpaca-rag init` writes. */
@@ -125,6 +125,8 @@ function resolvePaths(layer: Record<string, unknown>, baseDir: string): void {
     if (key.endsWith(".model") || key.endsWith("Model")) {
       if (!isModelPath(value)) continue;
     }
+    // A database URL (postgres://…) is not a path.
+    if (key === "store" && storeUrlScheme(value) !== undefined) continue;
     if (!path.isAbsolute(value)) setDotted(layer, key, path.resolve(baseDir, value));
   }
 }

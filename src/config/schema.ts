@@ -143,6 +143,11 @@ export const pathKeys: readonly string[] = [
 ];
 
 /** Values of model keys that are not paths. */
+/** The URL scheme of a `store` value that names a database (e.g. "postgres" in postgres://…), or undefined for a folder. */
+export function storeUrlScheme(value: string): string | undefined {
+  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+}
+
 export function isModelPath(value: string): boolean {
   if (value === "none" || value === "auto" || value.startsWith("hf:")) return false;
   return value.endsWith(".gguf") || value.includes("/") || value.includes("\\") || value.startsWith(".");

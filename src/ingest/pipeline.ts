@@ -7,7 +7,8 @@ import type { Settings } from "../config/schema.js";
 import { chooseEmbeddingModel, loadEmbedder, resolveEmbedderFile, type Embedder } from "../models/embedder.js";
 import { EstimatingTokenizer, type TextTokenizer } from "../models/tokenizer.js";
 import { segmentForIndex } from "../store/segment.js";
-import { DocumentStore, type NewChunk, type NewDocument } from "../store/store.js";
+import type { NewChunk, NewDocument } from "../store/contract.js";
+import { openStore } from "../store/open.js";
 import { chunkDocument } from "./chunk.js";
 import { DocumentLoadError, loadDocument, supportedExtensions } from "./loaders/index.js";
 import { ocrServiceFor } from "./ocr/service.js";
@@ -98,12 +99,13 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
   if (!fs.statSync(inbox).isDirectory()) throw new IngestFatalError(`${inbox} is not a folder`);
   const notice = options.onNotice ?? (() => {});
 
-  const store = DocumentStore.open(settings.store, { write: true, purpose: "ingest" });
+  const store = await openStore(settings, { write: true, purpose: "ingest" });
   let ownedEmbedder = null as Embedder | null;
   let ocrPages = { done: 0, total: 0 };
   let onOcrProgress = () => {};
   // Images and pages without a text layer go through OCR; the engine's worker processes start at the first such page.
-  const ocr = ocrServiceFor(settings, store.dir, (done, total) => {
+  // Its page cache is a file in the embedded store's folder (contract.ts says where a server store keeps it).
+  const ocr = ocrServiceFor(settings, store.location, (done, total) => {
     ocrPages = { done, total };
     onOcrProgress();
   });
@@ -111,7 +113,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
     const repair = store.reconcileReport;
     if (repair && (repair.restored || repair.orphansRemoved || repair.problem))
       notice(`store repaired: ${repair.restored} vectors restored, ${repair.orphansRemoved} orphans removed${repair.problem ? ` (${repair.problem})` : ""}`);
-    if (options.reembed) store.reset();
+    if (options.reembed) await store.reset();
 
     // The model is found and checked against the store first, but loaded only when a file needs chunking:
     // a re-run over an unchanged folder never pays for loading it.
@@ -124,11 +126,11 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
       if (choice.kind === "none") {
         embeddingNote = choice.reason;
         notice(`lexical-only index: ${choice.reason}`);
-        store.assertEmbedding(null);
-        store.bindEmbedding(null);
+        await store.assertEmbedding(null);
+        await store.bindEmbedding(null);
       } else {
         const file = await resolveEmbedderFile(settings, choice, { signal: options.signal });
-        store.assertEmbedding(file);
+        await store.assertEmbedding(file);
         loadEmbedding = async () => {
           const loadStarted = performance.now();
           const loaded = await loadEmbedder(settings, choice, file);
@@ -137,32 +139,32 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
           return loaded;
         };
       }
-    } else store.bindEmbedding(embedder ? embedder.identity : null);
+    } else await store.bindEmbedding(embedder ? embedder.identity : null);
 
     let tokenizer: TextTokenizer = new EstimatingTokenizer();
     let chunkSize = settings.chunk.size;
     let chunkOverlap = Math.min(settings.chunk.overlap, Math.floor(chunkSize / 2));
-    const useEmbedder = (e: Embedder) => {
+    const useEmbedder = async (e: Embedder) => {
       embedder = e;
-      store.bindEmbedding(e.identity);
+      await store.bindEmbedding(e.identity);
       tokenizer = e.tokenizer;
       chunkSize = Math.min(settings.chunk.size, e.maxPassageTokens);
       chunkOverlap = Math.min(settings.chunk.overlap, Math.floor(chunkSize / 2));
     };
-    if (embedder) useEmbedder(embedder);
+    if (embedder) await useEmbedder(embedder);
     let embedderLoading: Promise<void> | null = null;
     const ensureEmbedder = (): Promise<void> => {
       if (!loadEmbedding || embedder) return Promise.resolve();
       embedderLoading ??= loadEmbedding().then((e) => {
         ownedEmbedder = e;
-        useEmbedder(e);
+        return useEmbedder(e);
       });
       return embedderLoading;
     };
 
     const scan = scanFolder(inbox, supportedExtensions);
     const summary: IngestSummary = {
-      store: store.dir,
+      store: store.location,
       inbox,
       embedding: null,
       embeddingNote,
@@ -183,7 +185,9 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
       ocr: { engine: null, pagesRecognised: 0, pagesFromCache: 0 },
     };
 
-    const known = store.files();
+    const known = await store.files();
+    // Unchanged files whose size or mtime moved: noted in one write at the end, not one per file.
+    const touched: Array<{ path: string; size: number; mtimeMs: number }> = [];
     const totalBytes = scan.files.reduce((n, f) => n + f.size, 0) || 1;
     let bytesDone = 0;
     let filesDone = 0;
@@ -249,7 +253,8 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
           const previous = known.get(file.relativePath);
           if (previous && previous.sha256 === digest) {
             summary.unchanged += 1;
-            if (previous.size !== file.size || previous.mtimeMs !== file.mtimeMs) store.touchFile(file.relativePath, file.size, file.mtimeMs);
+            if (previous.size !== file.size || previous.mtimeMs !== file.mtimeMs)
+              touched.push({ path: file.relativePath, size: file.size, mtimeMs: file.mtimeMs });
             filesDone += 1;
             bytesDone += file.size;
             continue;
@@ -261,7 +266,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
             continue;
           }
           const sameAs = firstPathBySha.get(digest);
-          if (sameAs !== undefined || store.documentIdForSha(digest) !== undefined) {
+          if (sameAs !== undefined || (await store.documentIdForSha(digest)) !== undefined) {
             await push({ kind: "link", file, status, sha256: digest });
             continue;
           }
@@ -345,14 +350,13 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
         } else if (job.kind === "failed") {
           summary.failed.push({ path: job.file.relativePath, reason: job.reason });
         } else if (job.kind === "link") {
-          const documentId = store.documentIdForSha(job.sha256);
+          const documentId = await store.documentIdForSha(job.sha256);
           if (documentId === undefined) {
             summary.failed.push({ path: job.file.relativePath, reason: "same content as a file that failed" });
           } else {
-            store.commitFile({ path: job.file.relativePath, size: job.file.size, mtimeMs: job.file.mtimeMs }, { documentId });
+            const { sameAs } = await store.commitFile({ path: job.file.relativePath, size: job.file.size, mtimeMs: job.file.mtimeMs }, { documentId });
             summary[job.status] += 1;
-            const first = store.db.prepare("SELECT min(path) FROM files WHERE document_id = ? AND path != ?").pluck().get(documentId, job.file.relativePath) as string | null;
-            if (first) summary.duplicates.push({ path: job.file.relativePath, sameAs: first });
+            if (sameAs) summary.duplicates.push({ path: job.file.relativePath, sameAs });
           }
         } else {
           const chunks: NewChunk[] = job.drafts.map((d, i) => ({
@@ -368,7 +372,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
             terms: job.terms[i],
             vector: vectors[i] ?? null,
           }));
-          store.commitFile({ path: job.file.relativePath, size: job.file.size, mtimeMs: job.file.mtimeMs }, { document: { ...job.document, chunks } });
+          await store.commitFile({ path: job.file.relativePath, size: job.file.size, mtimeMs: job.file.mtimeMs }, { document: { ...job.document, chunks } });
           summary[job.status] += 1;
           summary.chunks += chunks.length;
           if (embedder) summary.embedded += chunks.length;
@@ -377,7 +381,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
         bytesDone += job.file.size;
         report(job.file.relativePath);
         if (Date.now() - lastSave > vectorSaveIntervalMs) {
-          store.saveVectors();
+          await store.saveVectors();
           lastSave = Date.now();
         }
         current = next;
@@ -390,6 +394,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
       options.signal?.removeEventListener("abort", freeProducer);
     }
 
+    await store.touchFiles(touched);
     if (options.signal?.aborted) summary.interrupted = true;
     else {
       // Deletions last, so a renamed file links to its existing document instead of being embedded again.
@@ -399,14 +404,14 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
       const gone = [...known.keys()].filter(
         (p) => !present.has(p) && !unreadable.some((u) => u === "." || p === u || p.startsWith(`${u}/`)),
       );
-      store.removeFiles(gone);
+      await store.removeFiles(gone);
       summary.removed = gone.length;
       // A rename looks like a copy until the old name is removed; only copies that remain are duplicates.
       const goneSet = new Set(gone);
       summary.duplicates = summary.duplicates.filter((d) => !goneSet.has(d.sameAs));
     }
-    store.saveVectors();
-    summary.embedding = store.embedding?.name ?? (loadEmbedding ? "(not loaded: nothing to embed)" : null);
+    await store.saveVectors();
+    summary.embedding = (await store.embedding())?.name ?? (loadEmbedding ? "(not loaded: nothing to embed)" : null);
     summary.seconds = (performance.now() - started) / 1000;
     summary.modelLoadSeconds = modelLoadSeconds;
     if (ocr) summary.ocr = { engine: await ocr.engineName(), pagesRecognised: ocr.pagesRecognised, pagesFromCache: ocr.pagesFromCache };
@@ -414,7 +419,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
     return summary;
   } finally {
     try {
-      store.close();
+      await store.close();
     } finally {
       // The OCR cache lives beside the store; its worker processes end here too.
       await ocr?.close();

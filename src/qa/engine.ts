@@ -7,7 +7,9 @@ import { loadLocalGenerator, type Generator } from "../models/generator.js";
 import { RemoteGenerator } from "../models/remoteGenerator.js";
 import { loadReranker, type Reranker } from "../models/reranker.js";
 import { findLocalModel, resolveModel } from "../models/resolve.js";
-import { DocumentStore, EmbedderMismatchError } from "../store/store.js";
+import type { DocumentStore } from "../store/contract.js";
+import { EmbedderMismatchError } from "../store/embedding.js";
+import { openStore } from "../store/open.js";
 import { loadPromptTemplates, type PromptTemplates } from "./prompts.js";
 
 export interface QaEngine {
@@ -35,18 +37,18 @@ export interface OpenEngineOptions {
 const autoGeneratorOrder = ["chinese-alpaca-2-7b", "chinese-alpaca-2-7b-rlhf", "chinese-alpaca-2-13b", "chinese-alpaca-2-7b-16k", "chinese-alpaca-2-1.3b", "chinese-alpaca-2-1.3b-rlhf"];
 
 async function openEmbedder(settings: Settings, store: DocumentStore, download: boolean): Promise<Embedder | null> {
-  const identity = store.embedding;
+  const identity = await store.embedding();
   if (!identity) return null;
   const choice = await chooseEmbeddingModel(settings);
   if (choice.kind === "none")
     throw new EmbedderMismatchError(
-      `${store.dir} was built with embedding model ${identity.name}, which the settings do not name (${choice.reason}). ` +
+      `${store.location} was built with embedding model ${identity.name}, which the settings do not name (${choice.reason}). ` +
         `Set embedding.model to that model, or re-ingest with --reembed.`,
     );
   const file = await resolveEmbedderFile(settings, choice, { download });
   if (file.fingerprint !== identity.fingerprint)
     throw new EmbedderMismatchError(
-      `${store.dir} was built with embedding model ${identity.name}, but the settings give ${file.name}. ` +
+      `${store.location} was built with embedding model ${identity.name}, but the settings give ${file.name}. ` +
         `Set embedding.model back, or re-ingest with --reembed.`,
     );
   return loadEmbedder(settings, choice, file);
@@ -107,11 +109,11 @@ export async function openEngine(settings: Settings, options: OpenEngineOptions 
       completionEn: settings.prompts.completionEn,
     },
   });
-  const store = DocumentStore.open(settings.store);
+  const store = await openStore(settings);
   const opened: Array<{ dispose(): Promise<void> }> = [];
   try {
-    if (store.embedding === undefined && store.count("documents") === 0)
-      throw new Error(`${store.dir} holds no documents yet; run: npx alpaca-rag ingest`);
+    if ((await store.embedding()) === undefined && (await store.count("documents")) === 0)
+      throw new Error(`${store.location} holds no documents yet; run: npx alpaca-rag ingest`);
     const embedder = await openEmbedder(settings, store, download);
     if (embedder) opened.push(embedder);
 
@@ -162,12 +164,12 @@ export async function openEngine(settings: Settings, options: OpenEngineOptions 
       templates,
       async close() {
         for (const o of opened.reverse()) await o.dispose();
-        store.close();
+        await store.close();
       },
     };
   } catch (e) {
     for (const o of opened.reverse()) await o.dispose().catch(() => {});
-    store.close();
+    await store.close();
     throw e;
   }
 }

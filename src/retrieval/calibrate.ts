@@ -6,7 +6,7 @@
 // is under-used (set the weights explicitly), but a weak one can never make results worse than lexical alone.
 import type { Embedder } from "../models/embedder.js";
 import { lexicalQuery } from "../store/segment.js";
-import type { DocumentStore } from "../store/store.js";
+import type { DocumentStore } from "../store/contract.js";
 
 export interface DenseCalibration {
   /** The dense weight for fusion (lexical weight 1). */
@@ -68,8 +68,8 @@ export function probeText(text: string, length: number, seed: number): string {
 }
 
 /** Reciprocal rank of the first chunk holding `probe` among the first 10 ids. */
-function reciprocalRank(store: DocumentStore, ids: number[], probe: string): number {
-  const at = store.chunksByIds(ids.slice(0, 10)).findIndex((c) => normalise(c.text).includes(probe));
+async function reciprocalRank(store: DocumentStore, ids: number[], probe: string): Promise<number> {
+  const at = (await store.chunksByIds(ids.slice(0, 10))).findIndex((c) => normalise(c.text).includes(probe));
   return at < 0 ? 0 : 1 / (at + 1);
 }
 
@@ -77,24 +77,24 @@ export async function calibrateDenseWeight(options: CalibrateOptions): Promise<D
   const { store, embedder } = options;
   const samples = options.samples ?? 64;
   const probeLength = options.probeLength ?? 8;
-  const vectors = store.vectors;
+  const vectors = await store.vectorStatus();
   const unproven: DenseCalibration = { denseWeight: unprovenDenseWeight, probes: 0, denseMrr: 0, lexicalMrr: 0, relative: null };
-  if (!vectors || vectors.size < minimumChunks) return unproven;
+  if (!vectors || vectors.count < minimumChunks) return unproven;
 
-  const ids = store.db.prepare("SELECT id FROM chunks WHERE vector IS NOT NULL ORDER BY id").pluck().all() as number[];
-  const count = Math.min(samples, ids.length);
-  const picked = Array.from({ length: count }, (_, i) => ids[Math.floor((i * ids.length) / count)]);
+  // Calibration runs once per store and model (then is kept in the store's metadata), so its few store calls per
+  // probe (a search each way and a join of the top 10) are not batched.
+  const picked = await store.sampleVectorChunkIds(samples);
   let probes = 0;
   let dense = 0;
   let lexical = 0;
-  for (const [i, chunk] of store.chunksByIds(picked).entries()) {
+  for (const [i, chunk] of (await store.chunksByIds(picked)).entries()) {
     // Golden-ratio steps spread the probes' positions over the chunks' starts, middles and ends.
     const probe = probeText(chunk.text, probeLength, (i * 0.618034) % 1);
     const match = lexicalQuery(probe);
     if (probe.length < probeLength / 2 || match.length === 0) continue;
     probes += 1;
-    dense += reciprocalRank(store, vectors.search(await embedder.embedQuery(probe), 10).map((h) => h.chunkId), probe);
-    lexical += reciprocalRank(store, store.lexicalSearch(match, 10).map((h) => h.chunkId), probe);
+    dense += await reciprocalRank(store, (await store.vectorSearch(await embedder.embedQuery(probe), 10)).map((h) => h.chunkId), probe);
+    lexical += await reciprocalRank(store, (await store.lexicalSearch(match, 10)).map((h) => h.chunkId), probe);
   }
   if (probes < 8) return { ...unproven, probes };
   const denseMrr = dense / probes;

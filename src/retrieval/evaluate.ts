@@ -2,7 +2,7 @@
 // gold document. Used to choose the fusion defaults and by the eval command.
 import type { Embedder } from "../models/embedder.js";
 import type { Reranker } from "../models/reranker.js";
-import type { DocumentStore } from "../store/store.js";
+import type { DocumentStore } from "../store/contract.js";
 import type { FusionWeights } from "./fusion.js";
 import { retrieveDetailed, type RetrievalMode } from "./hybrid.js";
 

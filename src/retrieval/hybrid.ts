@@ -4,7 +4,8 @@
 import type { Embedder } from "../models/embedder.js";
 import type { Reranker } from "../models/reranker.js";
 import { lexicalQuery } from "../store/segment.js";
-import { EmbedderMismatchError, type DocumentStore, type StoredChunk } from "../store/store.js";
+import type { DocumentStore, StoredChunk } from "../store/contract.js";
+import { EmbedderMismatchError } from "../store/embedding.js";
 import { calibrateDenseWeight, type DenseCalibration } from "./calibrate.js";
 import { defaultRrfK, reciprocalRankFusion, type FusionWeights } from "./fusion.js";
 import { mergeOverlapping } from "./merge.js";
@@ -100,11 +101,11 @@ export async function retrieveDetailed(options: RetrieveOptions): Promise<Retrie
   const candidates = Math.max(k, Math.floor(options.candidates));
   const timings: RetrievalTimings = { calibrateMs: 0, embedMs: 0, denseMs: 0, lexicalMs: 0, fuseMs: 0, rerankMs: 0, totalMs: 0 };
 
-  const vectors = store.vectors;
   // A blank question has no meaning to embed (llama.cpp returns an empty vector) and no words to match.
   const blank = query.trim() === "";
-  const canDense = !blank && embedder !== null && vectors !== null && vectors.size > 0;
-  if (canDense) assertSameEmbedder(store, embedder);
+  const vectors = blank || embedder === null ? null : await store.vectorStatus();
+  const canDense = embedder !== null && vectors !== null && vectors.count > 0;
+  if (canDense) await assertSameEmbedder(store, embedder);
   let weights: FusionWeights;
   let calibration: DenseCalibration | undefined;
   if (options.weights === undefined || options.weights === "auto") {
@@ -124,21 +125,21 @@ export async function retrieveDetailed(options: RetrieveOptions): Promise<Retrie
     if (vector.length !== vectors.dimension)
       throw new Error(`the embedder returned a ${vector.length}-dimensional vector for the question; the store holds ${vectors.dimension}`);
     t = performance.now();
-    denseIds = vectors.search(vector, candidates).map((h) => h.chunkId);
+    denseIds = (await store.vectorSearch(vector, candidates)).map((h) => h.chunkId);
     timings.denseMs = performance.now() - t;
   }
 
   let lexicalIds: number[] = [];
   if (useLexical && candidates > 0) {
     const t = performance.now();
-    lexicalIds = store.lexicalSearch(lexicalQuery(query), candidates).map((h) => h.chunkId);
+    lexicalIds = (await store.lexicalSearch(lexicalQuery(query), candidates)).map((h) => h.chunkId);
     timings.lexicalMs = performance.now() - t;
   }
 
   const t = performance.now();
   // Every hit is joined with SQLite; a vector whose chunk is gone (a crashed run, a concurrent delete) is dropped
   // before ranks are counted, so it neither surfaces nor pushes live chunks down.
-  const stored = new Map(store.chunksByIds([...new Set([...denseIds, ...lexicalIds])]).map((c) => [c.id, c]));
+  const stored = new Map((await store.chunksByIds([...new Set([...denseIds, ...lexicalIds])])).map((c) => [c.id, c]));
   denseIds = denseIds.filter((id) => stored.has(id));
   lexicalIds = lexicalIds.filter((id) => stored.has(id));
   const fused = reciprocalRankFusion(
@@ -201,15 +202,14 @@ export function calibrationFor(store: DocumentStore, embedder: Embedder): Promis
   const key = embedder.identity.fingerprint;
   let calibration = byModel.get(key);
   if (!calibration) {
-    const chunks = store.vectors?.size ?? 0;
-    const saved = store.readCalibration(key);
-    calibration =
-      saved && Math.abs(saved.chunks - chunks) <= 0.2 * Math.max(saved.chunks, 1)
-        ? Promise.resolve(saved.calibration as DenseCalibration)
-        : calibrateDenseWeight({ store, embedder }).then((c) => {
-            store.saveCalibration(key, { chunks, calibration: c });
-            return c;
-          });
+    calibration = (async () => {
+      const chunks = (await store.vectorStatus())?.count ?? 0;
+      const saved = await store.readCalibration(key);
+      if (saved && Math.abs(saved.chunks - chunks) <= 0.2 * Math.max(saved.chunks, 1)) return saved.calibration as DenseCalibration;
+      const c = await calibrateDenseWeight({ store, embedder });
+      await store.saveCalibration(key, { chunks, calibration: c });
+      return c;
+    })();
     // A failed probe (e.g. the model was disposed) is not remembered.
     calibration.catch(() => byModel!.delete(key));
     byModel.set(key, calibration);
@@ -218,11 +218,11 @@ export function calibrationFor(store: DocumentStore, embedder: Embedder): Promis
 }
 
 /** Vectors of another model would rank noise; the store records which model made its vectors. */
-function assertSameEmbedder(store: DocumentStore, embedder: Embedder): void {
-  const identity = store.embedding;
+async function assertSameEmbedder(store: DocumentStore, embedder: Embedder): Promise<void> {
+  const identity = await store.embedding();
   if (identity && identity.fingerprint !== embedder.identity.fingerprint)
     throw new EmbedderMismatchError(
-      `${store.dir} was built with embedding model ${identity.name}, but questions are embedded with ${embedder.identity.name}. ` +
+      `${store.location} was built with embedding model ${identity.name}, but questions are embedded with ${embedder.identity.name}. ` +
         `Set embedding.model back, or re-run ingest with --reembed.`,
     );
 }

@@ -7,7 +7,7 @@ import { Document } from "@langchain/core/documents";
 import { BaseRetriever, type BaseRetrieverInput } from "@langchain/core/retrievers";
 import type { Embedder } from "../models/embedder.js";
 import type { Reranker } from "../models/reranker.js";
-import type { DocumentStore } from "../store/store.js";
+import type { DocumentStore } from "../store/contract.js";
 import type { FusionWeights } from "./fusion.js";
 import { retrieve, type RetrieveOptions } from "./hybrid.js";
 import { retrievalOptionsFor, type RetrievalEngine } from "./options.js";

@@ -3,7 +3,7 @@
 import type { Settings } from "../config/schema.js";
 import type { Embedder } from "../models/embedder.js";
 import type { Reranker } from "../models/reranker.js";
-import type { DocumentStore } from "../store/store.js";
+import type { DocumentStore } from "../store/contract.js";
 import type { RetrieveOptions } from "./hybrid.js";
 
 /** What retrieval needs of an opened engine; a QaEngine (qa/engine.ts) is one. */

@@ -64,9 +64,9 @@ export async function startServer(settings: Settings, options: StartServerOption
   const wantIngest = options.ingest !== false;
   // A new store is ingested before the engine opens it (the engine needs to know the store's embedding model); an
   // existing one is opened first, so the ingest uses the engine's embedder instead of loading the model again.
-  if (storeIsUndecided(settings)) {
+  if (await storeIsUndecided(settings)) {
     if (wantIngest) ingest = await startupIngest(settings, { engine: null, onNotice: notice });
-    if (storeIsUndecided(settings)) await decideEmbedding(settings, { download: options.download });
+    if (await storeIsUndecided(settings)) await decideEmbedding(settings, { download: options.download });
   }
   const engine = await openEngine(settings, { download: options.download });
   try {

@@ -6,15 +6,15 @@ import { ingestFolder, type IngestSummary } from "../ingest/pipeline.js";
 import { chooseEmbeddingModel, loadEmbedder, resolveEmbedderFile } from "../models/embedder.js";
 import type { QaEngine } from "../qa/engine.js";
 import { StoreLockedError } from "../store/lock.js";
-import { DocumentStore } from "../store/store.js";
+import { openStore } from "../store/open.js";
 
 /** A store with no embedding decision yet has never been ingested into: the engine cannot open it. */
-export function storeIsUndecided(settings: Settings): boolean {
-  const store = DocumentStore.open(settings.store, { vectors: false });
+export async function storeIsUndecided(settings: Settings): Promise<boolean> {
+  const store = await openStore(settings, { vectors: false });
   try {
-    return store.embedding === undefined;
+    return (await store.embedding()) === undefined;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -24,21 +24,21 @@ export function storeIsUndecided(settings: Settings): boolean {
  */
 export async function decideEmbedding(settings: Settings, options: { download?: boolean } = {}): Promise<void> {
   const choice = await chooseEmbeddingModel(settings);
-  const store = DocumentStore.open(settings.store, { write: true, purpose: "serve" });
+  const store = await openStore(settings, { write: true, purpose: "serve" });
   try {
-    if (store.embedding !== undefined) return;
+    if ((await store.embedding()) !== undefined) return;
     if (choice.kind === "none") {
-      store.bindEmbedding(null);
+      await store.bindEmbedding(null);
       return;
     }
     const embedder = await loadEmbedder(settings, choice, await resolveEmbedderFile(settings, choice, options));
     try {
-      store.bindEmbedding(embedder.identity);
+      await store.bindEmbedding(embedder.identity);
     } finally {
       await embedder.dispose();
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -53,7 +53,7 @@ export async function startupIngest(settings: Settings, options: StartupIngestOp
   const { engine } = options;
   try {
     const summary = await ingestFolder({ settings, embedder: engine ? engine.embedder : undefined, onNotice: options.onNotice });
-    engine?.store.refreshVectors();
+    await engine?.store.refreshVectors();
     return summary;
   } catch (e) {
     // Serve what the store holds now; POST /v1/ingest catches up later.

@@ -1,8 +1,7 @@
-// `alpaca-rag check`: verifies, without changing anything, that SQLite, FTS and the vector file agree.
-import fs from "node:fs";
-import path from "node:path";
-import hnswlib from "hnswlib-node";
-import { databaseFileName, DocumentStore, vectorFileName, blobToVector } from "./store.js";
+// `alpaca-rag check`: verifies, without changing anything, that a store's parts agree (for the embedded store:
+// SQLite, FTS and the vector file). The report is the same whatever the implementation.
+import { checkSqliteStore } from "./sqlite/check.js";
+import { storeTarget } from "./open.js";
 
 export interface CheckReport {
   ok: boolean;
@@ -14,106 +13,8 @@ export interface CheckReport {
   problems: string[];
 }
 
-function sample(ids: number[]): string {
-  return ids.slice(0, 10).join(", ") + (ids.length > 10 ? ` … (${ids.length})` : "");
-}
-
-export function checkStore(dir: string): CheckReport {
-  const absolute = path.resolve(dir);
-  if (!fs.existsSync(path.join(absolute, databaseFileName)))
-    return { ok: false, documents: 0, files: 0, chunks: 0, vectors: 0, embedding: "-", problems: [`${absolute} holds no store (${databaseFileName} missing)`] };
-  // Open as a reader: no lock, and the vector file on disk is inspected as it is, not as reconcile would repair it.
-  const store = DocumentStore.open(absolute, { vectors: false });
-  const db = store.db;
-  const problems: string[] = [];
-  const ids = (sql: string) => db.prepare(sql).pluck().all() as number[];
-  try {
-    const identity = store.embedding;
-    const integrity = db.pragma("integrity_check", { simple: true });
-    if (integrity !== "ok") problems.push(`SQLite integrity check: ${String(integrity)}`);
-    const ftsIntegrity = (() => {
-      try {
-        db.prepare("INSERT INTO chunks_fts(chunks_fts) VALUES('integrity-check')").run();
-        return null;
-      } catch (e) {
-        return (e as Error).message;
-      }
-    })();
-    if (ftsIntegrity) problems.push(`FTS integrity check: ${ftsIntegrity}`);
-
-    const noTerms = ids("SELECT c.id FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM chunks_fts f WHERE f.rowid = c.id)");
-    if (noTerms.length) problems.push(`chunks without an FTS row: ${sample(noTerms)}`);
-    const orphanTerms = ids("SELECT f.rowid FROM chunks_fts f WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = f.rowid)");
-    if (orphanTerms.length) problems.push(`FTS rows without a chunk: ${sample(orphanTerms)}`);
-    const unusedDocuments = ids("SELECT d.id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.document_id = d.id)");
-    if (unusedDocuments.length) problems.push(`documents no file points to: ${sample(unusedDocuments)}`);
-    const danglingFiles = db.prepare("SELECT f.path FROM files f WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = f.document_id)").pluck().all() as string[];
-    if (danglingFiles.length) problems.push(`files pointing to missing documents: ${danglingFiles.slice(0, 10).join(", ")}`);
-    const miscounted = ids("SELECT d.id FROM documents d WHERE d.chunk_count != (SELECT count(*) FROM chunks c WHERE c.document_id = d.id)");
-    if (miscounted.length) problems.push(`documents whose chunks are incomplete or duplicated: ${sample(miscounted)}`);
-    const orphanChunks = ids("SELECT c.id FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = c.document_id)");
-    if (orphanChunks.length) problems.push(`chunks without a document: ${sample(orphanChunks)}`);
-    const duplicateContent = ids("SELECT count(*) - count(DISTINCT sha256) FROM documents")[0];
-    if (duplicateContent) problems.push(`${duplicateContent} documents stored twice`);
-
-    let vectors = 0;
-    if (identity) {
-      const wrongSize = ids(`SELECT id FROM chunks WHERE vector IS NULL OR length(vector) != ${identity.dimension * 4}`);
-      if (wrongSize.length) problems.push(`chunks without a vector of dimension ${identity.dimension}: ${sample(wrongSize)}`);
-      const file = path.join(absolute, vectorFileName);
-      const live = new Set(ids("SELECT id FROM chunks WHERE vector IS NOT NULL"));
-      if (!fs.existsSync(file)) {
-        if (live.size) problems.push(`${vectorFileName} is missing but ${live.size} chunks have vectors`);
-      } else {
-        const graph = new hnswlib.HierarchicalNSW("cosine", identity.dimension);
-        graph.readIndexSync(file);
-        graph.setEf(64);
-        const labels = graph.getIdsList();
-        const labelSet = new Set(labels);
-        const missing = [...live].filter((id) => !labelSet.has(id));
-        if (missing.length) problems.push(`chunks missing from ${vectorFileName}: ${sample(missing)}`);
-        // A label with no chunk is fine only if it is marked deleted: a live one would surface in searches.
-        const getVector = db.prepare("SELECT vector FROM chunks WHERE id = ?").pluck();
-        const liveOrphans: number[] = [];
-        for (const label of labels) {
-          if (live.has(label)) {
-            vectors += 1;
-            continue;
-          }
-          let point: number[];
-          try {
-            point = graph.getPoint(label);
-          } catch {
-            continue; // hnswlib refuses to return deleted points: this one is marked deleted
-          }
-          const hit = graph.searchKnn(point, 1, (l: number) => l === label);
-          if (hit.neighbors.includes(label)) liveOrphans.push(label);
-        }
-        if (liveOrphans.length) problems.push(`vectors in ${vectorFileName} with no chunk (orphans): ${sample(liveOrphans)}`);
-        // Spot-check that the index holds the vectors SQLite holds.
-        for (const id of [...live].slice(0, 20)) {
-          if (!labelSet.has(id)) continue;
-          const a = graph.getPoint(id);
-          const b = blobToVector(getVector.get(id) as Buffer);
-          let dot = 0, na = 0;
-          for (let i = 0; i < a.length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; }
-          if (Math.abs(dot / Math.sqrt(na || 1) - 1) > 1e-3) { problems.push(`vector of chunk ${id} differs between SQLite and ${vectorFileName}`); break; }
-        }
-      }
-    } else {
-      const stray = ids("SELECT count(*) FROM chunks WHERE vector IS NOT NULL")[0];
-      if (stray) problems.push(`${stray} chunks have vectors in a lexical-only store`);
-    }
-    return {
-      ok: problems.length === 0,
-      documents: store.count("documents"),
-      files: store.count("files"),
-      chunks: store.count("chunks"),
-      vectors,
-      embedding: identity === undefined ? "not set" : identity === null ? "none (lexical-only)" : `${identity.name} (${identity.dimension})`,
-      problems,
-    };
-  } finally {
-    store.close();
-  }
+/** Checks the store at `target` (a folder; see openStore). */
+export async function checkStore(target: string): Promise<CheckReport> {
+  const resolved = storeTarget(target);
+  return checkSqliteStore(resolved.dir);
 }

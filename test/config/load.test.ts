@@ -45,6 +45,15 @@ describe("loadSettings", () => {
     expect(loadSettings({ cwd, env: { ALPACA_RAG_EMBEDDING_MODEL: "none" } }).embedding.model).toBe("none");
   });
 
+  it("keeps a database URL given as the store as it is, from a file, the environment or a flag", () => {
+    const cwd = tempDir();
+    const url = "postgres://alpaca@127.0.0.1:5432/rag";
+    fs.writeFileSync(path.join(cwd, "alpaca-rag.config.json"), JSON.stringify({ store: url }));
+    expect(loadSettings({ cwd, env: {} }).store).toBe(url);
+    expect(loadSettings({ cwd, env: { ALPACA_RAG_STORE: "postgresql://db.example/other" } }).store).toBe("postgresql://db.example/other");
+    expect(loadSettings({ cwd, env: {}, overrides: { store: "relative-folder" } }).store).toBe(path.join(cwd, "relative-folder"));
+  });
+
   it("rejects unknown keys and bad values, naming the file and the key", () => {
     const cwd = tempDir();
     const file = path.join(cwd, "alpaca-rag.config.json");

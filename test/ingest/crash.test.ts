@@ -52,7 +52,7 @@ describe("crash safety", () => {
     const final = startCli(args);
     const result = await final.done;
     expect(result.code, result.stderr).toBe(0);
-    const report = checkStore(storeDir);
+    const report = await checkStore(storeDir);
     expect(report.problems).toEqual([]);
     expect(report.ok).toBe(true);
     expect(storeContents(storeDir)).toEqual(reference);
@@ -73,6 +73,6 @@ describe("crash safety", () => {
     const firstResult = await first.done;
     expect(firstResult.code, firstResult.stderr).toBe(0);
     expect(storeContents(storeDir)).toEqual(reference);
-    expect(checkStore(path.resolve(storeDir)).ok).toBe(true);
+    expect((await checkStore(path.resolve(storeDir))).ok).toBe(true);
   });
 });

@@ -55,11 +55,11 @@ describe("every format through ingest and search", () => {
   }, 300_000);
   afterAll(async () => fixture?.close());
 
-  it("ingests every file into a consistent store", () => {
+  it("ingests every file into a consistent store", async () => {
     expect(fixture.summary.failed).toEqual([]);
     expect(fixture.summary.added).toBe(Object.keys(layout).length);
-    expect(checkStore(fixture.settings.store).problems).toEqual([]);
-    const kinds = Object.fromEntries(fixture.store.listFiles().map((f) => [f.path, f.kind]));
+    expect((await checkStore(fixture.settings.store)).problems).toEqual([]);
+    const kinds = Object.fromEntries((await fixture.store.listFiles()).map((f) => [f.path, f.kind]));
     expect(kinds).toEqual({ "report.docx": "docx", "report.odt": "odt", "deck.pptx": "pptx", "deck.odp": "odp", "page.html": "html", "book.epub": "epub" });
   });
 

@@ -5,18 +5,19 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ingestFolder } from "../../src/ingest/pipeline.js";
 import { checkStore } from "../../src/store/check.js";
 import { lexicalQuery } from "../../src/store/segment.js";
-import { DocumentStore, type StoredChunk } from "../../src/store/store.js";
+import type { StoredChunk } from "../../src/store/contract.js";
+import { SqliteStore } from "../../src/store/sqlite/store.js";
 import { cmrcParagraphs, samplePdf, samplePdfPages, sharedDir, tempDir, testSettings, writeFiles } from "../helpers.js";
 
 const tinyRandom = path.join(sharedDir, "models", "llama-2-tiny-random.gguf");
 
-function allChunks(storeDir: string): StoredChunk[] {
-  const store = DocumentStore.open(storeDir, { vectors: false });
+async function allChunks(storeDir: string): Promise<StoredChunk[]> {
+  const store = SqliteStore.open(storeDir, { vectors: false });
   try {
     const ids = store.db.prepare("SELECT id FROM chunks ORDER BY id").pluck().all() as number[];
-    return store.chunksByIds(ids);
+    return await store.chunksByIds(ids);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -49,14 +50,14 @@ describe("ingestFolder", () => {
     ]);
     expect(summary.chunks).toBeGreaterThan(30);
     expect(summary.embedded).toBe(summary.chunks);
-    const report = checkStore(storeDir);
+    const report = await checkStore(storeDir);
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ ok: true, files: 10, chunks: summary.chunks, vectors: summary.chunks });
   });
 
-  it("gives every chunk of a PDF passage the page the page map gives, and keeps sections", () => {
+  it("gives every chunk of a PDF passage the page the page map gives, and keeps sections", async () => {
     const map = JSON.parse(fs.readFileSync(samplePdfPages, "utf8")) as { passages: Array<{ id: string; page: number; pageEnd: number; context: string }> };
-    const chunks = allChunks(storeDir).filter((c) => c.paths.includes("sample.pdf"));
+    const chunks = (await allChunks(storeDir)).filter((c) => c.paths.includes("sample.pdf"));
     expect(chunks.length).toBeGreaterThan(12);
     let checked = 0;
     for (const chunk of chunks) {
@@ -71,14 +72,14 @@ describe("ingestFolder", () => {
     expect(checked).toBeGreaterThanOrEqual(chunks.length - 2);
   });
 
-  it("finds a passage by its words through the jieba-segmented FTS table", () => {
-    const store = DocumentStore.open(storeDir, { vectors: false });
+  it("finds a passage by its words through the jieba-segmented FTS table", async () => {
+    const store = SqliteStore.open(storeDir, { vectors: false });
     try {
       const question = passages[3].qas[0].question;
-      const hits = store.chunksByIds(store.lexicalSearch(lexicalQuery(question), 3).map((h) => h.chunkId));
+      const hits = await store.chunksByIds((await store.lexicalSearch(lexicalQuery(question), 3)).map((h) => h.chunkId));
       expect(hits.map((h) => h.paths[0])).toContain("passages/p3.txt");
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -89,7 +90,7 @@ describe("ingestFolder", () => {
   });
 
   it("follows adds, edits, deletes, renames and copies without duplicating or re-embedding what did not change", async () => {
-    const before = allChunks(storeDir);
+    const before = await allChunks(storeDir);
     fs.writeFileSync(path.join(inbox, "passages/p0.txt"), passages[9].context); // edited
     fs.rmSync(path.join(inbox, "passages/p1.txt")); // deleted
     fs.renameSync(path.join(inbox, "passages/p2.txt"), path.join(inbox, "passages/p2-renamed.txt")); // renamed
@@ -98,7 +99,7 @@ describe("ingestFolder", () => {
     const summary = await ingestFolder({ settings: testSettings({ store: storeDir, inbox }) });
     expect(summary).toMatchObject({ added: 3, updated: 1, unchanged: 7, removed: 2 });
     expect(summary.duplicates).toEqual([{ path: "copy-of-p3.txt", sameAs: "passages/p3.txt" }]);
-    const after = allChunks(storeDir);
+    const after = await allChunks(storeDir);
     const p2Before = before.filter((c) => c.paths.includes("passages/p2.txt"));
     const p2After = after.filter((c) => c.paths.includes("passages/p2-renamed.txt"));
     // The rename kept the same chunks (same ids): nothing was embedded again for it.
@@ -112,16 +113,16 @@ describe("ingestFolder", () => {
     const keys = after.map((c) => `${c.documentId}:${c.index}`);
     expect(new Set(keys).size).toBe(keys.length);
     expect(squash(after.filter((c) => c.paths.includes("passages/p0.txt")).map((c) => c.text).join(""))).toContain(squash(passages[9].context).slice(0, 50));
-    expect(checkStore(storeDir).problems).toEqual([]);
+    expect((await checkStore(storeDir)).problems).toEqual([]);
   });
 
   it("refuses a store built with another embedding model and rebuilds it with --reembed", async () => {
     const other = testSettings({ store: storeDir, inbox, model: tinyRandom });
     await expect(ingestFolder({ settings: other })).rejects.toThrow(/built with embedding model stories260K\.gguf .*--reembed/);
-    expect(checkStore(storeDir)).toMatchObject({ ok: true, embedding: "stories260K.gguf (64)" });
+    expect(await checkStore(storeDir)).toMatchObject({ ok: true, embedding: "stories260K.gguf (64)" });
     const summary = await ingestFolder({ settings: other, reembed: true });
     expect(summary).toMatchObject({ added: 11, unchanged: 0, embedding: "llama-2-tiny-random.gguf" });
-    expect(checkStore(storeDir)).toMatchObject({ ok: true, files: 11, embedding: "llama-2-tiny-random.gguf (8)" });
+    expect(await checkStore(storeDir)).toMatchObject({ ok: true, files: 11, embedding: "llama-2-tiny-random.gguf (8)" });
   });
 
   it("indexes lexically when embedding.model is none", async () => {
@@ -129,7 +130,7 @@ describe("ingestFolder", () => {
     const summary = await ingestFolder({ settings: testSettings({ store: lexicalStore, inbox, model: "none" }) });
     expect(summary).toMatchObject({ added: 11, embedded: 0, embedding: null });
     expect(summary.chunks).toBeGreaterThan(10);
-    expect(checkStore(lexicalStore)).toMatchObject({ ok: true, vectors: 0, embedding: "none (lexical-only)" });
+    expect(await checkStore(lexicalStore)).toMatchObject({ ok: true, vectors: 0, embedding: "none (lexical-only)" });
   });
 
   it("fails clearly on a missing inbox or a missing model file, leaving the store as it was", async () => {
@@ -137,7 +138,7 @@ describe("ingestFolder", () => {
     await expect(ingestFolder({ settings: testSettings({ store: storeDir, inbox, model: "/no/such/model.gguf" }) })).rejects.toThrow(
       /embedding\.model: no model file at \/no\/such\/model\.gguf/,
     );
-    expect(checkStore(storeDir)).toMatchObject({ ok: true, files: 11 });
+    expect(await checkStore(storeDir)).toMatchObject({ ok: true, files: 11 });
   });
 
   it("leaves nothing on a stop signal that outlives it (a server's shutdown signal serves every ingest it starts)", async () => {

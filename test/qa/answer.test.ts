@@ -174,7 +174,7 @@ describe("forged citations in a document", () => {
     const summary = await ingestFolder({ settings });
     expect(summary).toMatchObject({ added: 2, failed: [] });
     extractive = await openEngine(withSettings(settings, { generator: { model: "none" } }));
-    files = extractive.store.listFiles().map((f) => f.path);
+    files = (await extractive.store.listFiles()).map((f) => f.path);
     expect(files.sort()).toEqual(["elmstead-orchard.txt", "greywick-lighthouse.txt"]);
     generated = await openEngine(withSettings(settings, { generator: generatorSettings }));
     drafted = await openEngine(withSettings(settings, { generator: { ...generatorSettings, draftModel: storiesModel } }));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IngestSummary } from "../../src/ingest/pipeline.js";
 import { retrieveDetailed } from "../../src/retrieval/hybrid.js";
 import { checkStore } from "../../src/store/check.js";
-import { DocumentStore } from "../../src/store/store.js";
+import { openStore } from "../../src/store/open.js";
 import { runCli } from "../cliProcess.js";
 import { tempDir, writeFiles } from "../helpers.js";
 import { lyingZipBomb, makeDocx, makeEpub, makeOdt, makePptx, rewriteZip } from "../ingest/loaders/formatFixtures.js";
@@ -98,16 +98,16 @@ describe("hostile archives and pages through alpaca-rag ingest", () => {
 
   it("ingests every good file, each findable by its own word", async () => {
     expect(summary.added).toBe(Object.keys(distinctive).length);
-    const store = DocumentStore.open(storeDir);
+    const store = await openStore(storeDir);
     try {
       for (const [file, word] of Object.entries(distinctive)) {
         const result = await retrieveDetailed({ store, embedder: null, query: word, k: 3, candidates: 20 });
         expect(result.chunks[0]?.paths, `${word} → ${file}`).toContain(file);
       }
     } finally {
-      store.close();
+      await store.close();
     }
-    expect(checkStore(storeDir).problems).toEqual([]);
+    expect((await checkStore(storeDir)).problems).toEqual([]);
   });
 
   it("keeps the last good version of a file that turns into a zip bomb", async () => {
@@ -116,12 +116,12 @@ describe("hostile archives and pages through alpaca-rag ingest", () => {
     expect(again.code).toBe(2);
     const result = JSON.parse(again.stdout) as IngestSummary;
     expect(result.failed.find((f) => f.path === "good.docx")?.reason).toBe(expectedFailures["bomb.docx"]);
-    const store = DocumentStore.open(storeDir);
+    const store = await openStore(storeDir);
     try {
       const found = await retrieveDetailed({ store, embedder: null, query: distinctive["good.docx"], k: 3, candidates: 20 });
       expect(found.chunks[0]?.paths).toContain("good.docx");
     } finally {
-      store.close();
+      await store.close();
     }
   }, 120_000);
 });

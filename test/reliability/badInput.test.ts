@@ -11,7 +11,7 @@ import type { IngestSummary } from "../../src/ingest/pipeline.js";
 import { EstimatingTokenizer } from "../../src/models/tokenizer.js";
 import { retrieveDetailed } from "../../src/retrieval/hybrid.js";
 import { checkStore } from "../../src/store/check.js";
-import { DocumentStore } from "../../src/store/store.js";
+import { SqliteStore } from "../../src/store/sqlite/store.js";
 import { tempDir } from "../helpers.js";
 import { drawPdf, measuredIngest, megabytes, seededRandom, stripedPng } from "./fixtures.js";
 
@@ -205,9 +205,9 @@ describe("a hostile folder through alpaca-rag ingest", () => {
   it("ingests every good file, each findable by its own word", async () => {
     const good = Object.keys(distinctive).concat(isRoot ? ["locked.txt"] : []);
     expect(summary.added).toBe(good.length);
-    const store = DocumentStore.open(storeDir);
+    const store = SqliteStore.open(storeDir);
     try {
-      expect(store.listFiles().map((f) => f.path).sort()).toEqual([...good].sort());
+      expect((await store.listFiles()).map((f) => f.path).sort()).toEqual([...good].sort());
       const words = { ...distinctive, ...(isRoot ? { "locked.txt": "ironshutter" } : {}) };
       for (const [file, word] of Object.entries(words)) {
         const result = await retrieveDetailed({ store, embedder: null, query: word, k: 3, candidates: 20 });
@@ -217,12 +217,12 @@ describe("a hostile folder through alpaca-rag ingest", () => {
       // Nothing of the hidden file, the encrypted PDF or the PDF's lost half leaked in.
       for (const word of ["hiddenword", "lockedword"]) expect((await retrieveDetailed({ store, embedder: null, query: word, k: 3, candidates: 20 })).chunks).toEqual([]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it("decodes GBK, Big5, UTF-16 LE/BE and UTF-8 with BOM to exactly the original text", () => {
-    const store = DocumentStore.open(storeDir, { vectors: false });
+  it("decodes GBK, Big5, UTF-16 LE/BE and UTF-8 with BOM to exactly the original text", async () => {
+    const store = SqliteStore.open(storeDir, { vectors: false });
     try {
       const textOf = (p: string) =>
         store.db.prepare("SELECT d.text, d.encoding FROM files f JOIN documents d ON d.id = f.document_id WHERE f.path = ?").get(p) as { text: string; encoding: string };
@@ -232,12 +232,12 @@ describe("a hostile folder through alpaca-rag ingest", () => {
       expect(textOf("utf16be.md")).toEqual({ text: texts.utf16be, encoding: "UTF-16BE" });
       expect(textOf("utf8-bom.txt")).toEqual({ text: texts.utf8bom, encoding: "UTF-8" });
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it("chunks the 50 MB single line within the budget and loses none of it", () => {
-    const store = DocumentStore.open(storeDir, { vectors: false });
+  it("chunks the 50 MB single line within the budget and loses none of it", async () => {
+    const store = SqliteStore.open(storeDir, { vectors: false });
     try {
       const doc = store.db.prepare("SELECT d.id, d.text FROM files f JOIN documents d ON d.id = f.document_id WHERE f.path = 'huge.txt'").get() as { id: number; text: string };
       expect(doc.text.length).toBeGreaterThan(hugeBytes - 300);
@@ -253,15 +253,15 @@ describe("a hostile folder through alpaca-rag ingest", () => {
       expect(covered).toBe(doc.text.length);
       console.log(`[reliability] 50 MB single line: ${chunks.length} chunks, none over 384 tokens`);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it("keeps the ingest's peak memory bounded and leaves a store that passes check", () => {
+  it("keeps the ingest's peak memory bounded and leaves a store that passes check", async () => {
     expect(peakRss).not.toBeNull();
     console.log(`[reliability] hostile folder ingest: ${seconds.toFixed(1)} s, peak RSS ${megabytes(peakRss!)} MB (bound ${megabytes(peakRssLimit)} MB)`);
     expect(peakRss!).toBeLessThan(peakRssLimit);
-    const report = checkStore(storeDir);
+    const report = await checkStore(storeDir);
     expect(report.problems).toEqual([]);
     expect(report.ok).toBe(true);
   });

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestFolder } from "../../src/ingest/pipeline.js";
 import { chooseEmbeddingModel, loadEmbedder, resolveEmbedderFile, type Embedder } from "../../src/models/embedder.js";
 import { retrieveDetailed } from "../../src/retrieval/hybrid.js";
-import { openDatabase } from "../../src/store/database.js";
+import { openDatabase } from "../../src/store/sqlite/database.js";
 import { StoreLockedError } from "../../src/store/lock.js";
-import { databaseFileName, DocumentStore } from "../../src/store/store.js";
+import { databaseFileName, SqliteStore } from "../../src/store/sqlite/store.js";
 import { startCli } from "../cliProcess.js";
 import { cmrcParagraphs, storiesModel, tempDir, testSettings } from "../helpers.js";
 import { cliFlags, storeContents } from "./fixtures.js";
@@ -81,7 +81,7 @@ function inspectSnapshot(storeDir: string, o: Observation): number {
 
 /** Searches through an ordinary reader (as `search` and the server open the store); results must be whole documents. */
 async function searchDuringIngest(storeDir: string, embedder: Embedder, query: string, o: Observation): Promise<void> {
-  const store = DocumentStore.open(storeDir);
+  const store = SqliteStore.open(storeDir);
   try {
     const result = await retrieveDetailed({ store, embedder, query, k: 5, candidates: 30, weights: { dense: 1, lexical: 1 } });
     o.searches += 1;
@@ -94,7 +94,7 @@ async function searchDuringIngest(storeDir: string, embedder: Embedder, query: s
       o.resultsChecked += 1;
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -8,7 +8,7 @@ import { ingestFolder } from "../../src/ingest/pipeline.js";
 import { chooseEmbeddingModel, loadEmbedder, resolveEmbedderFile, type Embedder } from "../../src/models/embedder.js";
 import { retrieveDetailed } from "../../src/retrieval/hybrid.js";
 import { checkStore } from "../../src/store/check.js";
-import { DocumentStore } from "../../src/store/store.js";
+import { openStore } from "../../src/store/open.js";
 import { startCli } from "../cliProcess.js";
 import { cmrcParagraphs, storiesModel, tempDir, testSettings } from "../helpers.js";
 import { cliFlags, seededRandom, storeContents } from "./fixtures.js";
@@ -44,20 +44,20 @@ interface SearchRow {
  * deletions may rank a rare neighbour differently from a fresh one even without any crash, so that is not compared.
  */
 async function answers(storeDir: string, embedder: Embedder): Promise<{ lexical: SearchRow[][]; dense: SearchRow[][] }> {
-  const store = DocumentStore.open(storeDir);
+  const store = await openStore(storeDir);
   try {
     const lexical: SearchRow[][] = [];
     const dense: SearchRow[][] = [];
     for (const query of queries) {
       const result = await retrieveDetailed({ store, embedder, query, k: 5, candidates: 50, weights: { dense: 0, lexical: 1 }, mergeNeighbours: true });
       lexical.push(result.chunks.map((c) => ({ paths: c.paths, index: c.index, text: c.text, score: c.score.toFixed(6) })));
-      const hits = store.vectors!.search(await embedder.embedQuery(query), 20, store.vectors!.size + 100);
-      const chunks = new Map(store.chunksByIds(hits.map((h) => h.chunkId)).map((c) => [c.id, c]));
+      const hits = await store.vectorSearch(await embedder.embedQuery(query), 20, { ef: ((await store.vectorStatus())?.count ?? 0) + 100 });
+      const chunks = new Map((await store.chunksByIds(hits.map((h) => h.chunkId))).map((c) => [c.id, c]));
       dense.push(hits.map((h) => ({ paths: chunks.get(h.chunkId)!.paths, index: chunks.get(h.chunkId)!.index, text: chunks.get(h.chunkId)!.text, score: h.similarity.toFixed(5) })));
     }
     return { lexical, dense };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -69,8 +69,8 @@ interface Reference {
 }
 
 /** Problems `check` may find right after a kill: only the derived vector file may lag behind SQLite. */
-function sqliteProblems(storeDir: string): string[] {
-  return checkStore(storeDir).problems.filter((p) => !p.includes("vectors.hnsw"));
+async function sqliteProblems(storeDir: string): Promise<string[]> {
+  return (await checkStore(storeDir)).problems.filter((p) => !p.includes("vectors.hnsw"));
 }
 
 describe("SIGKILL during real ingests", () => {
@@ -118,7 +118,7 @@ describe("SIGKILL during real ingests", () => {
     const result = await run.done;
     const killed = running && result.signal === "SIGKILL";
     if (killed) kills.push({ phase, afterMs });
-    expect(sqliteProblems(storeDir)).toEqual([]);
+    expect(await sqliteProblems(storeDir)).toEqual([]);
     for (const [p, chunks] of storeContents(storeDir)) expect(allowed.some((v) => JSON.stringify(v.get(p)) === JSON.stringify(chunks)), p).toBe(true);
     return killed;
   }
@@ -126,7 +126,7 @@ describe("SIGKILL during real ingests", () => {
   async function finishAndCompare(reference: Reference): Promise<void> {
     const result = await startCli([...args, "--json"]).done;
     expect(result.code, result.stderr).toBe(0);
-    const report = checkStore(storeDir);
+    const report = await checkStore(storeDir);
     expect(report.problems).toEqual([]);
     expect(report.ok).toBe(true);
     // No duplicate or orphan chunks: exactly the clean store's chunks, each with one vector.

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import zlib from "node:zlib";
 import PDFDocument from "pdfkit";
-import { DocumentStore } from "../../src/store/store.js";
+import { SqliteStore } from "../../src/store/sqlite/store.js";
 import { startCli, type RunningCli } from "../cliProcess.js";
 import type { IngestSummary } from "../../src/ingest/pipeline.js";
 
@@ -96,7 +96,7 @@ export const megabytes = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
 /** path → the chunk texts of its document in order: everything a search can ever return for that file. */
 export function storeContents(storeDir: string): Map<string, string[]> {
-  const store = DocumentStore.open(storeDir, { vectors: false });
+  const store = SqliteStore.open(storeDir, { vectors: false });
   try {
     const rows = store.db
       .prepare("SELECT f.path, c.text FROM files f JOIN chunks c ON c.document_id = f.document_id ORDER BY f.path, c.idx")
@@ -106,7 +106,7 @@ export function storeContents(storeDir: string): Map<string, string[]> {
     for (const [p, text] of rows) map.set(p, [...(map.get(p) ?? []), text]);
     return map;
   } finally {
-    store.close();
+    store.closeSync();
   }
 }
 

@@ -9,7 +9,7 @@ import { chooseEmbeddingModel, loadEmbedder, type Embedder } from "../../src/mod
 import { calibrateDenseWeight } from "../../src/retrieval/calibrate.js";
 import { evaluateRetrieval, type EvaluationQuestion } from "../../src/retrieval/evaluate.js";
 import type { FusionWeights } from "../../src/retrieval/fusion.js";
-import { DocumentStore } from "../../src/store/store.js";
+import { openStore } from "../../src/store/open.js";
 import { bigramEmbedder } from "./bigramEmbedder.js";
 import { cmrcParagraphs, storiesModel, tempDir, testSettings, writeFiles } from "../helpers.js";
 
@@ -34,9 +34,9 @@ async function measure(label: string, model: string, runs: Run[], given?: Embedd
   console.log(`\n${label}: ${summary.chunks || "(reused)"} chunks ingested in ${summary.seconds.toFixed(1)} s`);
   const choice = await chooseEmbeddingModel(settings);
   const embedder: Embedder | null = given ?? (choice.kind === "model" ? await loadEmbedder(settings, choice) : null);
-  const store = DocumentStore.open(settings.store);
+  const store = await openStore(settings.store);
   try {
-    console.log(`${label}: ${store.count("chunks")} chunks, ${questions.length} questions`);
+    console.log(`${label}: ${(await store.count("chunks"))} chunks, ${questions.length} questions`);
     if (embedder) {
       const t = performance.now();
       const c = await calibrateDenseWeight({ store, embedder });
@@ -49,7 +49,7 @@ async function measure(label: string, model: string, runs: Run[], given?: Embedd
       console.log(`  ${run.name.padEnd(28)} ${format(m)}`);
     }
   } finally {
-    store.close();
+    await store.close();
     if (!given) await embedder?.dispose();
   }
 }

@@ -6,7 +6,8 @@ import { ingestFolder } from "../../src/ingest/pipeline.js";
 import type { Embedder } from "../../src/models/embedder.js";
 import { calibrateDenseWeight, unprovenDenseWeight } from "../../src/retrieval/calibrate.js";
 import { evaluateRetrieval, type EvaluationQuestion, type RetrievalMetrics } from "../../src/retrieval/evaluate.js";
-import { DocumentStore } from "../../src/store/store.js";
+import type { DocumentStore } from "../../src/store/contract.js";
+import { openStore } from "../../src/store/open.js";
 import { cmrcParagraphs, testSettings } from "../helpers.js";
 import { ingestedStore, type IngestedStore } from "./fixtures.js";
 import { bigramEmbedder } from "./bigramEmbedder.js";
@@ -78,7 +79,7 @@ describe("retrieval on CMRC 2018 (40 passages)", () => {
     const bigram = bigramEmbedder();
     const settings = testSettings({ store: path.join(dir, "store-bigram"), inbox, model: "none" });
     await ingestFolder({ settings, embedder: bigram });
-    const bigramStore = DocumentStore.open(settings.store);
+    const bigramStore = await openStore(settings.store);
     try {
       const competent = await calibrateDenseWeight({ store: bigramStore, embedder: bigram });
       expect(competent.relative).toBeGreaterThan(weak.relative! + 0.4);
@@ -87,7 +88,7 @@ describe("retrieval on CMRC 2018 (40 passages)", () => {
       const options = { store: bigramStore, embedder: bigram, questions, k: 10, candidates: 50 };
       expectNoWorse(await evaluateRetrieval(options), await evaluateRetrieval({ ...options, weights: { dense: 0, lexical: 1 } }));
     } finally {
-      bigramStore.close();
+      await bigramStore.close();
     }
   });
 });

@@ -4,7 +4,8 @@ import path from "node:path";
 import { ingestFolder, type IngestSummary } from "../../src/ingest/pipeline.js";
 import type { Settings } from "../../src/config/schema.js";
 import { chooseEmbeddingModel, loadEmbedder, type Embedder } from "../../src/models/embedder.js";
-import { DocumentStore } from "../../src/store/store.js";
+import type { DocumentStore } from "../../src/store/contract.js";
+import { openStore } from "../../src/store/open.js";
 import { tempDir, testSettings, writeFiles } from "../helpers.js";
 
 export interface IngestedStore {
@@ -26,7 +27,7 @@ export async function ingestedStore(files: Record<string, string | Buffer>): Pro
   const choice = await chooseEmbeddingModel(settings);
   if (choice.kind !== "model") throw new Error(choice.reason);
   const embedder = await loadEmbedder(settings, choice);
-  const store = DocumentStore.open(settings.store);
+  const store = await openStore(settings.store);
   return {
     dir,
     inbox,
@@ -35,7 +36,7 @@ export async function ingestedStore(files: Record<string, string | Buffer>): Pro
     store,
     embedder,
     async close() {
-      store.close();
+      await store.close();
       await embedder.dispose();
     },
   };

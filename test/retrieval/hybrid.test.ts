@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestFolder } from "../../src/ingest/pipeline.js";
 import type { Embedder } from "../../src/models/embedder.js";
 import { retrieve, retrieveDetailed } from "../../src/retrieval/hybrid.js";
-import { DocumentStore, EmbedderMismatchError } from "../../src/store/store.js";
+import type { DocumentStore } from "../../src/store/contract.js";
+import { EmbedderMismatchError } from "../../src/store/embedding.js";
+import { SqliteStore } from "../../src/store/sqlite/store.js";
 import { testSettings } from "../helpers.js";
 import { ingestedStore, type IngestedStore } from "./fixtures.js";
 import { bigramEmbedder } from "./bigramEmbedder.js";
@@ -104,21 +106,21 @@ describe("retrieve (stories260K, real SQLite and hnswlib)", () => {
     // A separate store with the same content, so deleting behind the index's back does not disturb the other tests.
     const settings = testSettings({ store: path.join(dir, "store-copy"), inbox });
     await ingestFolder({ settings, embedder });
-    const copy = DocumentStore.open(settings.store);
+    const copy = SqliteStore.open(settings.store);
     try {
       const [garden] = await retrieve({ store: copy, embedder: null, query: "植物园温室", k: 1, candidates: 5 });
       expect(garden.source).toBe("garden.txt");
       const vector = await embedder.embedQuery(garden.text);
-      expect(copy.vectors!.search(vector, 1)[0].chunkId).toBe(garden.chunkId);
+      expect((await copy.vectorSearch(vector, 1))[0].chunkId).toBe(garden.chunkId);
       // As after a crash between SQLite's delete and the index's: the vector stays, the chunk is gone.
       copy.db.prepare("DELETE FROM chunks WHERE id = ?").run(garden.chunkId);
-      expect(copy.vectors!.search(vector, 1)[0].chunkId).toBe(garden.chunkId);
+      expect((await copy.vectorSearch(vector, 1))[0].chunkId).toBe(garden.chunkId);
       const result = await retrieveDetailed({ store: copy, embedder, query: garden.text, k: 5, candidates: 5, weights: { dense: 1, lexical: 1 } });
       expect(result.chunks.map((c) => c.chunkId)).not.toContain(garden.chunkId);
       expect(result.chunks.filter((c) => c.denseRank !== undefined).map((c) => c.denseRank).sort()).toEqual([1, 2, 3, 4].slice(0, result.denseCandidates));
       expect(result.denseCandidates).toBe(4);
     } finally {
-      copy.close();
+      await copy.close();
     }
   });
 

@@ -9,7 +9,7 @@ import { loadReranker, type Reranker } from "../../src/models/reranker.js";
 import { retrieve } from "../../src/retrieval/hybrid.js";
 import { retrievalOptionsFor, type RetrievalEngine } from "../../src/retrieval/options.js";
 import { AlpacaRagRetriever, type AlpacaRagDocumentMetadata } from "../../src/retrieval/langchainRetriever.js";
-import { DocumentStore } from "../../src/store/store.js";
+import type { DocumentStore } from "../../src/store/contract.js";
 import { samplePdf, samplePdfPages, tempDir } from "../helpers.js";
 import { writeSyntheticReranker } from "../models/syntheticReranker.js";
 import { ingestedStore, type IngestedStore } from "./fixtures.js";

@@ -10,7 +10,8 @@ import { llamaRuntime } from "../../src/models/llama.js";
 import { loadReranker, RerankerUnsupportedError, type Reranker } from "../../src/models/reranker.js";
 import { ModelMissingError } from "../../src/models/resolve.js";
 import { retrieveDetailed } from "../../src/retrieval/hybrid.js";
-import { DocumentStore } from "../../src/store/store.js";
+import type { DocumentStore } from "../../src/store/contract.js";
+import { openStore } from "../../src/store/open.js";
 import { storiesModel, tempDir, testSettings, writeFiles } from "../helpers.js";
 import { writeSyntheticReranker } from "../models/syntheticReranker.js";
 
@@ -68,7 +69,7 @@ describe("retrieve with a reranker", () => {
     // Small chunks (one estimated token per character), so the Markdown section spans several.
     const settings = testSettings({ store: path.join(dir, "store"), inbox, model: "none", chunkSize: 24, chunkOverlap: 4 });
     await ingestFolder({ settings });
-    store = DocumentStore.open(settings.store);
+    store = await openStore(settings.store);
   });
   afterAll(() => store?.close());
 

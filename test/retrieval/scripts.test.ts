@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Embedder } from "../../src/models/embedder.js";
 import { retrieve } from "../../src/retrieval/hybrid.js";
-import { DocumentStore } from "../../src/store/store.js";
+import type { DocumentStore } from "../../src/store/contract.js";
 import { ingestedStore, type IngestedStore } from "./fixtures.js";
 
 // Made-up places, one document in each script. Each has a distractor in the other script that shares the question's

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DocumentStore } from "../../src/store/store.js";
+import { openStore } from "../../src/store/open.js";
 import { launchChromium } from "./chromium.js";
 import { startTestServer, type TestServer } from "./serverFixture.js";
 
@@ -83,12 +83,12 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
-function storedPaths(): string[] {
-  const store = DocumentStore.open(t.settings.store, { vectors: false });
+async function storedPaths(): Promise<string[]> {
+  const store = await openStore(t.settings.store, { vectors: false });
   try {
-    return store.listFiles().map((f) => f.path).sort();
+    return (await store.listFiles()).map((f) => f.path).sort();
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -123,7 +123,7 @@ describe("a page on another origin", () => {
       // A file dropped in the inbox by hand and not ingested yet: an ingest the attacker started would index it.
       const handDropped = path.join(t.inbox, "not-yet-ingested.txt");
       fs.writeFileSync(handDropped, "Dropped into the inbox by hand; only the user's own ingest should index it.");
-      const before = storedPaths();
+      const before = await storedPaths();
       const logFrom = t.log.length;
       const page = await newPage();
       await page.goto(`${c.page()}?target=${encodeURIComponent(c.target())}`);
@@ -139,8 +139,8 @@ describe("a page on another origin", () => {
       for (const name of ["uploadNoCors", "ingestNoCors", "askNoCors", "listNoCors"]) expect(results[name], name).toEqual({ type: "opaque", status: 0, body: null });
       for (const name of ["listCors", "askCors", "deleteCors"]) expect(results[name], name).toEqual({ error: "TypeError" });
       // And nothing changed: the store, and the inbox (no planted file, the hand-dropped one still not indexed).
-      expect(storedPaths()).toEqual(before);
-      expect(storedPaths()).not.toContain("not-yet-ingested.txt");
+      expect(await storedPaths()).toEqual(before);
+      expect(await storedPaths()).not.toContain("not-yet-ingested.txt");
       expect(fs.readdirSync(t.inbox).sort()).toEqual(["lighthouse.txt", "not-yet-ingested.txt", "orchard.md"]);
       fs.rmSync(handDropped);
     });
@@ -180,7 +180,7 @@ describe("DNS rebinding", () => {
       expect(body, name).not.toMatch(/lighthouse\.txt|orchard|1871/);
     }
     expect(requestsSince(logFrom)).toEqual(["GET /v1/documents 403", "POST /v1/documents 403", "POST /v1/ask 403"]);
-    expect(storedPaths()).toEqual(["lighthouse.txt", "orchard.md"]);
+    expect(await storedPaths()).toEqual(["lighthouse.txt", "orchard.md"]);
   });
 });
 
@@ -199,11 +199,11 @@ describe("the server's own page", () => {
       await page.setInputFiles("#upload-input", { name, mimeType: "text/plain", buffer: Buffer.from("Window boxes need drainage holes and a light soil mix.") });
       await page.click("#upload-button");
       await page.waitForSelector(`tr[data-path="${name}"]`);
-      expect(storedPaths()).toContain(name);
+      expect(await storedPaths()).toContain(name);
       page.once("dialog", (dialog) => void dialog.accept());
       await page.click(`tr[data-path="${name}"] button.delete`);
       await page.waitForSelector(`tr[data-path="${name}"]`, { state: "detached" });
-      expect(storedPaths()).not.toContain(name);
+      expect(await storedPaths()).not.toContain(name);
       expect(fs.existsSync(path.join(t.inbox, name))).toBe(false);
       await page.close();
     });

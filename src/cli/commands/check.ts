@@ -6,9 +6,9 @@ import { settingsFromFlags, withSettingsFlags, type CommonFlags } from "../setti
 export function registerCheckCommand(program: Command): void {
   withSettingsFlags(program.command("check").description("verify that documents, chunks, lexical terms and vectors agree"))
     .option("--json", "print the report as JSON")
-    .action((flags: CommonFlags & { json?: boolean }) => {
+    .action(async (flags: CommonFlags & { json?: boolean }) => {
       const settings = settingsFromFlags(flags);
-      const report = checkStore(settings.store);
+      const report = await checkStore(settings.store);
       if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
         process.stdout.write(

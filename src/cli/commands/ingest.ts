@@ -1,7 +1,7 @@
 // `alpaca-rag ingest [DIR]`: make the store follow a folder; exit 0 when every file went in, 2 when some failed.
 import type { Command } from "commander";
 import { ingestFolder, type IngestSummary } from "../../ingest/pipeline.js";
-import { DocumentStore } from "../../store/store.js";
+import { openStore } from "../../store/open.js";
 import { createProgressView } from "../progress.js";
 import { settingsFromFlags, withSettingsFlags, type CommonFlags } from "../settings.js";
 
@@ -10,7 +10,7 @@ interface IngestFlags extends CommonFlags {
   reembed?: boolean;
 }
 
-function printHuman(summary: IngestSummary, storeDir: string): void {
+async function printHuman(summary: IngestSummary, storeDir: string): Promise<void> {
   const out = process.stdout;
   out.write(
     `\nIndexed ${summary.inbox} into ${summary.store} in ${summary.seconds.toFixed(1)} s\n` +
@@ -23,14 +23,14 @@ function printHuman(summary: IngestSummary, storeDir: string): void {
   for (const f of summary.failed) out.write(`  failed  ${f.path}: ${f.reason}\n`);
   for (const s of summary.skippedFiles) out.write(`  skipped ${s}: not a PDF, .txt or .md file\n`);
   for (const d of summary.duplicates) out.write(`  same content as ${d.sameAs}: ${d.path} (stored once, found under both names)\n`);
-  const store = DocumentStore.open(storeDir, { vectors: false });
+  const store = await openStore(storeDir, { vectors: false });
   try {
-    const files = store.listFiles();
+    const files = await store.listFiles();
     out.write(`\nThe store now holds ${files.length} files:\n`);
     for (const f of files)
       out.write(`  ${f.path}  (${f.kind}${f.pages ? `, ${f.pages} pages` : ""}, ${f.chunks} chunks, document ${f.documentId})\n`);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -72,7 +72,7 @@ export function registerIngestCommand(program: Command): void {
         process.off("SIGTERM", onSignal);
       }
       if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-      else printHuman(summary, settings.store);
+      else await printHuman(summary, settings.store);
       process.exitCode = summary.interrupted ? 130 : summary.failed.length > 0 ? 2 : 0;
     });
 }

@@ -36,8 +36,8 @@ export function documentsRouter(documents: DocumentsService, options: DocumentsR
    * Every file of the store, and the extensions an upload accepts (the page's file chooser offers those):
    * {documents: [{id, path, kind, pages, chunks, bytes, ingestedAt}], extensions: [".pdf", …]}.
    */
-  router.get("/v1/documents", (_req, res) => {
-    res.json({ documents: documents.list(), extensions: documents.extensions });
+  router.get("/v1/documents", async (_req, res) => {
+    res.json({ documents: await documents.list(), extensions: documents.extensions });
   });
 
   /**

@@ -7,7 +7,7 @@ import path from "node:path";
 import { ingestFolder, type IngestSummary } from "../../ingest/pipeline.js";
 import { supportedExtensions } from "../../ingest/loaders/index.js";
 import type { QaEngine } from "../../qa/engine.js";
-import { DocumentStore } from "../../store/store.js";
+import { openStore } from "../../store/open.js";
 import { placeFile, safeFileName } from "./fileNames.js";
 import { IngestStatusTracker, type IngestStatus, type IngestTrigger } from "./ingestStatus.js";
 
@@ -102,8 +102,8 @@ export class DocumentsService {
     return this.tail.then(() => {});
   }
 
-  list(): DocumentEntry[] {
-    return this.options.engine.store.listFiles().map((f) => ({
+  async list(): Promise<DocumentEntry[]> {
+    return (await this.options.engine.store.listFiles()).map((f) => ({
       id: f.documentId,
       path: f.path,
       kind: f.kind,
@@ -137,7 +137,7 @@ export class DocumentsService {
       this.ingestStatus.end({ error: e });
       throw e;
     } finally {
-      engine.store.refreshVectors();
+      await engine.store.refreshVectors();
     }
     this.ingestStatus.end({ summary });
     return summary;
@@ -178,20 +178,20 @@ export class DocumentsService {
   remove(id: number): Promise<DeleteResult | null> {
     return this.exclusive(async () => {
       const { engine } = this.options;
-      const paths = engine.store.listFiles().filter((f) => f.documentId === id).map((f) => f.path);
+      const paths = (await engine.store.listFiles()).filter((f) => f.documentId === id).map((f) => f.path);
       if (paths.length === 0) return null;
       for (const p of paths) {
         const absolute = path.resolve(this.inbox, p);
         // Store paths are relative to the inbox; never touch anything outside it whatever they say.
         if (absolute.startsWith(this.inbox + path.sep)) fs.rmSync(absolute, { force: true });
       }
-      const store = DocumentStore.open(engine.settings.store, { write: true, purpose: "server delete" });
+      const store = await openStore(engine.settings, { write: true, purpose: "server delete" });
       let chunksRemoved: number;
       try {
-        chunksRemoved = store.removeFiles(paths);
+        chunksRemoved = await store.removeFiles(paths);
       } finally {
-        store.close();
-        engine.store.refreshVectors();
+        await store.close();
+        await engine.store.refreshVectors();
       }
       return { id, paths, chunksRemoved };
     });

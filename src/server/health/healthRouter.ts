@@ -14,8 +14,8 @@ export function healthRouter(health: HealthService): Router {
    * otherwise. `backends` (with generator.url or embedding.url): each server's {backend, up, inFlight, served,
    * failures, downSince}, numbered in the order configured; URLs and errors stay on /metrics, which needs a key.
    */
-  router.get("/readyz", (_req, res) => {
-    const r = health.readiness();
+  router.get("/readyz", async (_req, res) => {
+    const r = await health.readiness();
     const backends = r.backends
       ? Object.fromEntries(
           Object.entries(r.backends).map(([pool, list]) => [

@@ -26,10 +26,10 @@ export class HealthService {
     return this.ingestHealth?.();
   }
 
-  readiness(): Readiness {
+  async readiness(): Promise<Readiness> {
     let store = false;
     try {
-      this.engine.store.count("documents");
+      await this.engine.store.count("documents");
       store = true;
     } catch {
       store = false;

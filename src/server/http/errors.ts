@@ -7,7 +7,7 @@ import { BackendError, NoBackendError } from "../../models/backendPool.js";
 import { QuestionError } from "../../qa/answer.js";
 import { PromptTooLongError } from "../../qa/pack.js";
 import { StoreLockedError } from "../../store/lock.js";
-import { EmbedderMismatchError } from "../../store/store.js";
+import { EmbedderMismatchError } from "../../store/embedding.js";
 import { QueueFullError } from "./generationQueue.js";
 
 /** An error meant for the client: its status, a stable machine code, a message for people, and extra headers. */

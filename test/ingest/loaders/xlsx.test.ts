@@ -9,7 +9,7 @@ import { ingestFolder } from "../../../src/ingest/pipeline.js";
 import { DocumentLoadError, loadDocument } from "../../../src/ingest/loaders/index.js";
 import { maxInflatedBytes } from "../../../src/ingest/loaders/sheetArchive.js";
 import { lexicalQuery } from "../../../src/store/segment.js";
-import { DocumentStore } from "../../../src/store/store.js";
+import { openStore } from "../../../src/store/open.js";
 import { tempDir, testSettings } from "../../helpers.js";
 import { encryptedOfficeFile, makeOds, makeXlsx, rawZip, repeatedEntry, textEntry, withEntries, writeLargeXlsx } from "./sheetFixtures.js";
 
@@ -226,22 +226,22 @@ describe("ingest and search", () => {
     const summary = await ingestFolder({ settings: testSettings({ store: storeDir, inbox }) });
     expect(summary.failed).toEqual([]);
     expect(summary.added).toBe(3);
-    const store = DocumentStore.open(storeDir, { vectors: false });
+    const store = await openStore(storeDir, { vectors: false });
     try {
-      const find = (query: string) => store.chunksByIds(store.lexicalSearch(lexicalQuery(query), 3).map((h) => h.chunkId));
-      const [machine] = find("离心机放在哪个实验室？");
+      const find = async (query: string) => (await store.chunksByIds((await store.lexicalSearch(lexicalQuery(query), 3)).map((h) => h.chunkId)));
+      const [machine] = await find("离心机放在哪个实验室？");
       expect(machine.paths).toEqual(["设备台账.xlsx"]);
       expect(machine.section).toBe("台账");
       expect(machine.text).toContain("设备名称: 离心机；存放地点: 三号楼二层东侧实验室；负责人: 周明远");
-      const [duty] = find("韩雪哪天值班");
+      const [duty] = await find("韩雪哪天值班");
       expect(duty.paths).toEqual(["值班表.csv"]);
       expect(duty.section).toBe("值班表");
       expect(duty.text).toContain("日期: 2024-03-02；值班人: 韩雪；电话: 13800000002");
-      const [book] = find("天工开物在哪个架位");
+      const [book] = await find("天工开物在哪个架位");
       expect(book.paths).toEqual(["图书.ods"]);
       expect(book.text).toContain("书名: 天工开物；架位: 子部第七架");
     } finally {
-      store.close();
+      await store.close();
     }
   }, 120_000);
 });

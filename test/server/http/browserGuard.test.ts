@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSettings } from "../../../src/config/load.js";
 import { hostAllowed, parseHostHeader } from "../../../src/server/http/browserGuard.js";
 import { createPathRedactor } from "../../../src/server/http/redact.js";
-import { DocumentStore } from "../../../src/store/store.js";
+import { openStore } from "../../../src/store/open.js";
 import { projectRoot } from "../../helpers.js";
 import { startTestServer, type TestServer } from "../serverFixture.js";
 
@@ -37,12 +37,12 @@ function multipartBody(name: string, content: string): { body: Buffer; type: str
   return { body: Buffer.from(text), type: `multipart/form-data; boundary=${boundary}` };
 }
 
-function storedPaths(t: TestServer): string[] {
-  const store = DocumentStore.open(t.settings.store, { vectors: false });
+async function storedPaths(t: TestServer): Promise<string[]> {
+  const store = await openStore(t.settings.store, { vectors: false });
   try {
-    return store.listFiles().map((f) => f.path).sort();
+    return (await store.listFiles()).map((f) => f.path).sort();
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -117,7 +117,7 @@ describe("a server on its defaults (loopback, no key)", () => {
       expect(res.status, host).toBe(200);
       expect(res.body).toMatch(/lighthouse\.txt/);
     }
-    expect(storedPaths(t)).toEqual(["lighthouse.txt", "orchard.md"]);
+    expect(await storedPaths(t)).toEqual(["lighthouse.txt", "orchard.md"]);
   });
 
   it("refuses state-changing requests from other origins whatever their type, and keeps the store as it was", async () => {
@@ -148,7 +148,7 @@ describe("a server on its defaults (loopback, no key)", () => {
       expect(JSON.parse(res.body).error.code).toBe("cross_site_request");
       expect(res.headers["access-control-allow-origin"]).toBeUndefined();
     }
-    expect(storedPaths(t)).toEqual(["lighthouse.txt", "orchard.md"]);
+    expect(await storedPaths(t)).toEqual(["lighthouse.txt", "orchard.md"]);
     expect(fs.readdirSync(t.inbox).sort()).toEqual(["dropped-by-hand.txt", "lighthouse.txt", "orchard.md"]);
     fs.rmSync(path.join(t.inbox, "dropped-by-hand.txt"));
   });
@@ -171,7 +171,7 @@ describe("a server on its defaults (loopback, no key)", () => {
     const upload = multipartBody("by-script.txt", "A script uploads a note about window boxes.");
     const uploaded = await send(port, "POST", "/v1/documents", { "Content-Type": upload.type }, upload.body);
     expect(uploaded.status).toBe(201);
-    expect(storedPaths(t)).toContain("by-script.txt");
+    expect(await storedPaths(t)).toContain("by-script.txt");
   });
 
   it("sends no CORS headers to any origin and answers foreign preflights with 403", async () => {
@@ -262,7 +262,7 @@ describe("a server with keys", () => {
     // A key can only come from a client that holds it: then the request is the key check's to judge.
     const withKey = await send(port, "POST", "/v1/search", { ...auth, Origin: "http://tool.example", "Content-Type": "application/json" }, '{"query":"orchard"}');
     expect(withKey.status).toBe(200);
-    expect(storedPaths(t)).toEqual(["lighthouse.txt", "orchard.md"]);
+    expect(await storedPaths(t)).toEqual(["lighthouse.txt", "orchard.md"]);
   });
 });
 

@@ -2,9 +2,10 @@
 // (hnswlib resets it to 10 on every read), and an explicit breadth wins.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { defaultEfSearch, VectorIndex } from "../../src/store/vectorIndex.js";
-import { seededRandom } from "../reliability/fixtures.js";
-import { tempDir } from "../helpers.js";
+import { defaultEfSearch } from "../../../src/store/ranking.js";
+import { VectorIndex } from "../../../src/store/sqlite/vectorIndex.js";
+import { seededRandom } from "../../reliability/fixtures.js";
+import { tempDir } from "../../helpers.js";
 
 function unitVectors(count: number, dimension: number, seed: number): Float32Array[] {
   const random = seededRandom(seed);

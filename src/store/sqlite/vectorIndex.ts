@@ -1,14 +1,10 @@
-// The HNSW half of the store: an hnswlib-node cosine index whose labels are chunk ids, written atomically
+// The embedded store's vector index: an hnswlib-node cosine index whose labels are chunk ids, written atomically
 // (temporary file, fsync, rename) and reconciled with SQLite's vectors on open.
 import fs from "node:fs";
 import path from "node:path";
 import hnswlib from "hnswlib-node";
-
-export interface VectorHit {
-  chunkId: number;
-  /** Cosine similarity in [-1, 1]. */
-  similarity: number;
-}
+import type { VectorHit } from "../contract.js";
+import { defaultEfSearch } from "../ranking.js";
 
 export interface VectorIndexOptions {
   dimension: number;
@@ -24,15 +20,6 @@ export interface VectorIndexOptions {
 }
 
 const initialCapacity = 1024;
-
-/**
- * Search breadth for a graph of `live` vectors: 64 up to 128k, then growing with the graph (500 at 1M, at most 1024).
- * Measured on clustered 384-dim data (bench/search-scale.ts): recall@10 at ef 64 was 0.96–1.0 at 10k and 100k but
- * 0.78 at 1M, where ef 256 gave 0.949 at a p99 of 2.8 ms.
- */
-export function defaultEfSearch(live: number): number {
-  return Math.min(1024, Math.max(64, Math.ceil(live / 2000)));
-}
 
 export class VectorIndex {
   private index: hnswlib.HierarchicalNSW;

@@ -3,14 +3,14 @@
 import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { openDatabase, readMeta, schemaVersion, StoreFormatError } from "../../src/store/database.js";
-import { DocumentStore, databaseFileName } from "../../src/store/store.js";
-import { tempDir } from "../helpers.js";
+import { openDatabase, readMeta, schemaVersion, StoreFormatError } from "../../../src/store/sqlite/database.js";
+import { databaseFileName, SqliteStore } from "../../../src/store/sqlite/store.js";
+import { tempDir } from "../../helpers.js";
 
 /** A store as version 1 wrote it: no chunks.location, three chunks (PDF pages 3 and 3–4, a Markdown section, plain text). */
 function versionOneStore(): string {
   const dir = tempDir();
-  DocumentStore.open(dir, { vectors: false }).close();
+  SqliteStore.open(dir, { vectors: false }).closeSync();
   const db = new Database(path.join(dir, databaseFileName));
   db.exec("ALTER TABLE chunks DROP COLUMN location");
   db.prepare("UPDATE meta SET value = '1' WHERE key = 'schema_version'").run();
@@ -35,13 +35,13 @@ function versionOneStore(): string {
 }
 
 describe("store schema", () => {
-  it("upgrades a version 1 store in place: pages and sections become locations, nothing else changes", () => {
+  it("upgrades a version 1 store in place: pages and sections become locations, nothing else changes", async () => {
     const dir = versionOneStore();
-    const store = DocumentStore.open(dir, { vectors: false });
+    const store = SqliteStore.open(dir, { vectors: false });
     try {
       expect(readMeta(store.db, "schema_version")).toBe(String(schemaVersion));
       const ids = store.db.prepare("SELECT id FROM chunks ORDER BY id").pluck().all() as number[];
-      const chunks = store.chunksByIds(ids);
+      const chunks = await store.chunksByIds(ids);
       expect(chunks.map((c) => [c.text, c.location])).toEqual([
         ["第三页", { kind: "page", label: "p. 3", page: 3, pageEnd: 3 }],
         ["跨页", { kind: "page", label: "pp. 3–4", page: 3, pageEnd: 4 }],
@@ -50,15 +50,15 @@ describe("store schema", () => {
       ]);
       expect(chunks.map((c) => c.paths[0])).toEqual(["a.pdf", "a.pdf", "b.md", "c.txt"]);
     } finally {
-      store.close();
+      await store.close();
     }
     // Opening again is a no-op.
-    DocumentStore.open(dir, { vectors: false }).close();
+    SqliteStore.open(dir, { vectors: false }).closeSync();
   });
 
   it("refuses a store from a newer alpaca-rag", () => {
     const dir = tempDir();
-    DocumentStore.open(dir, { vectors: false }).close();
+    SqliteStore.open(dir, { vectors: false }).closeSync();
     const file = path.join(dir, databaseFileName);
     const db = new Database(file);
     db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(schemaVersion + 1));

@@ -1,0 +1,253 @@
+// The store contract: what ingest, retrieval, answering, the server and the CLI may ask of a store of documents,
+// chunks, lexical terms and vectors, and what every implementation promises. Types and doc comments only; the
+// implementations sit beside it (sqlite/: one folder with SQLite + FTS5 + hnswlib, today's default) and are chosen in
+// one place (open.ts) from the `store` setting. Every method a caller awaits returns a Promise, because a server store
+// answers over a network client (PostgreSQL's `pg` is asynchronous); the embedded one resolves at once.
+//
+// Promises every implementation keeps:
+// - Atomic writes. commitFile, removeFiles, touchFiles and reset are each one transaction: a crash (kill -9, power
+//   loss) at any moment leaves the store as it was before or after the call, never in between, and `check` finds it
+//   clean. Derived indexes that live outside the transaction (the HNSW file) are repaired on the next open.
+// - Readers see whole documents. A read (one method call) sees one committed state: a document's chunks, terms and
+//   vectors appear together and go together. Two calls may see two states: an id a search returned may be gone by the
+//   time chunksByIds joins it, which then leaves it out (callers drop such ids; they never fail on them).
+// - One writer at a time. `write: true` takes the store's write lock for the store's lifetime (until close); a second
+//   writer is refused at once with StoreLockedError naming the holder (purpose, pid, since), and a holder that died
+//   is taken over at once. Readers never take it and are never blocked by it. The embedded store keeps it as a file
+//   (write.lock) in its folder; a server store holds a session-level advisory lock (pg_try_advisory_lock) on its own
+//   connection for the store's lifetime, with the holder's description in a row the refused writer reads back, so
+//   one ingest runs at a time across every machine that shares the database and a crashed holder's lock ends with
+//   its connection.
+// - Chunk ids are never reused: they are the vector index's labels, the citations' handles and the API's ids.
+// - A store is made with one embedding model (its identity: file name, fingerprint, dimension) or with none
+//   (lexical-only); see embedding/assertEmbedding/bindEmbedding.
+// - Snapshots: a store can be copied without re-embedding, because every vector is kept with its chunk in the
+//   store's source of truth (SQLite's chunks.vector; a `vector(n)` column in PostgreSQL); indexes are derived.
+//
+// Outside the contract, beside it: the OCR page cache (ocrCache.ts) is its own SQLite file in the embedded store's
+// folder; a server store will keep the same rows (sha256, page, engine, dpi → text) in an `ocr_pages` table.
+import type { EmbedderIdentity } from "../models/embedder.js";
+import type { SourceLocation } from "./location.js";
+
+/** What a chunk is and where it sits in its document, stored or about to be. */
+export interface ChunkPlacement {
+  index: number;
+  text: string;
+  page: number | null;
+  pageEnd: number | null;
+  charStart: number;
+  charEnd: number;
+  section: string | null;
+  /** Where a citation of the chunk points (page, slide, sheet rows, chapter or section); null or absent: nowhere. */
+  location?: SourceLocation | null;
+  tokenCount: number;
+}
+
+export interface NewChunk extends ChunkPlacement {
+  /** Space-joined lexical terms (see segment.ts): jieba words, scripts folded. The lexical index holds exactly these. */
+  terms: string;
+  /** Unit vector of the store's dimension, or null in a lexical-only store. */
+  vector: Float32Array | null;
+}
+
+export interface NewDocument {
+  sha256: string;
+  kind: string;
+  bytes: number;
+  pages: number | null;
+  encoding: string | null;
+  text: string;
+  pageStarts: number[];
+  chunks: NewChunk[];
+}
+
+/** A file of the inbox as the store knows it (path relative to the inbox, '/' separators). */
+export interface FileRecord {
+  path: string;
+  documentId: number;
+  sha256: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface StoredChunk extends ChunkPlacement {
+  id: number;
+  location: SourceLocation | null;
+  documentId: number;
+  /** The document's files in path order, first one the citation's source. */
+  paths: string[];
+}
+
+export interface FileListing {
+  path: string;
+  documentId: number;
+  kind: string;
+  pages: number | null;
+  chunks: number;
+  bytes: number;
+  ingestedAt: string;
+}
+
+export interface LexicalHit {
+  chunkId: number;
+  /** BM25, higher is better. */
+  score: number;
+}
+
+export interface VectorHit {
+  chunkId: number;
+  /** Cosine similarity in [-1, 1]. */
+  similarity: number;
+}
+
+/** The store's dense vectors as a search sees them. */
+export interface VectorStatus {
+  dimension: number;
+  /** Live vectors (chunks with a vector). */
+  count: number;
+}
+
+/** What opening a store repaired after a crash (derived indexes only; the source of truth needs no repair). */
+export interface ReconcileReport {
+  /** Vectors added back to the index from the source of truth (a run that stopped before saving the index). */
+  restored: number;
+  /** Labels in the index with no chunk (a run that stopped after deleting) now marked deleted. */
+  orphansRemoved: number;
+  /** The index was rebuilt to drop deleted labels or because its file was unreadable. */
+  rebuilt: boolean;
+  problem: string | null;
+}
+
+/** A retrieval calibration kept for an embedding model, with the vector count it was measured at. */
+export interface SavedCalibration {
+  chunks: number;
+  calibration: unknown;
+}
+
+export interface OpenStoreOptions {
+  /** Take the write lock (ingest, reset, delete) for the store's lifetime. Default false: a reader. */
+  write?: boolean;
+  /** Named in the lock so a refused writer learns who holds it. Default "ingest". */
+  purpose?: string;
+  /**
+   * Load (and reconcile) the vectors for searching. Default true. False: a reader that only lists, counts or checks
+   * (the embedded store then skips reading its HNSW file; vectorSearch finds nothing and vectorStatus is null).
+   */
+  vectors?: boolean;
+}
+
+/** Which embedding model a store was built with: undefined = not decided yet, null = lexical-only. */
+export type StoreEmbedding = EmbedderIdentity | null | undefined;
+
+export type StoreTable = "documents" | "files" | "chunks";
+
+export interface DocumentStore {
+  /** Where the store is, for messages: an absolute folder, or a URL without its password. */
+  readonly location: string;
+  /** True when this handle holds the write lock. */
+  readonly writable: boolean;
+  /** What opening repaired (null: nothing needed repairing, or the store keeps no derived index). */
+  readonly reconcileReport: ReconcileReport | null;
+
+  // --- embedding identity ---------------------------------------------------------------------------------------
+
+  /** The model the store's vectors were made with, read from the store each call (another process may bind it). */
+  embedding(): Promise<StoreEmbedding>;
+  /**
+   * Rejects with EmbedderMismatchError (naming both models and the --reembed remedy) unless the store is empty,
+   * undecided, or made with this model (by fingerprint; null: lexical-only). Called before loading a model.
+   */
+  assertEmbedding(expected: { name: string; fingerprint: string } | null): Promise<void>;
+  /**
+   * Ties the store to a model (null: lexical-only); a no-op when already tied to it. A store holding documents made
+   * with another model refuses as assertEmbedding does. Writers only. Clears any vectors of a previous model.
+   */
+  bindEmbedding(identity: EmbedderIdentity | null): Promise<void>;
+  /**
+   * Drops every document, file, chunk, vector and calibration and forgets the model (for --reembed). One transaction:
+   * a crash leaves the old store or the empty one. Writers only.
+   */
+  reset(): Promise<void>;
+
+  // --- documents, files and chunks ------------------------------------------------------------------------------
+
+  count(table: StoreTable): Promise<number>;
+  /** Every file with its document's content hash, by path (what ingest compares the inbox with). */
+  files(): Promise<Map<string, FileRecord>>;
+  /** Every file with its document's kind, pages and chunk count, in path order. */
+  listFiles(): Promise<FileListing[]>;
+  /** The document holding content with this SHA-256, if any. */
+  documentIdForSha(sha256: string): Promise<number | undefined>;
+  /**
+   * Records one file of the inbox with its content: a new document (chunks, terms, vectors: all in one transaction,
+   * so searches see it whole or not at all) or an existing one (same bytes under another path). A document no file
+   * points to any more (the path's previous content) goes in the same transaction, its chunks, terms and vectors
+   * with it. Writers only. `sameAs`: the document's first other path (path order) after the commit, or null.
+   */
+  commitFile(
+    file: { path: string; size: number; mtimeMs: number },
+    content: { document: NewDocument } | { documentId: number },
+  ): Promise<{ documentId: number; chunkIds: number[]; sameAs: string | null }>;
+  /** New sizes/mtimes for files whose content did not change, in one transaction (one round trip). Writers only. */
+  touchFiles(files: ReadonlyArray<{ path: string; size: number; mtimeMs: number }>): Promise<void>;
+  /**
+   * Forgets files that left the inbox, and the documents only they used, in one transaction. Unknown paths are
+   * ignored. Returns the number of chunks removed. Writers only.
+   */
+  removeFiles(paths: readonly string[]): Promise<number>;
+  /** The chunks with these ids, in the order given; ids no longer stored are left out. One query whatever the count. */
+  chunksByIds(ids: readonly number[]): Promise<StoredChunk[]>;
+  /**
+   * Up to `count` ids of chunks that have vectors, spread evenly over the id order (calibration's probes): the i-th
+   * of n such ids is taken when i = floor(j * n / count) for j = 0 … count-1.
+   */
+  sampleVectorChunkIds(count: number): Promise<number[]>;
+
+  // --- lexical search -------------------------------------------------------------------------------------------
+
+  /**
+   * BM25 over the chunks' lexical terms for the ORed query terms, best first, at most `limit`. Terms found in more
+   * than commonTermShare of the chunks are left out (a query made only of such terms keeps its rarest one); stores
+   * under 2,000 chunks keep every term. Every write, this handle's or another process's, is seen by the next search.
+   */
+  lexicalSearch(terms: readonly string[], limit: number): Promise<LexicalHit[]>;
+
+  // --- vectors --------------------------------------------------------------------------------------------------
+
+  /**
+   * Dimension and live count of the vectors a search can reach; null when there are none to search (lexical-only,
+   * undecided, or opened with vectors: false). Cheap: kept in memory or cached, not counted per call, since every
+   * retrieval asks.
+   */
+  vectorStatus(): Promise<VectorStatus | null>;
+  /**
+   * The `k` nearest chunks by cosine similarity, best first. `ef`: HNSW search breadth, default
+   * defaultEfSearch(live vectors) (raised to k). Approximate; may return chunks deleted since (see chunksByIds).
+   */
+  vectorSearch(query: Float32Array, k: number, options?: { ef?: number }): Promise<VectorHit[]>;
+  /**
+   * Makes this long-lived reader see vectors written since it opened (by its own process's writer or another's): the
+   * server calls it after each ingest. The embedded store re-reads and reconciles its HNSW file; a store whose
+   * vectors live in the database has nothing to do.
+   */
+  refreshVectors(): Promise<void>;
+  /**
+   * Makes derived vector indexes durable (the embedded store writes its HNSW file atomically, compacting it when
+   * deleted labels pile up). Ingest calls it every 30 s and at the end; close() calls it too. Writers only; a no-op
+   * elsewhere.
+   */
+  saveVectors(): Promise<void>;
+
+  // --- metadata -------------------------------------------------------------------------------------------------
+
+  /** A retrieval calibration saved for an embedding model's fingerprint (see retrieval/calibrate.ts), or undefined. */
+  readCalibration(fingerprint: string): Promise<SavedCalibration | undefined>;
+  /**
+   * Keeps a calibration. Any handle may call it, readers too (a tiny write that waits for a running ingest's commit);
+   * it never fails: a read-only or busy store only means the probe runs again next time.
+   */
+  saveCalibration(fingerprint: string, value: SavedCalibration): Promise<void>;
+
+  /** Saves vectors (writers), closes connections and releases the write lock. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,195 @@
+// The embedded store's documents, files and chunks: the SQL that writes a file's document (rows, lexical terms and
+// vectors in one transaction), forgets files and the documents only they used, and reads chunks back for retrieval.
+import type { SourceLocation } from "../location.js";
+import type { FileListing, FileRecord, NewDocument, StoredChunk, StoreTable } from "../contract.js";
+import type { StoreDatabase } from "./database.js";
+
+function vectorToBlob(vector: Float32Array): Buffer {
+  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+export function blobToVector(blob: Buffer): Float32Array {
+  // Copy: better-sqlite3's buffers may not be 4-byte aligned.
+  const copy = new Uint8Array(blob.byteLength);
+  copy.set(blob);
+  return new Float32Array(copy.buffer);
+}
+
+/** What a commit changed that the vector index must follow once SQLite has committed. */
+export interface CommitResult {
+  documentId: number;
+  chunkIds: number[];
+  sameAs: string | null;
+  /** Vectors of the new chunks. */
+  added: Array<{ id: number; vector: Float32Array }>;
+  /** Chunk ids of documents no file points to any more (gone with their document). */
+  removed: number[];
+}
+
+export class SqliteDocuments {
+  constructor(private readonly db: StoreDatabase) {}
+
+  count(table: StoreTable): number {
+    return this.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+  }
+
+  files(): Map<string, FileRecord> {
+    const rows = this.db
+      .prepare("SELECT f.path, f.document_id, d.sha256, f.size, f.mtime_ms FROM files f JOIN documents d ON d.id = f.document_id")
+      .raw()
+      .all() as Array<[string, number, string, number, number]>;
+    return new Map(rows.map(([p, documentId, sha256, size, mtimeMs]) => [p, { path: p, documentId, sha256, size, mtimeMs }]));
+  }
+
+  listFiles(): FileListing[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT f.path, f.document_id, d.kind, d.pages, d.chunk_count, d.bytes, f.added_at
+           FROM files f JOIN documents d ON d.id = f.document_id ORDER BY f.path`,
+        )
+        .raw()
+        .all() as Array<[string, number, string, number | null, number, number, string]>
+    ).map(([p, documentId, kind, pages, chunks, bytes, ingestedAt]) => ({ path: p, documentId, kind, pages, chunks, bytes, ingestedAt }));
+  }
+
+  documentIdForSha(sha256: string): number | undefined {
+    return this.db.prepare("SELECT id FROM documents WHERE sha256 = ?").pluck().get(sha256) as number | undefined;
+  }
+
+  /** Deletes documents no file points to; returns their chunk ids (whose vectors must go too). */
+  private collectOrphanDocuments(candidates: Iterable<number>): number[] {
+    const stillUsed = this.db.prepare("SELECT 1 FROM files WHERE document_id = ? LIMIT 1").pluck();
+    const chunkIds = this.db.prepare("SELECT id FROM chunks WHERE document_id = ?").pluck();
+    const deleteDocument = this.db.prepare("DELETE FROM documents WHERE id = ?");
+    const removed: number[] = [];
+    for (const id of new Set(candidates)) {
+      if (stillUsed.get(id)) continue;
+      removed.push(...(chunkIds.all(id) as number[]));
+      deleteDocument.run(id); // chunks cascade; their FTS rows go with them through the trigger
+    }
+    return removed;
+  }
+
+  /** See DocumentStore.commitFile: one transaction; the caller updates the vector index after it. */
+  commitFile(
+    file: { path: string; size: number; mtimeMs: number },
+    content: { document: NewDocument } | { documentId: number },
+  ): CommitResult {
+    const insertDocument = this.db.prepare(
+      `INSERT INTO documents(sha256, kind, bytes, pages, encoding, text, page_starts, chunk_count, ingested_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertChunk = this.db.prepare(
+      `INSERT INTO chunks(document_id, idx, text, page, page_end, char_start, char_end, section, location, token_count, vector)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertTerms = this.db.prepare("INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)");
+    const previous = this.db.prepare("SELECT document_id FROM files WHERE path = ?").pluck();
+    const upsertFile = this.db.prepare(
+      `INSERT INTO files(path, document_id, size, mtime_ms, added_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(path) DO UPDATE SET document_id = excluded.document_id, size = excluded.size, mtime_ms = excluded.mtime_ms`,
+    );
+    const now = new Date().toISOString();
+    return this.db.transaction((): CommitResult => {
+      let documentId: number;
+      let sameAs: string | null = null;
+      const chunkIds: number[] = [];
+      const added: CommitResult["added"] = [];
+      if ("document" in content) {
+        const d = content.document;
+        documentId = Number(
+          insertDocument.run(d.sha256, d.kind, d.bytes, d.pages, d.encoding, d.text, JSON.stringify(d.pageStarts), d.chunks.length, now)
+            .lastInsertRowid,
+        );
+        for (const c of d.chunks) {
+          const id = Number(
+            insertChunk.run(documentId, c.index, c.text, c.page, c.pageEnd, c.charStart, c.charEnd, c.section,
+              c.location ? JSON.stringify(c.location) : null, c.tokenCount,
+              c.vector ? vectorToBlob(c.vector) : null).lastInsertRowid,
+          );
+          insertTerms.run(id, c.terms);
+          chunkIds.push(id);
+          if (c.vector) added.push({ id, vector: c.vector });
+        }
+      } else {
+        documentId = content.documentId;
+        sameAs = this.db.prepare("SELECT min(path) FROM files WHERE document_id = ? AND path != ?").pluck().get(documentId, file.path) as
+          | string
+          | null;
+      }
+      const before = previous.get(file.path) as number | undefined;
+      upsertFile.run(file.path, documentId, file.size, file.mtimeMs, now);
+      const removed = before !== undefined && before !== documentId ? this.collectOrphanDocuments([before]) : [];
+      return { documentId, chunkIds, sameAs, added, removed };
+    })();
+  }
+
+  touchFiles(files: ReadonlyArray<{ path: string; size: number; mtimeMs: number }>): void {
+    if (files.length === 0) return;
+    const touch = this.db.prepare("UPDATE files SET size = ?, mtime_ms = ? WHERE path = ?");
+    this.db.transaction(() => {
+      for (const f of files) touch.run(f.size, f.mtimeMs, f.path);
+    })();
+  }
+
+  /** Forgets files and the documents only they used, in one transaction; returns the removed chunks' ids. */
+  removeFiles(paths: readonly string[]): number[] {
+    if (paths.length === 0) return [];
+    const documentOf = this.db.prepare("SELECT document_id FROM files WHERE path = ?").pluck();
+    const deleteFile = this.db.prepare("DELETE FROM files WHERE path = ?");
+    return this.db.transaction(() => {
+      const documents: number[] = [];
+      for (const p of paths) {
+        const id = documentOf.get(p) as number | undefined;
+        if (id === undefined) continue;
+        documents.push(id);
+        deleteFile.run(p);
+      }
+      return this.collectOrphanDocuments(documents);
+    })();
+  }
+
+  /** Drops every document, file, chunk and lexical row (the caller resets the metadata in the same transaction). */
+  deleteAll(): void {
+    this.db.exec("DELETE FROM chunks; DELETE FROM files; DELETE FROM documents; DELETE FROM chunks_fts;");
+  }
+
+  chunksByIds(ids: readonly number[]): StoredChunk[] {
+    if (ids.length === 0) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT c.id, c.document_id, c.idx, c.text, c.page, c.page_end, c.char_start, c.char_end, c.section, c.location, c.token_count,
+                (SELECT group_concat(path, char(10)) FROM (SELECT path FROM files WHERE document_id = c.document_id ORDER BY path)) AS paths
+         FROM chunks c WHERE c.id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(JSON.stringify(ids)) as Array<Record<string, unknown>>;
+    const byId = new Map(
+      rows.map((r) => [
+        r.id as number,
+        {
+          id: r.id as number,
+          documentId: r.document_id as number,
+          index: r.idx as number,
+          text: r.text as string,
+          page: r.page as number | null,
+          pageEnd: r.page_end as number | null,
+          charStart: r.char_start as number,
+          charEnd: r.char_end as number,
+          section: r.section as string | null,
+          location: r.location === null ? null : (JSON.parse(r.location as string) as SourceLocation),
+          tokenCount: r.token_count as number,
+          paths: ((r.paths as string | null) ?? "").split("\n").filter(Boolean),
+        } satisfies StoredChunk,
+      ]),
+    );
+    return ids.map((id) => byId.get(id)).filter((c): c is StoredChunk => c !== undefined);
+  }
+
+  /** See DocumentStore.sampleVectorChunkIds. */
+  sampleVectorChunkIds(count: number): number[] {
+    const ids = this.db.prepare("SELECT id FROM chunks WHERE vector IS NOT NULL ORDER BY id").pluck().all() as number[];
+    const n = Math.min(Math.max(0, Math.floor(count)), ids.length);
+    return Array.from({ length: n }, (_, i) => ids[Math.floor((i * ids.length) / n)]);
+  }
+}

@@ -1,0 +1,220 @@
+// The embedded store (SqliteStore): documents, chunks, lexical terms and vectors under one folder (storage/ by
+// default). SQLite holds everything, vectors included; the HNSW file is a derived index reconciled with SQLite on
+// open. Composes documents.ts (rows), lexical.ts (FTS5 BM25) and vectors.ts (hnswlib); the contract is contract.ts.
+import fs from "node:fs";
+import path from "node:path";
+import type { EmbedderIdentity } from "../../models/embedder.js";
+import type {
+  DocumentStore,
+  FileListing,
+  FileRecord,
+  LexicalHit,
+  NewDocument,
+  OpenStoreOptions,
+  ReconcileReport,
+  SavedCalibration,
+  StoredChunk,
+  StoreEmbedding,
+  StoreTable,
+  VectorHit,
+  VectorStatus,
+} from "../contract.js";
+import { embeddingMismatch, sameEmbedding } from "../embedding.js";
+import { StoreLock } from "../lock.js";
+import { openDatabase, readMeta, writeMeta, type StoreDatabase } from "./database.js";
+import { SqliteDocuments } from "./documents.js";
+import { SqliteLexical } from "./lexical.js";
+import type { VectorIndex } from "./vectorIndex.js";
+import { SqliteVectors } from "./vectors.js";
+
+export const databaseFileName = "index.sqlite";
+export { vectorFileName } from "./vectors.js";
+
+export class SqliteStore implements DocumentStore {
+  private readonly documents: SqliteDocuments;
+  private readonly lexical: SqliteLexical;
+  private readonly vectors: SqliteVectors;
+  private lastReconcile: ReconcileReport | null = null;
+
+  private constructor(
+    /** The store's folder, absolute. */
+    readonly dir: string,
+    /** The SQLite connection: for check and for tests that inspect or damage the file on purpose. */
+    readonly db: StoreDatabase,
+    private readonly lock: StoreLock | null,
+  ) {
+    this.documents = new SqliteDocuments(db);
+    this.lexical = new SqliteLexical(db);
+    this.vectors = new SqliteVectors(db, dir, lock !== null);
+  }
+
+  /** Opens (creating when needed) the store in folder `dir`; synchronous, as SQLite is. */
+  static open(dir: string, options: OpenStoreOptions = {}): SqliteStore {
+    const absolute = path.resolve(dir);
+    fs.mkdirSync(absolute, { recursive: true });
+    const lock = options.write ? StoreLock.acquire(absolute, options.purpose ?? "ingest") : null;
+    try {
+      const db = openDatabase(path.join(absolute, databaseFileName));
+      const store = new SqliteStore(absolute, db, lock);
+      if (options.vectors !== false) store.loadVectors();
+      return store;
+    } catch (e) {
+      lock?.release();
+      throw e;
+    }
+  }
+
+  get location(): string {
+    return this.dir;
+  }
+
+  get writable(): boolean {
+    return this.lock !== null;
+  }
+
+  get reconcileReport(): ReconcileReport | null {
+    return this.lastReconcile;
+  }
+
+  /** The loaded HNSW index itself, for benchmarks that time hnswlib alone (null: none loaded). */
+  get vectorIndex(): VectorIndex | null {
+    return this.vectors.loaded;
+  }
+
+  private currentEmbedding(): StoreEmbedding {
+    const raw = readMeta(this.db, "embedding");
+    if (raw === undefined) return undefined;
+    return raw === "none" ? null : (JSON.parse(raw) as EmbedderIdentity);
+  }
+
+  private loadVectors(): void {
+    this.lastReconcile = this.vectors.load(this.currentEmbedding()?.dimension ?? null);
+  }
+
+  private requireWriter(what: string): void {
+    if (!this.writable) throw new Error(`${this.dir}: ${what} needs the write lock (open the store with write: true)`);
+  }
+
+  async embedding(): Promise<StoreEmbedding> {
+    return this.currentEmbedding();
+  }
+
+  async assertEmbedding(expected: { name: string; fingerprint: string } | null): Promise<void> {
+    const current = this.currentEmbedding();
+    const refusal = current === undefined ? null : embeddingMismatch(this.dir, current, this.documents.count("documents"), expected);
+    if (refusal) throw refusal;
+  }
+
+  async bindEmbedding(identity: EmbedderIdentity | null): Promise<void> {
+    if (sameEmbedding(this.currentEmbedding(), identity)) return;
+    this.requireWriter("binding an embedding model");
+    await this.assertEmbedding(identity);
+    writeMeta(this.db, "embedding", identity === null ? "none" : JSON.stringify(identity));
+    this.vectors.replace(identity === null ? null : identity.dimension);
+  }
+
+  async reset(): Promise<void> {
+    this.requireWriter("reset");
+    this.db.transaction(() => {
+      this.documents.deleteAll();
+      this.db.exec("DELETE FROM meta WHERE key LIKE 'calibration:%';");
+      writeMeta(this.db, "embedding", null);
+    })();
+    this.vectors.replace(null);
+  }
+
+  async count(table: StoreTable): Promise<number> {
+    return this.documents.count(table);
+  }
+
+  async files(): Promise<Map<string, FileRecord>> {
+    return this.documents.files();
+  }
+
+  async listFiles(): Promise<FileListing[]> {
+    return this.documents.listFiles();
+  }
+
+  async documentIdForSha(sha256: string): Promise<number | undefined> {
+    return this.documents.documentIdForSha(sha256);
+  }
+
+  async commitFile(
+    file: { path: string; size: number; mtimeMs: number },
+    content: { document: NewDocument } | { documentId: number },
+  ): Promise<{ documentId: number; chunkIds: number[]; sameAs: string | null }> {
+    this.requireWriter("commitFile");
+    const { documentId, chunkIds, sameAs, added, removed } = this.documents.commitFile(file, content);
+    // The vector index follows only after SQLite committed; a crash in between is repaired by the next open.
+    this.vectors.apply(added, removed);
+    return { documentId, chunkIds, sameAs };
+  }
+
+  async touchFiles(files: ReadonlyArray<{ path: string; size: number; mtimeMs: number }>): Promise<void> {
+    this.requireWriter("touchFiles");
+    this.documents.touchFiles(files);
+  }
+
+  async removeFiles(paths: readonly string[]): Promise<number> {
+    this.requireWriter("removeFiles");
+    const removed = this.documents.removeFiles(paths);
+    this.vectors.apply([], removed);
+    return removed.length;
+  }
+
+  async chunksByIds(ids: readonly number[]): Promise<StoredChunk[]> {
+    return this.documents.chunksByIds(ids);
+  }
+
+  async sampleVectorChunkIds(count: number): Promise<number[]> {
+    return this.documents.sampleVectorChunkIds(count);
+  }
+
+  async lexicalSearch(terms: readonly string[], limit: number): Promise<LexicalHit[]> {
+    return this.lexical.search(terms, limit);
+  }
+
+  async vectorStatus(): Promise<VectorStatus | null> {
+    const index = this.vectors.loaded;
+    return index ? { dimension: index.dimension, count: index.size } : null;
+  }
+
+  async vectorSearch(query: Float32Array, k: number, options: { ef?: number } = {}): Promise<VectorHit[]> {
+    return this.vectors.search(query, k, options.ef);
+  }
+
+  async refreshVectors(): Promise<void> {
+    this.loadVectors();
+  }
+
+  async saveVectors(): Promise<void> {
+    this.vectors.save();
+  }
+
+  async readCalibration(fingerprint: string): Promise<SavedCalibration | undefined> {
+    const raw = readMeta(this.db, `calibration:${fingerprint}`);
+    return raw === undefined ? undefined : (JSON.parse(raw) as SavedCalibration);
+  }
+
+  async saveCalibration(fingerprint: string, value: SavedCalibration): Promise<void> {
+    try {
+      writeMeta(this.db, `calibration:${fingerprint}`, JSON.stringify(value));
+    } catch {
+      // A read-only or busy database only means the probe runs again next time.
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closeSync();
+  }
+
+  /** close() without the promise, for exit paths that cannot wait. */
+  closeSync(): void {
+    try {
+      if (this.writable) this.vectors.save();
+    } finally {
+      this.db.close();
+      this.lock?.release();
+    }
+  }
+}

@@ -1,0 +1,128 @@
+// The embedded store's own promises, beyond the contract (test/store/contract.test.ts): its HNSW file is repaired from
+// SQLite after a crash or damage, `check` finds what disagrees, and the lock file of a dead writer is taken over.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { checkStore } from "../../../src/store/check.js";
+import type { NewDocument } from "../../../src/store/contract.js";
+import { StoreLockedError } from "../../../src/store/lock.js";
+import { segmentForIndex } from "../../../src/store/segment.js";
+import { SqliteStore, vectorFileName } from "../../../src/store/sqlite/store.js";
+import { tempDir } from "../../helpers.js";
+
+const identity = { name: "test.gguf", fingerprint: "f1", dimension: 4 };
+
+function unit(values: number[]): Float32Array {
+  const n = Math.hypot(...values);
+  return Float32Array.from(values.map((v) => v / n));
+}
+
+function doc(sha: string, texts: string[], vectors: number[][] | null): NewDocument {
+  return {
+    sha256: sha,
+    kind: "text",
+    bytes: texts.join("").length,
+    pages: null,
+    encoding: "UTF-8",
+    text: texts.join("\n\n"),
+    pageStarts: [],
+    chunks: texts.map((t, i) => ({
+      index: i,
+      text: t,
+      page: null,
+      pageEnd: null,
+      charStart: 0,
+      charEnd: t.length,
+      section: null,
+      tokenCount: t.length,
+      terms: segmentForIndex(t),
+      vector: vectors ? unit(vectors[i]) : null,
+    })),
+  };
+}
+
+const file = (p: string) => ({ path: p, size: 10, mtimeMs: 1 });
+
+describe("SqliteStore", () => {
+  it("writes the vector file on close, and check finds the folder consistent", async () => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir, { write: true });
+    await store.bindEmbedding(identity);
+    const a = await store.commitFile(file("a.txt"), { document: doc("sha-a", ["南京长江大桥建成通车", "桥梁的结构"], [[1, 0, 0, 0], [0, 1, 0, 0]]) });
+    await store.commitFile(file("b.txt"), { document: doc("sha-b", ["The river bridge opened"], [[0, 0, 1, 0]]) });
+    await store.commitFile(file("a.txt"), { document: doc("sha-a2", ["完全不同的内容"], [[0, 0, 0, 1]]) });
+    expect(store.vectorIndex!.allLabels()).toEqual(expect.arrayContaining(a.chunkIds));
+    expect(store.vectorIndex!.deletedCount).toBe(2);
+    expect(await store.removeFiles(["a.txt"])).toBe(1);
+    expect(fs.existsSync(path.join(dir, vectorFileName))).toBe(false);
+    await store.close();
+    expect(fs.existsSync(path.join(dir, vectorFileName))).toBe(true);
+    expect(await checkStore(dir)).toMatchObject({ ok: true, documents: 1, files: 1, chunks: 1, vectors: 1 });
+  });
+
+  it("repairs the vector file on open after a run that stopped before saving it", async () => {
+    const dir = tempDir();
+    let store = SqliteStore.open(dir, { write: true });
+    await store.bindEmbedding(identity);
+    await store.commitFile(file("a.txt"), { document: doc("a", ["甲"], [[1, 0, 0, 0]]) });
+    await store.saveVectors();
+    const saved = fs.readFileSync(path.join(dir, vectorFileName));
+    // Committed to SQLite, never saved to the vector file: as if killed right after the commit.
+    const b = await store.commitFile(file("b.txt"), { document: doc("b", ["乙"], [[0, 1, 0, 0]]) });
+    await store.removeFiles(["a.txt"]);
+    store.db.close();
+    fs.writeFileSync(path.join(dir, vectorFileName), saved);
+    fs.rmSync(path.join(dir, "write.lock"));
+    expect((await checkStore(dir)).ok).toBe(false);
+
+    store = SqliteStore.open(dir, { write: true });
+    expect(store.reconcileReport).toMatchObject({ restored: 1, orphansRemoved: 1 });
+    expect((await store.vectorSearch(unit([1, 0, 0, 0]), 5)).map((h) => h.chunkId)).toEqual(b.chunkIds);
+    await store.close();
+    expect(await checkStore(dir)).toMatchObject({ ok: true, chunks: 1, vectors: 1 });
+  });
+
+  it("rebuilds an unreadable vector file from SQLite", async () => {
+    const dir = tempDir();
+    let store = SqliteStore.open(dir, { write: true });
+    await store.bindEmbedding(identity);
+    await store.commitFile(file("a.txt"), { document: doc("a", ["甲", "乙"], [[1, 0, 0, 0], [0, 1, 0, 0]]) });
+    await store.close();
+    fs.writeFileSync(path.join(dir, vectorFileName), "garbage");
+    store = SqliteStore.open(dir, { write: true });
+    expect(store.reconcileReport!.rebuilt).toBe(true);
+    expect(await store.vectorStatus()).toEqual({ dimension: 4, count: 2 });
+    await store.close();
+    expect((await checkStore(dir)).ok).toBe(true);
+  });
+
+  it("takes over the lock file of a writer that died", async () => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir, { write: true });
+    expect(() => SqliteStore.open(dir, { write: true })).toThrow(new RegExp(`pid ${process.pid}`));
+    expect(() => SqliteStore.open(dir, { write: true })).toThrow(StoreLockedError);
+    await store.close();
+    fs.writeFileSync(path.join(dir, "write.lock"), JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), since: "x", purpose: "ingest" }));
+    await SqliteStore.open(dir, { write: true }).close();
+    expect(fs.existsSync(path.join(dir, "write.lock"))).toBe(false);
+  });
+
+  it("check reports chunks without lexical rows and vectors without chunks", async () => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir, { write: true });
+    await store.bindEmbedding(identity);
+    const a = await store.commitFile(file("a.txt"), { document: doc("a", ["甲", "乙"], [[1, 0, 0, 0], [0, 1, 0, 0]]) });
+    await store.close();
+    const raw = SqliteStore.open(dir, { vectors: false });
+    raw.db.prepare("DELETE FROM chunks_fts WHERE rowid = ?").run(a.chunkIds[0]);
+    raw.db.pragma("foreign_keys = OFF");
+    raw.db.prepare("DELETE FROM chunks WHERE id = ?").run(a.chunkIds[1]);
+    await raw.close();
+    const report = await checkStore(dir);
+    expect(report.ok).toBe(false);
+    expect(report.problems.join("\n")).toMatch(/chunks without an FTS row: \d+/);
+    expect(report.problems.join("\n")).toMatch(/with no chunk \(orphans\)/);
+    expect(report.problems.join("\n")).toMatch(/incomplete or duplicated/);
+  });
+});
