@@ -33,7 +33,7 @@ describe("alpaca-rag serve", () => {
     const cli = startCli(["serve", "--config", config]);
     await cli.waitFor(/serving on http:\/\/127\.0\.0\.1:\d+\//, 90_000);
     const url = /serving on (http:\/\/\S+)/.exec(cli.stdout())![1];
-    expect(cli.stderr()).toMatch(/inbox .*: added 1, updated 0, unchanged 0, removed 0, failed 0/);
+    await cli.waitFor(/inbox .*: added 1, updated 0, unchanged 0, removed 0, failed 0/, 10_000);
     expect(await (await fetch(`${url}healthz`)).json()).toMatchObject({ status: "ok", ingest: { running: false, watching: true, runs: 1 } });
     const docs = (await (await fetch(`${url}v1/documents`)).json()) as { documents: Array<{ path: string; pages: number }> };
     expect(docs.documents).toEqual([expect.objectContaining({ path: "northvale-seed-library.pdf", pages: expect.any(Number) })]);
@@ -49,7 +49,8 @@ describe("alpaca-rag serve", () => {
     const cli = startCli(["serve", "--config", config, "--no-watch"]);
     await cli.waitFor(/serving on http:\/\/127\.0\.0\.1:\d+\//, 90_000);
     const url = /serving on (http:\/\/\S+)/.exec(cli.stdout())![1];
-    expect(cli.stderr()).toMatch(/not following the inbox \(--no-watch\)/);
+    // The notice goes to stderr just after "serving on" goes to stdout: the two pipes may arrive in either order.
+    await cli.waitFor(/not following the inbox \(--no-watch\)/, 10_000);
     const status = async () => (await (await fetch(`${url}v1/ingest/status`)).json()) as { watching: boolean; runs: number; running: boolean };
     expect(await status()).toMatchObject({ watching: false, runs: 1, running: false });
     // The database, its write-ahead log and the vector file: any write to the store changes one of them.

@@ -75,12 +75,16 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   db.pragma("foreign_keys = ON");
   if (!options.readonly) {
     const existing = db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'").get();
+    let version = 0;
     if (existing) {
       const row = db.prepare("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string } | undefined;
-      const version = Number(row?.value ?? 0);
+      version = Number(row?.value ?? 0);
       if (version > schemaVersion)
         throw new StoreFormatError(`${file}: store format ${version} is newer than this alpaca-rag understands (${schemaVersion}); upgrade alpaca-rag`);
     }
+    // A store already at this version is opened without writing: a reader opening it while an ingest holds SQLite's
+    // write lock must not wait for it (or fail with "database is locked" when the ingest's transaction is long).
+    if (version === schemaVersion) return db;
     db.transaction(() => {
       db.exec(ddl);
       migrate(db);
