@@ -251,3 +251,14 @@ export interface DocumentStore {
   /** Saves vectors (writers), closes connections and releases the write lock. */
   close(): Promise<void>;
 }
+
+/** What `alpaca-rag check` finds: whether a store's parts agree (counts, and each problem in words). */
+export interface CheckReport {
+  ok: boolean;
+  documents: number;
+  files: number;
+  chunks: number;
+  vectors: number;
+  embedding: string;
+  problems: string[];
+}

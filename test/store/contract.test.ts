@@ -2,12 +2,13 @@
 // `factories`: documents and files, chunks, lexical search, vectors, the embedding identity, metadata and the write
 // lock. A new implementation joins by adding a factory that names a fresh, empty store of its kind.
 import { afterEach, describe, expect, it } from "vitest";
-import type { DocumentStore, NewDocument, OpenStoreOptions } from "../../src/store/contract.js";
+import type { DocumentStore, OpenStoreOptions } from "../../src/store/contract.js";
 import { EmbedderMismatchError } from "../../src/store/embedding.js";
 import { StoreLockedError } from "../../src/store/lock.js";
 import { openStore } from "../../src/store/open.js";
-import { lexicalQuery, segmentForIndex } from "../../src/store/segment.js";
+import { lexicalQuery } from "../../src/store/segment.js";
 import { tempDir } from "../helpers.js";
+import { doc, file, identity, unit } from "./fixtures.js";
 
 interface StoreFactory {
   name: string;
@@ -16,44 +17,6 @@ interface StoreFactory {
 }
 
 const factories: StoreFactory[] = [{ name: "sqlite (folder)", fresh: async () => tempDir() }];
-
-const identity = { name: "test.gguf", fingerprint: "f1", dimension: 4 };
-const file = (p: string, size = 10, mtimeMs = 1) => ({ path: p, size, mtimeMs });
-
-function unit(values: number[]): Float32Array {
-  const n = Math.hypot(...values);
-  return Float32Array.from(values.map((v) => v / n));
-}
-
-function doc(sha: string, texts: string[], vectors: number[][] | null, options: { section?: string } = {}): NewDocument {
-  let at = 0;
-  return {
-    sha256: sha,
-    kind: "text",
-    bytes: texts.join("").length,
-    pages: null,
-    encoding: "UTF-8",
-    text: texts.join("\n\n"),
-    pageStarts: [],
-    chunks: texts.map((t, i) => {
-      const charStart = at;
-      at += t.length + 2;
-      return {
-        index: i,
-        text: t,
-        page: null,
-        pageEnd: null,
-        charStart,
-        charEnd: charStart + t.length,
-        section: options.section ?? null,
-        location: options.section ? { kind: "section" as const, label: `§ ${options.section}`, section: options.section } : null,
-        tokenCount: t.length,
-        terms: segmentForIndex(t),
-        vector: vectors ? unit(vectors[i]) : null,
-      };
-    }),
-  };
-}
 
 for (const factory of factories) {
   describe(`store contract: ${factory.name}`, () => {

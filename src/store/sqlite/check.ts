@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import hnswlib from "hnswlib-node";
-import type { CheckReport } from "../check.js";
+import type { CheckReport } from "../contract.js";
 import { blobToVector } from "./documents.js";
 import { databaseFileName, SqliteStore, vectorFileName } from "./store.js";
 

@@ -5,44 +5,10 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkStore } from "../../../src/store/check.js";
-import type { NewDocument } from "../../../src/store/contract.js";
 import { StoreLockedError } from "../../../src/store/lock.js";
-import { segmentForIndex } from "../../../src/store/segment.js";
 import { SqliteStore, vectorFileName } from "../../../src/store/sqlite/store.js";
 import { tempDir } from "../../helpers.js";
-
-const identity = { name: "test.gguf", fingerprint: "f1", dimension: 4 };
-
-function unit(values: number[]): Float32Array {
-  const n = Math.hypot(...values);
-  return Float32Array.from(values.map((v) => v / n));
-}
-
-function doc(sha: string, texts: string[], vectors: number[][] | null): NewDocument {
-  return {
-    sha256: sha,
-    kind: "text",
-    bytes: texts.join("").length,
-    pages: null,
-    encoding: "UTF-8",
-    text: texts.join("\n\n"),
-    pageStarts: [],
-    chunks: texts.map((t, i) => ({
-      index: i,
-      text: t,
-      page: null,
-      pageEnd: null,
-      charStart: 0,
-      charEnd: t.length,
-      section: null,
-      tokenCount: t.length,
-      terms: segmentForIndex(t),
-      vector: vectors ? unit(vectors[i]) : null,
-    })),
-  };
-}
-
-const file = (p: string) => ({ path: p, size: 10, mtimeMs: 1 });
+import { doc, file, identity, unit } from "../fixtures.js";
 
 describe("SqliteStore", () => {
   it("writes the vector file on close, and check finds the folder consistent", async () => {
