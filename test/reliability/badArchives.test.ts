@@ -5,15 +5,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import { strToU8, zipSync } from "fflate";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { IngestSummary } from "../../src/ingest/pipeline.js";
 import { retrieveDetailed } from "../../src/retrieval/hybrid.js";
 import { checkStore } from "../../src/store/check.js";
 import { openStore } from "../../src/store/open.js";
 import { runCli } from "../cliProcess.js";
-import { tempDir, writeFiles } from "../helpers.js";
+import { writeFiles } from "../helpers.js";
 import { lyingZipBomb, makeDocx, makeEpub, makeOdt, makePptx, rewriteZip } from "../ingest/loaders/formatFixtures.js";
-import { cliFlags, measuredIngest, megabytes } from "./fixtures.js";
+import { cliFlags, hostileIngest, megabytes } from "./fixtures.js";
 
 const peakRssLimit = 1.5 * 1024 ** 3;
 const nestedBytes = 50 * 1024 * 1024;
@@ -66,39 +66,25 @@ async function buildInbox(inbox: string): Promise<void> {
 }
 
 describe("hostile archives and pages through alpaca-rag ingest", () => {
-  const inbox = tempDir("alpaca-rag-archives-");
-  const storeDir = tempDir("alpaca-rag-archives-store-");
-  let summary: IngestSummary;
-  let code: number | null;
-  let peakRss: number | null;
-  let seconds: number;
-
-  beforeAll(async () => {
-    await buildInbox(inbox);
-    ({ summary, code, peakRss, seconds } = await measuredIngest(inbox, storeDir));
-  }, 300_000);
-
-  afterAll(() => {
-    for (const d of [inbox, storeDir, `${storeDir}.rss`]) fs.rmSync(d, { recursive: true, force: true });
-  });
+  const run = hostileIngest("alpaca-rag-archives", buildInbox);
 
   it("fails each bad file with its reason, exit 2, in bounded time and memory", () => {
-    expect(code).toBe(2);
-    const failed = Object.fromEntries(summary.failed.map((f) => [f.path, f.reason]));
+    expect(run.code).toBe(2);
+    const failed = Object.fromEntries(run.summary.failed.map((f) => [f.path, f.reason]));
     expect(failed).toMatchObject(expectedFailures);
     expect(failed["liar.odt"]).toMatch(/^corrupt or truncated file: archive entry content\.xml is damaged/);
     expect(failed["cut.pptx"]).toMatch(/^corrupt or truncated file: not a complete ZIP archive/);
     expect(failed["nested.html"]).toMatch(/^too large to read safely: HTML nested \d+ levels deep \(limit 5000\)$/);
     expect(Object.keys(failed).sort()).toEqual([...Object.keys(expectedFailures), "liar.odt", "cut.pptx", "nested.html"].sort());
-    console.log(`[reliability] hostile archives: ${summary.failed.length} failed, ${summary.added} added in ${seconds.toFixed(1)} s; peak RSS ${megabytes(peakRss ?? 0)} MB`);
-    expect(peakRss).not.toBeNull();
-    expect(peakRss!).toBeLessThan(peakRssLimit);
+    console.log(`[reliability] hostile archives: ${run.summary.failed.length} failed, ${run.summary.added} added in ${run.seconds.toFixed(1)} s; peak RSS ${megabytes(run.peakRss ?? 0)} MB`);
+    expect(run.peakRss).not.toBeNull();
+    expect(run.peakRss!).toBeLessThan(peakRssLimit);
     expect(fs.existsSync("/tmp/alpaca-rag-escaped.txt")).toBe(false);
   });
 
   it("ingests every good file, each findable by its own word", async () => {
-    expect(summary.added).toBe(Object.keys(distinctive).length);
-    const store = await openStore(storeDir);
+    expect(run.summary.added).toBe(Object.keys(distinctive).length);
+    const store = await openStore(run.storeDir);
     try {
       for (const [file, word] of Object.entries(distinctive)) {
         const result = await retrieveDetailed({ store, embedder: null, query: word, k: 3, candidates: 20 });
@@ -107,16 +93,16 @@ describe("hostile archives and pages through alpaca-rag ingest", () => {
     } finally {
       await store.close();
     }
-    expect((await checkStore(storeDir)).problems).toEqual([]);
+    expect((await checkStore(run.storeDir)).problems).toEqual([]);
   });
 
   it("keeps the last good version of a file that turns into a zip bomb", async () => {
-    fs.copyFileSync(path.join(inbox, "bomb.docx"), path.join(inbox, "good.docx"));
-    const again = await runCli(["ingest", inbox, ...cliFlags(storeDir, "none"), "--json"]);
+    fs.copyFileSync(path.join(run.inbox, "bomb.docx"), path.join(run.inbox, "good.docx"));
+    const again = await runCli(["ingest", run.inbox, ...cliFlags(run.storeDir, "none"), "--json"]);
     expect(again.code).toBe(2);
     const result = JSON.parse(again.stdout) as IngestSummary;
     expect(result.failed.find((f) => f.path === "good.docx")?.reason).toBe(expectedFailures["bomb.docx"]);
-    const store = await openStore(storeDir);
+    const store = await openStore(run.storeDir);
     try {
       const found = await retrieveDetailed({ store, embedder: null, query: distinctive["good.docx"], k: 3, candidates: 20 });
       expect(found.chunks[0]?.paths).toContain("good.docx");

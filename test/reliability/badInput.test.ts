@@ -5,15 +5,13 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import iconv from "iconv-lite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { chunkDocument } from "../../src/ingest/chunk.js";
-import type { IngestSummary } from "../../src/ingest/pipeline.js";
 import { EstimatingTokenizer } from "../../src/models/tokenizer.js";
 import { retrieveDetailed } from "../../src/retrieval/hybrid.js";
 import { checkStore } from "../../src/store/check.js";
 import { SqliteStore } from "../../src/store/sqlite/store.js";
-import { tempDir } from "../helpers.js";
-import { drawPdf, measuredIngest, megabytes, seededRandom, stripedPng } from "./fixtures.js";
+import { drawPdf, hostileIngest, megabytes, seededRandom, stripedPng } from "./fixtures.js";
 
 const isRoot = process.getuid?.() === 0;
 const hugeBytes = 50 * 1024 * 1024;
@@ -169,43 +167,28 @@ describe("the splitter on a 50 MB single line", () => {
 });
 
 describe("a hostile folder through alpaca-rag ingest", () => {
-  const inbox = tempDir("alpaca-rag-hostile-");
-  const storeDir = tempDir("alpaca-rag-hostile-store-");
-  let summary: IngestSummary;
-  let code: number | null;
-  let peakRss: number | null;
-  let seconds: number;
-
-  beforeAll(async () => {
-    await buildInbox(inbox);
-    ({ summary, code, peakRss, seconds } = await measuredIngest(inbox, storeDir));
-  }, 300_000);
-
-  // The store holds the 50 MB text several times over (text, chunks, FTS): do not leave it behind.
-  afterAll(() => {
-    for (const d of [inbox, storeDir, `${storeDir}.rss`]) fs.rmSync(d, { recursive: true, force: true });
-  });
+  const run = hostileIngest("alpaca-rag-hostile", buildInbox);
 
   it("exits 2: some files failed, the rest went in", () => {
-    expect(code).toBe(2);
-    expect(summary.interrupted).toBe(false);
+    expect(run.code).toBe(2);
+    expect(run.summary.interrupted).toBe(false);
   });
 
   it("reports every bad entry with its reason, and passes over what is not a document", () => {
     const expected = { ...expectedFailures };
     if (!isRoot) expected["locked.txt"] = "cannot read (EACCES)";
-    const failed = Object.fromEntries(summary.failed.map((f) => [f.path, f.reason]));
+    const failed = Object.fromEntries(run.summary.failed.map((f) => [f.path, f.reason]));
     expect(failed).toEqual(expected);
     // A FIFO is not a regular file: listed as skipped, never opened (opening it would hang the ingest).
-    expect([...summary.skippedFiles].sort()).toEqual(["pipe.txt"]);
+    expect([...run.summary.skippedFiles].sort()).toEqual(["pipe.txt"]);
     // Scanned in name order: " " sorts before "-", so "copy two.txt" is stored first.
-    expect(summary.duplicates).toEqual([{ path: "copy-one.txt", sameAs: "copy two.txt" }]);
+    expect(run.summary.duplicates).toEqual([{ path: "copy-one.txt", sameAs: "copy two.txt" }]);
   });
 
   it("ingests every good file, each findable by its own word", async () => {
     const good = Object.keys(distinctive).concat(isRoot ? ["locked.txt"] : []);
-    expect(summary.added).toBe(good.length);
-    const store = SqliteStore.open(storeDir);
+    expect(run.summary.added).toBe(good.length);
+    const store = SqliteStore.open(run.storeDir);
     try {
       expect((await store.listFiles()).map((f) => f.path).sort()).toEqual([...good].sort());
       const words = { ...distinctive, ...(isRoot ? { "locked.txt": "ironshutter" } : {}) };
@@ -222,7 +205,7 @@ describe("a hostile folder through alpaca-rag ingest", () => {
   });
 
   it("decodes GBK, Big5, UTF-16 LE/BE and UTF-8 with BOM to exactly the original text", async () => {
-    const store = SqliteStore.open(storeDir, { vectors: false });
+    const store = SqliteStore.open(run.storeDir, { vectors: false });
     try {
       const textOf = (p: string) =>
         store.db.prepare("SELECT d.text, d.encoding FROM files f JOIN documents d ON d.id = f.document_id WHERE f.path = ?").get(p) as { text: string; encoding: string };
@@ -237,7 +220,7 @@ describe("a hostile folder through alpaca-rag ingest", () => {
   });
 
   it("chunks the 50 MB single line within the budget and loses none of it", async () => {
-    const store = SqliteStore.open(storeDir, { vectors: false });
+    const store = SqliteStore.open(run.storeDir, { vectors: false });
     try {
       const doc = store.db.prepare("SELECT d.id, d.text FROM files f JOIN documents d ON d.id = f.document_id WHERE f.path = 'huge.txt'").get() as { id: number; text: string };
       expect(doc.text.length).toBeGreaterThan(hugeBytes - 300);
@@ -258,10 +241,10 @@ describe("a hostile folder through alpaca-rag ingest", () => {
   });
 
   it("keeps the ingest's peak memory bounded and leaves a store that passes check", async () => {
-    expect(peakRss).not.toBeNull();
-    console.log(`[reliability] hostile folder ingest: ${seconds.toFixed(1)} s, peak RSS ${megabytes(peakRss!)} MB (bound ${megabytes(peakRssLimit)} MB)`);
-    expect(peakRss!).toBeLessThan(peakRssLimit);
-    const report = await checkStore(storeDir);
+    expect(run.peakRss).not.toBeNull();
+    console.log(`[reliability] hostile folder ingest: ${run.seconds.toFixed(1)} s, peak RSS ${megabytes(run.peakRss!)} MB (bound ${megabytes(peakRssLimit)} MB)`);
+    expect(run.peakRss!).toBeLessThan(peakRssLimit);
+    const report = await checkStore(run.storeDir);
     expect(report.problems).toEqual([]);
     expect(report.ok).toBe(true);
   });

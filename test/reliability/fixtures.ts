@@ -4,7 +4,9 @@ import fs from "node:fs";
 import zlib from "node:zlib";
 import PDFDocument from "pdfkit";
 import { SqliteStore } from "../../src/store/sqlite/store.js";
+import { afterAll, beforeAll } from "vitest";
 import { startCli, type RunningCli } from "../cliProcess.js";
+import { tempDir } from "../helpers.js";
 import type { IngestSummary } from "../../src/ingest/pipeline.js";
 
 /** A small seeded generator (mulberry32): the same seed gives the same faults on every run. */
@@ -136,4 +138,42 @@ export async function measuredIngest(inbox: string, storeDir: string): Promise<M
   const lines = result.stdout.trim().split("\n");
   if (lines.length !== 1) throw new Error(`expected one JSON line from ingest, got ${lines.length}: ${result.stderr}`);
   return { summary: JSON.parse(lines[0]), code: result.code, peakRss: run.peakRssBytes(), seconds };
+}
+
+/**
+ * A describe block's hostile-folder run: before its tests, `build` fills a fresh inbox and the real CLI ingests it
+ * (measured); after them, the inbox and store go (a 50 MB page is stored several times over). The run's results are
+ * read through the returned object once the tests start.
+ */
+export function hostileIngest(prefix: string, build: (inbox: string) => Promise<void> | void): MeasuredIngest & { inbox: string; storeDir: string } {
+  const inbox = tempDir(`${prefix}-`);
+  const storeDir = tempDir(`${prefix}-store-`);
+  let run: MeasuredIngest | undefined;
+  beforeAll(async () => {
+    await build(inbox);
+    run = await measuredIngest(inbox, storeDir);
+  }, 300_000);
+  afterAll(() => {
+    for (const d of [inbox, storeDir, `${storeDir}.rss`]) fs.rmSync(d, { recursive: true, force: true });
+  });
+  const result = () => {
+    if (!run) throw new Error("the hostile ingest has not run");
+    return run;
+  };
+  return {
+    inbox,
+    storeDir,
+    get summary() {
+      return result().summary;
+    },
+    get code() {
+      return result().code;
+    },
+    get peakRss() {
+      return result().peakRss;
+    },
+    get seconds() {
+      return result().seconds;
+    },
+  };
 }
