@@ -13,6 +13,8 @@ const messages = {
     ingesting: "正在收录（{trigger}）：{done}/{total} 个文件", lastIngest: "上次收录（{trigger}，{time}）：新增 {added}，更新 {updated}，删除 {removed}，失败 {failed}",
     ingestError: "上次收录（{trigger}，{time}）未完成：{m}", watching: "正在监视收件箱", notWatching: "未监视收件箱",
     trigger_watch: "收件箱有变化", trigger_upload: "上传", trigger_request: "重新扫描", trigger_startup: "启动",
+    modeGenerated: "回答：{model} 生成 · {search}", modeExtractive: "回答：摘录原文句子，未用模型（{note}）· {search}",
+    searchHybrid: "检索：{embedder} 向量 + 关键词", searchLexical: "检索：仅关键词（没有嵌入模型）",
   },
   en: {
     title: "Document Q&A", questionLabel: "Question", ask: "Ask", sources: "Sources", documents: "Documents", upload: "Upload",
@@ -23,6 +25,8 @@ const messages = {
     ingesting: "Ingesting ({trigger}): {done}/{total} files", lastIngest: "Last ingest ({trigger}, {time}): added {added}, updated {updated}, removed {removed}, failed {failed}",
     ingestError: "Last ingest ({trigger}, {time}) did not run: {m}", watching: "watching the inbox", notWatching: "not watching the inbox",
     trigger_watch: "inbox changed", trigger_upload: "upload", trigger_request: "re-scan", trigger_startup: "start-up",
+    modeGenerated: "Answers: written by {model} · {search}", modeExtractive: "Answers: extracted sentences, no model ({note}) · {search}",
+    searchHybrid: "Search: {embedder} vectors + keywords", searchLexical: "Search: keywords only (no embedding model)",
   },
 };
 
@@ -272,6 +276,28 @@ function showIngestStatus(s) {
   }
 }
 
+let info = null;
+
+/** Says plainly what answers (a model, or extracted sentences and how to get a model) and how search works. */
+function showInfo() {
+  const line = $("mode");
+  if (!info) return;
+  const search = info.search.mode === "hybrid" ? t("searchHybrid", { embedder: info.search.embedder }) : t("searchLexical");
+  line.textContent = info.answers.mode === "generated"
+    ? t("modeGenerated", { model: info.answers.model, search })
+    : t("modeExtractive", { note: info.answers.note, search });
+  line.hidden = false;
+}
+
+async function loadInfo() {
+  try {
+    info = await (await api("/v1/info")).json();
+    showInfo();
+  } catch {
+    // No key yet: shown once the key is given.
+  }
+}
+
 /** Polls the ingest status: every second while an ingest runs, every two otherwise; reloads the list when one ends. */
 async function followIngests() {
   let delay = 2000;
@@ -297,13 +323,16 @@ $("lang").addEventListener("click", () => {
   lang = lang === "zh" ? "en" : "zh";
   localStorage.setItem("lang", lang);
   applyLanguage();
-void followIngests();
+  if (lastStatus) showIngestStatus(lastStatus);
+  showInfo();
 });
 $("key-form").addEventListener("submit", (event) => {
   event.preventDefault();
   localStorage.setItem("apiKey", $("api-key").value.trim());
   $("key-form").hidden = true;
   void loadDocuments();
+  void loadInfo();
 });
 applyLanguage();
+void loadInfo();
 void followIngests();

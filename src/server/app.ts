@@ -16,6 +16,7 @@ import { errorHandler, notFound } from "./http/errors.js";
 import { GenerationQueue } from "./http/generationQueue.js";
 import { jsonBody } from "./http/limits.js";
 import { createPathRedactor } from "./http/redact.js";
+import { infoRouter } from "./info/infoRouter.js";
 import { metricsRouter } from "./metrics/metricsRouter.js";
 import { ServerMetrics } from "./metrics/metricsService.js";
 import { openaiRouter } from "./openai/openaiRouter.js";
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps): App {
   app.use(searchRouter(new SearchService(engine), { maxQueryChars: limits.maxQuestionChars }));
   app.use(openaiRouter(ask, new OpenAiService(engine.generator?.name ?? null), timing));
   app.use(documentsRouter(documents, { maxUploadBytes: limits.maxUploadBytes, maxUploadFiles: limits.maxUploadFiles, redact }));
+  app.use(infoRouter(engine, redact));
   app.use(metricsRouter(metrics));
   app.use(notFound);
   app.use(errorHandler({ logError: deps.logError, shedDelayMs: limits.shedDelayMs, redact }));

@@ -82,6 +82,24 @@ describe("the page over extractive answers from the shipped samples", () => {
     await page.close();
   });
 
+  it("says plainly how it answers and searches: extracted sentences with no model, keywords only", async () => {
+    const page = await newPage();
+    await page.goto(t.url);
+    await page.waitForSelector("#mode:not([hidden])");
+    expect(await page.textContent("#mode")).toBe(
+      'Answers: extracted sentences, no model (generator.model is "none": extractive answers) · Search: keywords only (no embedding model)',
+    );
+    await page.click("#lang");
+    await expect.poll(() => page.textContent("#mode")).toMatch(/^回答：摘录原文句子，未用模型（.*）· 检索：仅关键词/);
+    // Switching languages re-renders; it must not start another status poll each time (one poll every 2 s).
+    const from = t.log.length;
+    for (let i = 0; i < 5; i++) await page.click("#lang");
+    await page.waitForTimeout(4500);
+    const polls = t.log.slice(from).filter((line) => line.includes("GET /v1/ingest/status")).length;
+    expect(polls).toBeLessThanOrEqual(4);
+    await page.close();
+  });
+
   it("switches between English and Chinese", async () => {
     const page = await newPage();
     await page.goto(t.url);
@@ -151,6 +169,7 @@ describe("the page over a generator", () => {
     await page.fill("#question", "When was the Gull Point lighthouse built?");
     await page.click("#ask-button");
     await expect.poll(() => page.textContent("#ask-status"), { timeout: 30_000 }).toMatch(/^Done/);
+    expect(await page.textContent("#mode")).toBe("Answers: written by stories260K.gguf · Search: stories260K.gguf vectors + keywords");
     const lengths = (await page.evaluate("window.answerLengths")) as number[];
     const growing = new Set(lengths.filter((n) => n > 0));
     expect(growing.size).toBeGreaterThan(3);

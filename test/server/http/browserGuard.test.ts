@@ -55,6 +55,7 @@ const endpoints: Array<{ method: string; path: string; json?: unknown }> = [
   { method: "POST", path: "/v1/search", json: { query: "lighthouse" } },
   { method: "POST", path: "/v1/ask", json: { question: "When was the lighthouse built?" } },
   { method: "GET", path: "/v1/models" },
+  { method: "GET", path: "/v1/info" },
   { method: "POST", path: "/v1/chat/completions", json: { messages: [{ role: "user", content: "lighthouse?" }] } },
   { method: "POST", path: "/v1/ingest" },
   { method: "DELETE", path: "/v1/documents/1" },

@@ -1,0 +1,41 @@
+// GET /v1/info: how this server answers, in words a person can act on: which model writes the answers (or that they
+// are extracted sentences, and how to get a model), and which embedder the search uses (or that it is lexical only).
+// The page shows it; scripts can check it.
+import { Router } from "express";
+import type { QaEngine } from "../../qa/engine.js";
+import type { PathRedactor } from "../http/redact.js";
+
+/** {answers: {mode, model, note}, search: {mode, embedder}}. Example: extractive answers over a lexical index. */
+export interface ServerInfo {
+  answers: {
+    mode: "generated" | "extractive";
+    /** The generator's name (preset, file or remote model), or null in extractive mode. */
+    model: string | null;
+    /** Why answers are extractive, and how to change it (the command that pulls a model); empty when generated. */
+    note: string;
+  };
+  search: {
+    mode: "hybrid" | "lexical";
+    /** The embedding model's file name, or null for a lexical-only store. */
+    embedder: string | null;
+  };
+}
+
+export function serverInfo(engine: QaEngine, redact: PathRedactor): ServerInfo {
+  const generator = engine.generator;
+  const embedder = engine.embedder;
+  return {
+    answers: generator
+      ? { mode: "generated", model: generator.name, note: "" }
+      : { mode: "extractive", model: null, note: redact(engine.generatorNote) },
+    search: { mode: embedder ? "hybrid" : "lexical", embedder: embedder ? embedder.identity.name : null },
+  };
+}
+
+export function infoRouter(engine: QaEngine, redact: PathRedactor): Router {
+  const router = Router();
+  router.get("/v1/info", (_req, res) => {
+    res.json(serverInfo(engine, redact));
+  });
+  return router;
+}
