@@ -3,17 +3,22 @@
 import type { Archive } from "./archive.js";
 import { DocumentLoadError } from "./errors.js";
 import type { TextBuilder } from "./textBuilder.js";
-import { attribute, childElements, isElement, parseXml, type Element, type Node } from "./xml.js";
+import { attribute, childElements, firstDescendant, isElement, parseXml, type Element, type Node } from "./xml.js";
 
-/** content.xml of an ODF package, parsed; "encrypted" when the manifest says its content is encrypted. */
-export async function readOdfContent(archive: Archive, kindName: string): Promise<Element> {
+/**
+ * The body element (`bodyName`: office:text, office:presentation) of an ODF package's content.xml; "encrypted" when
+ * the manifest says its content is encrypted, "corrupt" when there is no content.xml or no such body.
+ */
+export async function readOdfBody(archive: Archive, kindName: string, bodyName: string): Promise<Element> {
   if (archive.has("META-INF/manifest.xml")) {
     const manifest = await archive.readText("META-INF/manifest.xml");
     if (/encryption-data/.test(manifest)) throw new DocumentLoadError("encrypted", { detail: `the ${kindName} is saved with a password` });
   }
   if (!archive.has("content.xml")) throw new DocumentLoadError("corrupt", { detail: `not an OpenDocument ${kindName} (no content.xml)` });
-  const content = parseXml(await archive.readText("content.xml"), "content.xml");
-  return content.documentElement as unknown as Element;
+  const content = parseXml(await archive.readText("content.xml"), "content.xml").documentElement as unknown as Element;
+  const body = firstDescendant(content, bodyName);
+  if (!body) throw new DocumentLoadError("corrupt", { detail: `content.xml has no office:${bodyName} body` });
+  return body;
 }
 
 /**

@@ -3,11 +3,10 @@
 import type { LoadedDocument } from "../types.js";
 import { withArchive } from "./archive.js";
 import type { LoadContext } from "./contract.js";
-import { DocumentLoadError } from "./errors.js";
-import { odfInlineText, readOdfContent, writeOdfBlocks } from "./odf.js";
+import { odfInlineText, readOdfBody, writeOdfBlocks } from "./odf.js";
 import { notesLabel } from "./pptx.js";
 import { TextBuilder } from "./textBuilder.js";
-import { attribute, childElements, descendants, firstDescendant, type Element } from "./xml.js";
+import { attribute, childElements, descendants, type Element } from "./xml.js";
 
 /** The text of a frame's paragraphs, one line each. */
 function frameText(frame: Element): string {
@@ -16,9 +15,7 @@ function frameText(frame: Element): string {
 
 export async function loadOdpDocument(bytes: Buffer, _context: LoadContext): Promise<LoadedDocument> {
   return withArchive(bytes, async (archive) => {
-    const content = await readOdfContent(archive, "presentation");
-    const presentation = firstDescendant(content, "presentation");
-    if (!presentation) throw new DocumentLoadError("corrupt", { detail: "content.xml has no office:presentation body" });
+    const presentation = await readOdfBody(archive, "presentation", "presentation");
     const builder = new TextBuilder();
     childElements(presentation, "page").forEach((page, i) => {
       const frames = childElements(page, "frame");

@@ -5,16 +5,13 @@ import type { LoadedDocument } from "../types.js";
 import { withArchive } from "./archive.js";
 import type { LoadContext } from "./contract.js";
 import { footnotesTitle } from "./docx.js";
-import { DocumentLoadError } from "./errors.js";
-import { readOdfContent, writeOdfBlocks, writeOdfNotes } from "./odf.js";
+import { readOdfBody, writeOdfBlocks, writeOdfNotes } from "./odf.js";
 import { TextBuilder } from "./textBuilder.js";
-import { firstDescendant, type Element } from "./xml.js";
+import type { Element } from "./xml.js";
 
 export async function loadOdtDocument(bytes: Buffer, _context: LoadContext): Promise<LoadedDocument> {
   return withArchive(bytes, async (archive) => {
-    const content = await readOdfContent(archive, "text document");
-    const body = firstDescendant(content, "text");
-    if (!body) throw new DocumentLoadError("corrupt", { detail: "content.xml has no office:text body" });
+    const body = await readOdfBody(archive, "text document", "text");
     const builder = new TextBuilder();
     const notes: Element[] = [];
     writeOdfBlocks(body, builder, notes);
