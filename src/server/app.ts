@@ -5,6 +5,8 @@ import express, { type Express } from "express";
 import type { QaEngine } from "../qa/engine.js";
 import { askRouter } from "./ask/askRouter.js";
 import { AskService } from "./ask/askService.js";
+import { DocumentSources } from "./documents/documentSources.js";
+import { documentSourcesRouter } from "./documents/documentSourcesRouter.js";
 import { documentsRouter } from "./documents/documentsRouter.js";
 import { DocumentsService } from "./documents/documentsService.js";
 import { healthRouter } from "./health/healthRouter.js";
@@ -85,6 +87,7 @@ export function createApp(deps: AppDeps): App {
   app.use(askRouter(ask, timing));
   app.use(searchRouter(new SearchService(engine), { maxQueryChars: limits.maxQuestionChars }));
   app.use(openaiRouter(ask, new OpenAiService(engine.generator?.name ?? null), timing));
+  app.use(documentSourcesRouter(new DocumentSources(engine.store, settings.inbox)));
   app.use(documentsRouter(documents, { maxUploadBytes: limits.maxUploadBytes, maxUploadFiles: limits.maxUploadFiles, redact }));
   app.use(infoRouter(engine, redact));
   app.use(metricsRouter(metrics));

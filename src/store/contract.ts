@@ -197,6 +197,8 @@ export interface DocumentStore {
   removeFiles(paths: readonly string[]): Promise<number>;
   /** The chunks with these ids, in the order given; ids no longer stored are left out. One query whatever the count. */
   chunksByIds(ids: readonly number[]): Promise<StoredChunk[]>;
+  /** A document's whole extracted text and where each page starts in it ([] for files without pages); undefined: unknown id. */
+  documentText(documentId: number): Promise<{ text: string; pageStarts: number[] } | undefined>;
   /**
    * Up to `count` ids of chunks that have vectors, spread evenly over the id order (calibration's probes): the i-th
    * of n such ids is taken when i = floor(j * n / count) for j = 0 … count-1.

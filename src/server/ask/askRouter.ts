@@ -34,6 +34,8 @@ export function askRequestSchema(maxQuestionChars: number) {
       history: z.array(z.object({ user: text, assistant: text }).strict()).max(maxHistoryTurns).optional(),
       /** Ask for a detailed answer (the long system prompt). */
       longAnswer: z.boolean().optional(),
+      /** Search for a short or referring follow-up together with the earlier questions of `history` (default true). */
+      condense: z.boolean().optional(),
     })
     .strict();
 }
@@ -58,7 +60,7 @@ export function askRouter(ask: AskService, options: AskRouterOptions): Router {
     const body = schema.parse(req.body);
     const ticket = ask.reserve();
     const deadline = requestDeadline(res, { timeoutMs: options.timeoutMs, shutdown: options.shutdown });
-    const request = { question: body.question, k: body.k, history: body.history, longAnswer: body.longAnswer };
+    const request = { question: body.question, k: body.k, history: body.history, longAnswer: body.longAnswer, condense: body.condense };
     try {
       if (!body.stream) {
         const answer = await ask.answer(ticket, request, { signal: deadline.signal });

@@ -1,7 +1,9 @@
 // Answers questions for the HTTP faces (/v1/ask, /v1/chat/completions, the web page): a place in the generation queue,
-// then the one question path of qa/answer.ts with the shared engine. Knows nothing of HTTP.
+// then the one question path of qa/answer.ts with the shared engine; a follow-up is searched for together with the
+// questions before it, as `chat` does. Knows nothing of HTTP.
 import type { ChatTurn } from "../../models/promptFormat.js";
-import { answerQuestion, type Answer, type Citation } from "../../qa/answer.js";
+import { completeAnswer, prepareQuestion, retrieveForQuestion, type Answer, type Citation } from "../../qa/answer.js";
+import { condenseQuery } from "../../qa/condense.js";
 import type { QaEngine } from "../../qa/engine.js";
 import type { GenerationQueue, QueueTicket } from "../http/generationQueue.js";
 import type { ServerMetrics } from "../metrics/metricsService.js";
@@ -14,6 +16,22 @@ export interface AskRequest {
   history?: ChatTurn[];
   /** Use the long-answer system prompt; default the settings'. */
   longAnswer?: boolean;
+  /** Search for a short or referring follow-up together with the earlier questions (qa/condense.ts). Default true. */
+  condense?: boolean;
+}
+
+/** An answer and what retrieval searched for (the question, or a follow-up joined to the questions before it). */
+export type AskAnswer = Answer & { retrievalQuery: string };
+
+/**
+ * The retrieval query for `question` after `history`: each earlier question condensed onto the chain before it, as
+ * `chat` builds it turn by turn, then this one. Without history (or with condense off) the question alone.
+ */
+export function retrievalQueryFor(question: string, history: readonly ChatTurn[] = [], condense = true): string {
+  if (!condense) return question.trim();
+  let previous: string | undefined;
+  for (const turn of history) if (turn.user.trim()) previous = condenseQuery({ question: turn.user, previous });
+  return condenseQuery({ question, previous });
 }
 
 export interface AskHooks {
@@ -56,12 +74,16 @@ export class AskService {
   }
 
   /** Waits for the ticket's turn, answers, and releases the ticket whatever happens. */
-  async answer(ticket: QueueTicket, request: AskRequest, hooks: AskHooks = {}): Promise<Answer> {
+  async answer(ticket: QueueTicket, request: AskRequest, hooks: AskHooks = {}): Promise<AskAnswer> {
     try {
       await ticket.turn(hooks.signal);
-      const answer = await answerQuestion(this.engine, { ...request, signal: hooks.signal, onText: hooks.onText, onSources: hooks.onSources });
+      const retrievalQuery = retrievalQueryFor(request.question, request.history, request.condense ?? true);
+      const retrieved = await retrieveForQuestion(this.engine, { question: retrievalQuery, k: request.k });
+      // Retrieval used the condensed query; the prompt and the answer carry the user's own words.
+      const prepared = prepareQuestion(this.engine, { ...retrieved, question: request.question.trim() }, request);
+      const answer = await completeAnswer(this.engine, prepared, { signal: hooks.signal, onText: hooks.onText, onSources: hooks.onSources });
       this.metrics.generated(answer.usage);
-      return answer;
+      return { ...answer, retrievalQuery };
     } finally {
       ticket.release();
     }

@@ -186,6 +186,12 @@ export class SqliteDocuments {
     return ids.map((id) => byId.get(id)).filter((c): c is StoredChunk => c !== undefined);
   }
 
+  /** See DocumentStore.documentText. */
+  documentText(documentId: number): { text: string; pageStarts: number[] } | undefined {
+    const row = this.db.prepare("SELECT text, page_starts FROM documents WHERE id = ?").get(documentId) as { text: string; page_starts: string } | undefined;
+    return row && { text: row.text, pageStarts: JSON.parse(row.page_starts) as number[] };
+  }
+
   /** See DocumentStore.sampleVectorChunkIds. */
   sampleVectorChunkIds(count: number): number[] {
     const ids = this.db.prepare("SELECT id FROM chunks WHERE vector IS NOT NULL ORDER BY id").pluck().all() as number[];

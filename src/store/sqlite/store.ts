@@ -166,6 +166,10 @@ export class SqliteStore implements DocumentStore {
     return this.documents.chunksByIds(ids);
   }
 
+  async documentText(documentId: number): Promise<{ text: string; pageStarts: number[] } | undefined> {
+    return this.documents.documentText(documentId);
+  }
+
   async sampleVectorChunkIds(count: number): Promise<number[]> {
     return this.documents.sampleVectorChunkIds(count);
   }

@@ -1,0 +1,99 @@
+// What a citation points at, for the page's preview: a stored file's bytes (only files the store lists, only inside
+// the inbox) and a chunk's passage in its surrounding text (from the text the ingest extracted). Knows nothing of HTTP.
+import fs from "node:fs";
+import path from "node:path";
+import type { SourceLocation } from "../../store/location.js";
+import type { DocumentStore } from "../../store/contract.js";
+
+/** A chunk's passage with the text around it. Example: {path: "notes.md", before: "…", passage: "…", after: "…"}. */
+export interface PassageContext {
+  chunkId: number;
+  documentId: number;
+  /** The document's first file (path order), relative to the inbox; `paths` has them all. */
+  path: string;
+  paths: string[];
+  page: number | null;
+  pageEnd: number | null;
+  location: SourceLocation | null;
+  /** Up to `around` characters of the document's text before the passage, the passage, and after it. */
+  before: string;
+  passage: string;
+  after: string;
+  /** Whether text was cut off before `before` / after `after`. */
+  moreBefore: boolean;
+  moreAfter: boolean;
+}
+
+/** A file of the store, found on disk. */
+export interface StoredFile {
+  /** Path relative to the inbox, as the store lists it. */
+  path: string;
+  /** The absolute path to read. */
+  absolute: string;
+}
+
+/** A path no stored file could have: absolute, or with an empty, `.` or `..` segment. */
+export class UnsafePathError extends Error {
+  override name = "UnsafePathError";
+}
+
+export class DocumentSources {
+  private readonly inbox: string;
+
+  constructor(
+    private readonly store: DocumentStore,
+    inbox: string,
+  ) {
+    this.inbox = path.resolve(inbox);
+  }
+
+  /**
+   * The file at `relative` when the store lists it and it is a regular file inside the inbox (symbolic links
+   * resolved); null otherwise. Throws UnsafePathError for traversal-shaped paths before looking anything up.
+   */
+  async file(relative: string): Promise<StoredFile | null> {
+    const segments = relative.split(/[\\/]/);
+    if (!relative || path.isAbsolute(relative) || /^[a-zA-Z]:/.test(relative) || segments.some((s) => s === "" || s === "." || s === ".."))
+      throw new UnsafePathError(`path: expected a file's path relative to the inbox, got ${JSON.stringify(relative.slice(0, 200))}`);
+    const listed = (await this.store.listFiles()).some((f) => f.path === relative);
+    if (!listed) return null;
+    let absolute: string;
+    let inboxReal: string;
+    try {
+      absolute = fs.realpathSync(path.resolve(this.inbox, ...segments));
+      inboxReal = fs.realpathSync(this.inbox);
+    } catch {
+      return null; // listed, but gone from the inbox since the last ingest
+    }
+    if (!absolute.startsWith(inboxReal + path.sep) || !fs.statSync(absolute).isFile()) return null;
+    return { path: relative, absolute };
+  }
+
+  /** The passage of chunk `chunkId` with up to `around` characters either side; null when no such chunk is stored. */
+  async context(chunkId: number, around: number): Promise<PassageContext | null> {
+    const [chunk] = await this.store.chunksByIds([chunkId]);
+    if (!chunk) return null;
+    const doc = await this.store.documentText(chunk.documentId);
+    if (!doc) return null;
+    // Chunk offsets count from the start of their page (files with pages) or of the file.
+    const base = (page: number | null) => (page === null ? 0 : (doc.pageStarts[page - 1] ?? 0));
+    const start = base(chunk.page) + chunk.charStart;
+    const end = base(chunk.pageEnd ?? chunk.page) + chunk.charEnd;
+    const from = Math.max(0, start - around);
+    const to = Math.min(doc.text.length, end + around);
+    return {
+      chunkId,
+      documentId: chunk.documentId,
+      path: chunk.paths[0] ?? "",
+      paths: chunk.paths,
+      page: chunk.page,
+      pageEnd: chunk.pageEnd,
+      location: chunk.location,
+      before: doc.text.slice(from, start),
+      passage: doc.text.slice(start, end),
+      after: doc.text.slice(end, to),
+      moreBefore: from > 0,
+      moreAfter: to < doc.text.length,
+    };
+  }
+}
