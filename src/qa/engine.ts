@@ -54,6 +54,9 @@ async function openEmbedder(settings: Settings, store: DocumentStore, download: 
   return loadEmbedder(settings, choice, file);
 }
 
+/** The one command that gets the default answer model (what a fresh machine without one is told). */
+export const generatorPullCommand = `npx alpaca-rag models pull ${autoGeneratorOrder[0]}`;
+
 interface GeneratorChoice {
   spec: string | null;
   preset: GeneratorPreset | null;
@@ -74,7 +77,7 @@ async function chooseGenerator(settings: Settings): Promise<GeneratorChoice> {
     return {
       spec: null,
       preset: null,
-      note: "no generator model downloaded: extractive answers (get one with: npx alpaca-rag models pull chinese-alpaca-2-7b)",
+      note: `no generator model downloaded: extractive answers (get one with: ${generatorPullCommand})`,
     };
   }
   const preset = findGeneratorPreset(g.model) ?? null;

@@ -79,11 +79,14 @@ export class AskService {
       await ticket.turn(hooks.signal);
       const retrievalQuery = retrievalQueryFor(request.question, request.history, request.condense ?? true);
       const retrieved = await retrieveForQuestion(this.engine, { question: retrievalQuery, k: request.k });
-      // Retrieval used the condensed query; the prompt and the answer carry the user's own words.
-      const prepared = prepareQuestion(this.engine, { ...retrieved, question: request.question.trim() }, request);
+      // Retrieval used the condensed query; a model's prompt and the answer carry the user's own words. Extracted
+      // sentences are chosen by the condensed query too: "还有呢？" alone matches no sentence.
+      const question = request.question.trim();
+      const chooseBy = this.engine.generator ? question : retrievalQuery;
+      const prepared = prepareQuestion(this.engine, { ...retrieved, question: chooseBy }, request);
       const answer = await completeAnswer(this.engine, prepared, { signal: hooks.signal, onText: hooks.onText, onSources: hooks.onSources });
       this.metrics.generated(answer.usage);
-      return { ...answer, retrievalQuery };
+      return { ...answer, question, retrievalQuery };
     } finally {
       ticket.release();
     }

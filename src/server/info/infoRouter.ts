@@ -2,7 +2,7 @@
 // are extracted sentences, and how to get a model), and which embedder the search uses (or that it is lexical only).
 // The page shows it; scripts can check it.
 import { Router } from "express";
-import type { QaEngine } from "../../qa/engine.js";
+import { generatorPullCommand, type QaEngine } from "../../qa/engine.js";
 import type { PathRedactor } from "../http/redact.js";
 
 /** {answers: {mode, model, note}, search: {mode, embedder}}. Example: extractive answers over a lexical index. */
@@ -13,6 +13,8 @@ export interface ServerInfo {
     model: string | null;
     /** Why answers are extractive, and how to change it (the command that pulls a model); empty when generated. */
     note: string;
+    /** In extractive mode, the one command that pulls an answer model; null when generated. */
+    pullCommand: string | null;
   };
   search: {
     mode: "hybrid" | "lexical";
@@ -26,8 +28,8 @@ export function serverInfo(engine: QaEngine, redact: PathRedactor): ServerInfo {
   const embedder = engine.embedder;
   return {
     answers: generator
-      ? { mode: "generated", model: generator.name, note: "" }
-      : { mode: "extractive", model: null, note: redact(engine.generatorNote) },
+      ? { mode: "generated", model: generator.name, note: "", pullCommand: null }
+      : { mode: "extractive", model: null, note: redact(engine.generatorNote), pullCommand: generatorPullCommand },
     search: { mode: embedder ? "hybrid" : "lexical", embedder: embedder ? embedder.identity.name : null },
   };
 }

@@ -1,0 +1,57 @@
+// How this server answers, said plainly (GET /v1/info): which model writes the answers, or that they are extracted
+// sentences with the one command that pulls a model; which embedder the search uses. Also the knowledge-base picker's
+// place: shown only when the server lists bases.
+import { api } from "./api.js";
+import { onLanguage, t } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+let info = null;
+
+function part(label, value, extra = []) {
+  const span = document.createElement("span");
+  span.className = "mode-part";
+  const strong = document.createElement("strong");
+  strong.textContent = `${label}: `;
+  span.append(strong, value, ...extra);
+  return span;
+}
+
+function showInfo() {
+  if (!info) return;
+  const line = $("mode");
+  const answers = info.answers;
+  const parts = [];
+  if (answers.mode === "generated") parts.push(part(t("answerModel"), answers.model));
+  else {
+    const extra = [];
+    if (answers.note) extra.push(` (${answers.note})`);
+    if (answers.pullCommand) {
+      const code = document.createElement("code");
+      code.textContent = answers.pullCommand;
+      extra.push(" · ", t("pullHint"), " ", code);
+    }
+    parts.push(part(t("answerModel"), t("answerExtractive"), extra));
+  }
+  parts.push(part(t("embedderLabel"), info.search.embedder ?? t("embedderNone")));
+  line.replaceChildren(parts[0], " · ", parts[1]);
+  line.hidden = false;
+  // Knowledge bases: the picker appears once the server lists some (none are invented here).
+  const bases = Array.isArray(info.bases) ? info.bases : [];
+  const select = $("base");
+  select.replaceChildren(...bases.map((b) => new Option(b.name ?? String(b), b.name ?? String(b))));
+  $("base-picker").hidden = bases.length === 0;
+}
+
+export async function loadInfo() {
+  try {
+    info = await (await api("/v1/info")).json();
+    showInfo();
+  } catch {
+    // No key yet: shown once the key is given.
+  }
+}
+
+export function initInfo() {
+  onLanguage(showInfo);
+  void loadInfo();
+}
