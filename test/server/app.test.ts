@@ -88,14 +88,23 @@ describe("the page", () => {
     expect(webDir).toBe(path.join(projectRoot, "web"));
     // From dist/server/web/webRouter.js the same three steps up lead to the same folder.
     expect(path.resolve(projectRoot, "dist", "server", "web", "..", "..", "..", "web")).toBe(webDir);
-    for (const name of ["index.html", "app.js", "style.css"]) expect(fs.existsSync(path.join(webDir, name))).toBe(true);
+    for (const name of ["index.html", "js/main.js", "style.css"]) expect(fs.existsSync(path.join(webDir, name))).toBe(true);
     const page = await fetch(t.url);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toMatch(/^text\/html/);
     expect(page.headers.get("content-security-policy")).toMatch(/default-src 'self'/);
-    expect(await page.text()).toMatch(/<script type="module" src="app.js">/);
-    const script = await fetch(`${t.url}app.js`);
+    expect(page.headers.get("content-security-policy")).toMatch(/worker-src 'self'/);
+    expect(await page.text()).toMatch(/<script type="module" src="js\/main.js">/);
+    const script = await fetch(`${t.url}js/main.js`);
     expect(script.headers.get("content-type")).toMatch(/javascript/);
+    // pdf.js for the citation preview, served from the pdfjs-dist package (module and worker), and nothing else of it.
+    for (const file of ["build/pdf.mjs", "build/pdf.worker.mjs"]) {
+      const res = await fetch(`${t.url}vendor/pdfjs/${file}`);
+      expect(res.status, file).toBe(200);
+      expect(res.headers.get("content-type"), file).toMatch(/javascript/);
+    }
+    expect((await fetch(`${t.url}vendor/pdfjs/package.json`)).status).toBe(404);
+    expect((await fetch(`${t.url}vendor/pdfjs/build/..%2F..%2Fpdf-parse%2Fpackage.json`)).status).toBe(404);
     expect((await fetch(`${t.url}style.css`)).headers.get("content-type")).toMatch(/^text\/css/);
   });
 });

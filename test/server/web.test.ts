@@ -1,5 +1,6 @@
 // The web page end to end in headless Chromium (playwright-core, the system's /usr/bin/chromium): ask and watch the
 // answer stream, follow a citation to its file, page and snippet, upload a document and delete it, switch language.
+// The whole working session (conversations, previews, accessibility, screenshots) is in webSession.test.ts.
 import fs from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
@@ -40,19 +41,20 @@ describe("the page over extractive answers from the shipped samples", () => {
     await expect.poll(() => page.textContent("h1")).toBe("Document Q&A");
     // No key is needed on this server, so the key form stays out of sight.
     expect(await page.isVisible("#key-form")).toBe(false);
-    expect(await page.isVisible("#citation")).toBe(false);
+    expect(await page.isVisible("#preview")).toBe(false);
     await page.fill("#question", "When was the Northvale Seed Library founded, and by whom?");
     const streamed = page.waitForResponse((r) => r.url().endsWith("/v1/ask"));
     await page.click("#ask-button");
     expect((await streamed).headers()["content-type"]).toMatch(/^text\/event-stream/);
-    await page.waitForSelector("#answer a.cite");
-    expect(await page.textContent("#answer")).toMatch(/2011/);
-    await page.click("#answer a.cite >> nth=0");
-    await page.waitForSelector("#citation:not([hidden])");
-    expect(await page.textContent("#citation-file")).toBe("northvale-seed-library.pdf");
-    expect(await page.textContent("#citation-page")).toBe("page 1");
-    expect((await page.textContent("#citation-snippet"))!.length).toBeGreaterThan(20);
-    expect(await page.textContent("#sources")).toMatch(/northvale-seed-library\.pdf · page 1/);
+    await page.waitForSelector("#thread .answer a.cite");
+    expect(await page.textContent("#thread .answer")).toMatch(/2011/);
+    await page.click("#thread .answer a.cite >> nth=0");
+    await page.waitForSelector("#preview[open]");
+    expect(await page.textContent("#preview-file")).toBe("northvale-seed-library.pdf");
+    expect(await page.textContent("#preview-page")).toBe("page 1");
+    expect((await page.textContent("#preview-snippet"))!.length).toBeGreaterThan(20);
+    await page.waitForSelector("#preview .highlight");
+    expect(await page.textContent("#thread .sources")).toMatch(/northvale-seed-library\.pdf · page 1/);
     expect(await page.textContent("#ask-status")).toMatch(/^Done in \d/);
     await page.close();
   });
@@ -72,10 +74,10 @@ describe("the page over extractive answers from the shipped samples", () => {
     await page.click("#upload-button");
     await page.waitForSelector('tr[data-path="window-boxes.txt"]');
     expect(fs.existsSync(path.join(t.inbox, "window-boxes.txt"))).toBe(true);
-    expect(await page.textContent("#documents-status")).toMatch(/Indexed: window-boxes\.txt/);
+    await expect.poll(() => page.textContent("#documents-status")).toMatch(/Indexed: window-boxes\.txt/);
 
-    page.once("dialog", (dialog) => void dialog.accept());
     await page.click('tr[data-path="window-boxes.txt"] button.delete');
+    await page.click("#confirm-ok");
     await page.waitForSelector('tr[data-path="window-boxes.txt"]', { state: "detached" });
     expect(fs.existsSync(path.join(t.inbox, "window-boxes.txt"))).toBe(false);
     expect(await page.textContent("#documents-status")).toMatch(/Deleted: window-boxes\.txt/);
@@ -87,10 +89,10 @@ describe("the page over extractive answers from the shipped samples", () => {
     await page.goto(t.url);
     await page.waitForSelector("#mode:not([hidden])");
     expect(await page.textContent("#mode")).toBe(
-      'Answers: extracted sentences, no model (generator.model is "none": extractive answers) · Search: keywords only (no embedding model)',
+      'Answer model: extractive, no model (generator.model is "none": extractive answers) · Get a model: npx alpaca-rag models pull chinese-alpaca-2-7b · Embedder: none (keyword search only)',
     );
     await page.click("#lang");
-    await expect.poll(() => page.textContent("#mode")).toMatch(/^回答：摘录原文句子，未用模型（.*）· 检索：仅关键词/);
+    await expect.poll(() => page.textContent("#mode")).toMatch(/^回答模型：摘录原文，未用模型 \(.*\) · 下载模型： npx alpaca-rag models pull \S+ · 嵌入模型：无（仅关键词检索）$/);
     // Switching languages re-renders; it must not start another status poll each time (one poll every 2 s).
     const from = t.log.length;
     for (let i = 0; i < 5; i++) await page.click("#lang");
@@ -139,8 +141,8 @@ describe("the page on a server that needs a key", () => {
     expect(await page.isVisible("#key-form")).toBe(false);
     await page.fill("#question", "When was the lighthouse built?");
     await page.click("#ask-button");
-    await page.waitForSelector("#answer a.cite");
-    expect(await page.textContent("#answer")).toMatch(/1871/);
+    await page.waitForSelector("#thread .answer a.cite");
+    expect(await page.textContent("#thread .answer")).toMatch(/1871/);
     await page.close();
   });
 });
@@ -163,17 +165,17 @@ describe("the page over a generator", () => {
     // Browser-side code as strings: the tests compile without the DOM's types.
     await page.evaluate(`(() => {
       window.answerLengths = [];
-      const box = document.getElementById("answer");
+      const box = document.getElementById("thread");
       new MutationObserver(() => window.answerLengths.push(box.textContent.length)).observe(box, { childList: true, characterData: true, subtree: true });
     })()`);
     await page.fill("#question", "When was the Gull Point lighthouse built?");
     await page.click("#ask-button");
     await expect.poll(() => page.textContent("#ask-status"), { timeout: 30_000 }).toMatch(/^Done/);
-    expect(await page.textContent("#mode")).toBe("Answers: written by stories260K.gguf · Search: stories260K.gguf vectors + keywords");
+    expect(await page.textContent("#mode")).toBe("Answer model: stories260K.gguf · Embedder: stories260K.gguf");
     const lengths = (await page.evaluate("window.answerLengths")) as number[];
     const growing = new Set(lengths.filter((n) => n > 0));
     expect(growing.size).toBeGreaterThan(3);
-    expect((await page.textContent("#answer"))!.length).toBeGreaterThan(0);
+    expect((await page.textContent("#thread .answer"))!.length).toBeGreaterThan(0);
     await page.close();
   });
 });
@@ -200,12 +202,13 @@ describe("the page citing a slide deck", () => {
     await page.goto(t.url);
     await page.fill("#question", "How many litres of cider did the cooperative press?");
     await page.click("#ask-button");
-    await page.waitForSelector("#answer a.cite");
-    await page.click("#answer a.cite >> nth=0");
-    await page.waitForSelector("#citation:not([hidden])");
-    expect(await page.textContent("#citation-file")).toBe("deck.pptx");
-    expect(await page.textContent("#citation-page")).toBe("slide 2");
-    expect(await page.textContent("#sources")).toMatch(/deck\.pptx · slide 2/);
+    await page.waitForSelector("#thread .answer a.cite");
+    await page.click("#thread .answer a.cite >> nth=0");
+    await page.waitForSelector("#preview[open] .context mark");
+    expect(await page.textContent("#preview-file")).toBe("deck.pptx");
+    expect(await page.textContent("#preview-page")).toBe("slide 2");
+    expect(await page.textContent("#preview .context mark")).toMatch(/nine thousand litres of cider/);
+    expect(await page.textContent("#thread .sources")).toMatch(/deck\.pptx · slide 2/);
     await page.close();
   });
 });

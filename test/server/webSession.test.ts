@@ -238,7 +238,7 @@ describe("a working session on the page", () => {
   it("deletes a conversation after confirming, and speaks Chinese", async () => {
     await page.click("#lang");
     await expect.poll(() => page.textContent("#new-conversation")).toBe("新对话");
-    expect(await page.textContent("#mode")).toMatch(/回答模型: 摘录原文，未用模型/);
+    expect(await page.textContent("#mode")).toMatch(/回答模型：摘录原文，未用模型/);
     expect(await page.getAttribute("#conversation-list .delete-conversation >> nth=0", "aria-label")).toMatch(/^删除对话/);
     await page.click("#conversation-list .delete-conversation >> nth=0");
     await page.waitForSelector("#confirm[open]");

@@ -21,7 +21,7 @@ const messages = {
     preview: "引用预览", loadingPreview: "正在加载…", previewFailed: "无法显示预览：{m}", passageNotFound: "在本页找不到引用段落，只显示页面。",
     citedPassage: "引用段落", uploadWaiting: "等待上传", uploadProgress: "上传中 {p}%", uploadIngesting: "已上传，正在收录…",
     status_indexed: "已收录", status_duplicate: "重复文件（已有相同内容）", status_failed: "失败：{r}", uploadNone: "请先选择文件。",
-    conversationsLabel: "已保存的对话", answerLabel: "回答", citationLabel: "打开引用 {n}：{f}",
+    conversationsLabel: "已保存的对话", colon: "：", answerLabel: "回答", citationLabel: "打开引用 {n}：{f}",
   },
   en: {
     title: "Document Q&A", questionLabel: "Question", ask: "Ask", sources: "Sources", documents: "Documents", upload: "Upload",
@@ -42,7 +42,7 @@ const messages = {
     preview: "Citation preview", loadingPreview: "Loading…", previewFailed: "Cannot show the preview: {m}", passageNotFound: "The cited passage was not found on this page; showing the page.",
     citedPassage: "Cited passage", uploadWaiting: "waiting", uploadProgress: "uploading {p}%", uploadIngesting: "uploaded, ingesting…",
     status_indexed: "indexed", status_duplicate: "duplicate (same content already there)", status_failed: "failed: {r}", uploadNone: "Choose files first.",
-    conversationsLabel: "Saved conversations", answerLabel: "Answer", citationLabel: "Open citation {n}: {f}",
+    conversationsLabel: "Saved conversations", colon: ": ", answerLabel: "Answer", citationLabel: "Open citation {n}: {f}",
   },
 };
 

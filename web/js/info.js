@@ -11,7 +11,7 @@ function part(label, value, extra = []) {
   const span = document.createElement("span");
   span.className = "mode-part";
   const strong = document.createElement("strong");
-  strong.textContent = `${label}: `;
+  strong.textContent = `${label}${t("colon")}`;
   span.append(strong, value, ...extra);
   return span;
 }
