@@ -6,9 +6,11 @@ import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./chromium.js";
+import { projectRoot } from "../helpers.js";
 import { shippedSamples, startTestServer, type TestServer } from "./serverFixture.js";
 
 let browser: BrowserContext;
+const screenshotDir = path.join(projectRoot, "test-results", "screenshots");
 
 async function newPage(): Promise<Page> {
   const page = await browser.newPage();
@@ -57,6 +59,36 @@ describe("the page over extractive answers from the shipped samples", () => {
     expect(await page.textContent("#thread .sources")).toMatch(/northvale-seed-library\.pdf · page 1/);
     expect(await page.textContent("#ask-status")).toMatch(/^Done in \d/);
     await page.close();
+  });
+
+  it("keeps a Chinese conversation with a follow-up; screenshots for the README (the project's own samples only)", async () => {
+    const page = await newPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(t.url);
+    await page.click("#lang");
+    // Back to English for the tests after this one, whatever happens here (the choice is kept in the browser).
+    try {
+      await page.click("#new-conversation");
+      for (const [i, question] of ["望月桥建成于哪一年？", "它全长多少米？"].entries()) {
+        await page.fill("#question", question);
+        await page.press("#question", "Enter");
+        await expect.poll(() => page.locator("#thread .turn").count()).toBe(i + 1);
+        await expect.poll(() => page.textContent("#ask-status")).toMatch(/^完成/);
+      }
+      expect(await page.textContent("#thread .turn >> nth=0 >> .answer")).toMatch(/1923/);
+      expect(await page.textContent("#thread .turn >> nth=1 >> .answer")).toMatch(/五十八米/);
+      fs.mkdirSync(screenshotDir, { recursive: true });
+      await page.screenshot({ path: path.join(screenshotDir, "readme-page-1280.png") });
+      await page.fill("#question", "When was the Northvale Seed Library founded, and by whom?");
+      await page.press("#question", "Enter");
+      await expect.poll(() => page.locator("#thread .turn").count()).toBe(3);
+      await page.click("#thread .turn >> nth=2 >> .answer a.cite >> nth=0");
+      await page.waitForSelector("#preview .highlight");
+      await page.screenshot({ path: path.join(screenshotDir, "readme-preview-1280.png") });
+    } finally {
+      await page.evaluate("localStorage.setItem('lang', 'en')");
+      await page.close();
+    }
   });
 
   it("lists the documents, uploads one and shows it, deletes it after confirmation", async () => {
@@ -176,6 +208,32 @@ describe("the page over a generator", () => {
     const growing = new Set(lengths.filter((n) => n > 0));
     expect(growing.size).toBeGreaterThan(3);
     expect((await page.textContent("#thread .answer"))!.length).toBeGreaterThan(0);
+    await page.close();
+  });
+  it("stops an answer being written, regenerates it in place, and copies it", async () => {
+    await browser.grantPermissions(["clipboard-read", "clipboard-write"], { origin: t.url.replace(/\/$/, "") });
+    const page = await newPage();
+    await page.goto(t.url);
+    // The browser keeps the earlier test's conversation: start afresh.
+    await page.click("#new-conversation");
+    await page.fill("#question", "When was the Gull Point lighthouse built?");
+    await page.click("#ask-button");
+    await page.click("#stop-button");
+    await expect.poll(() => page.textContent("#ask-status")).toBe("Stopped");
+    expect(await page.textContent("#thread .turn .note")).toBe("Stopped");
+    expect(await page.isVisible("#stop-button")).toBe(false);
+    expect(await page.isEnabled("#ask-button")).toBe(true);
+
+    await page.click("#thread button.regenerate");
+    await expect.poll(() => page.textContent("#ask-status"), { timeout: 30_000 }).toMatch(/^Done/);
+    expect(await page.locator("#thread .turn").count()).toBe(1);
+    expect(await page.locator("#thread .turn .note").count()).toBe(0);
+    const answer = (await page.textContent("#thread .answer"))!;
+    expect(answer.length).toBeGreaterThan(0);
+
+    await page.click("#thread button.copy");
+    await expect.poll(() => page.textContent("#thread button.copy")).toBe("Copied");
+    expect(await page.evaluate("navigator.clipboard.readText()")).toBe(answer);
     await page.close();
   });
 });

@@ -79,12 +79,17 @@ export class AskService {
       await ticket.turn(hooks.signal);
       const retrievalQuery = retrievalQueryFor(request.question, request.history, request.condense ?? true);
       const retrieved = await retrieveForQuestion(this.engine, { question: retrievalQuery, k: request.k });
-      // Retrieval used the condensed query; a model's prompt and the answer carry the user's own words. Extracted
-      // sentences are chosen by the condensed query too: "还有呢？" alone matches no sentence.
+      // Retrieval used the condensed query; a model's prompt and the answer carry the user's own words.
       const question = request.question.trim();
-      const chooseBy = this.engine.generator ? question : retrievalQuery;
-      const prepared = prepareQuestion(this.engine, { ...retrieved, question: chooseBy }, request);
-      const answer = await completeAnswer(this.engine, prepared, { signal: hooks.signal, onText: hooks.onText, onSources: hooks.onSources });
+      const prepared = prepareQuestion(this.engine, { ...retrieved, question }, request);
+      let answer = await completeAnswer(this.engine, prepared, { signal: hooks.signal, onText: this.engine.generator ? hooks.onText : undefined, onSources: hooks.onSources });
+      if (!this.engine.generator) {
+        // Extracted sentences: a follow-up such as "还有呢？" matches none alone; then they are chosen by the
+        // condensed query. Extraction is cheap, and nothing was streamed yet.
+        if (retrievalQuery !== question && answer.citations.every((c) => !c.cited))
+          answer = await completeAnswer(this.engine, { ...prepared, question: retrievalQuery }, {});
+        hooks.onText?.(answer.answer);
+      }
       this.metrics.generated(answer.usage);
       return { ...answer, question, retrievalQuery };
     } finally {
