@@ -98,7 +98,9 @@ function requestsSince(from: number): string[] {
 }
 
 beforeAll(async () => {
-  t = await startTestServer({ generator: "none", embedding: "none" });
+  // No inbox watcher: the file these tests drop by hand must stay unindexed unless an attack ingests it (with the
+  // watcher on, a busy machine let it ingest the file before the checks ran).
+  t = await startTestServer({ generator: "none", embedding: "none", settings: { "server.watch": false } });
   port = Number(new URL(t.url).port);
   attacker = await startAttackerSite();
   browser = await launchChromium(attackArgs);
@@ -192,16 +194,16 @@ describe("the server's own page", () => {
       await page.waitForSelector('tr[data-path="lighthouse.txt"]');
       await page.fill("#question", "When was the Gull Point lighthouse built?");
       await page.click("#ask-button");
-      await page.waitForSelector("#answer a.cite");
-      expect(await page.textContent("#answer")).toMatch(/1871/);
+      await page.waitForSelector("#thread .answer a.cite");
+      expect(await page.textContent("#thread .answer")).toMatch(/1871/);
 
       const name = `window-boxes-${host.replace(/\W/g, "")}.txt`;
       await page.setInputFiles("#upload-input", { name, mimeType: "text/plain", buffer: Buffer.from("Window boxes need drainage holes and a light soil mix.") });
       await page.click("#upload-button");
       await page.waitForSelector(`tr[data-path="${name}"]`);
       expect(await storedPaths()).toContain(name);
-      page.once("dialog", (dialog) => void dialog.accept());
       await page.click(`tr[data-path="${name}"] button.delete`);
+      await page.click("#confirm-ok");
       await page.waitForSelector(`tr[data-path="${name}"]`, { state: "detached" });
       expect(await storedPaths()).not.toContain(name);
       expect(fs.existsSync(path.join(t.inbox, name))).toBe(false);
