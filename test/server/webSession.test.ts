@@ -184,6 +184,10 @@ describe("a working session on the page", () => {
     expect(marked.length).toBeGreaterThan(10);
     expect(ferryNotes).toContain(marked);
     expect(await page.textContent("#preview .context")).toContain("Harbour ferry");
+    // The extractive answer's likely span, kept with the turn, is bold inside the marked passage.
+    const span = (await page.evaluate("JSON.parse(localStorage.getItem('conversations'))[0].turns[2].answerSpan")) as { citation: number } | null;
+    expect(span?.citation).toBe(1);
+    expect(await page.textContent("#preview .context mark .answer-span")).toMatch(/forty minutes/);
     await page.click("#preview-close");
     await page.waitForSelector("#preview", { state: "hidden" });
   });

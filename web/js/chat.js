@@ -21,7 +21,7 @@ function button(label, className, onClick) {
   return b;
 }
 
-function citeLink(turnIndex, c, text) {
+function citeLink(turn, turnIndex, c, text) {
   const a = document.createElement("a");
   a.href = `#source-${turnIndex}-${c.n}`;
   a.className = "cite";
@@ -30,20 +30,20 @@ function citeLink(turnIndex, c, text) {
   if (!text) a.setAttribute("aria-label", t("citationLabel", { n: c.n, f: c.source }));
   a.addEventListener("click", (event) => {
     event.preventDefault();
-    void openPreview(c);
+    void openPreview(c, turn.answerSpan);
   });
   return a;
 }
 
 /** The answer text with each [n] (or [1, 2], ［1］, 【1】) as a link to its source's preview. */
-function answerNodes(turnIndex, text, citations) {
+function answerNodes(turn, turnIndex, text, citations) {
   const byNumber = new Map(citations.map((c) => [c.n, c]));
   const nodes = [];
   const pattern = /[\[［【]\s*(\d{1,4}(?:\s*[,，、]\s*\d{1,4})*)\s*[\]］】]/g;
   let last = 0;
   for (const m of text.matchAll(pattern)) {
     nodes.push(text.slice(last, m.index));
-    for (const n of m[1].split(/[,，、]/).map((x) => Number(x.trim()))) nodes.push(byNumber.has(n) ? citeLink(turnIndex, byNumber.get(n)) : `[${n}]`);
+    for (const n of m[1].split(/[,，、]/).map((x) => Number(x.trim()))) nodes.push(byNumber.has(n) ? citeLink(turn, turnIndex, byNumber.get(n)) : `[${n}]`);
     last = m.index + m[0].length;
   }
   nodes.push(text.slice(last));
@@ -72,7 +72,7 @@ function renderTurn(turn, i, isLast) {
   const answer = document.createElement("div");
   answer.className = "answer";
   answer.setAttribute("aria-label", t("answerLabel"));
-  answer.append(...(turn.status === "pending" ? [turn.answer] : answerNodes(i, turn.answer, turn.citations)));
+  answer.append(...(turn.status === "pending" ? [turn.answer] : answerNodes(turn, i, turn.answer, turn.citations)));
   li.append(q, answer);
   if (turn.status === "stopped") {
     const note = document.createElement("p");
@@ -101,7 +101,7 @@ function renderTurn(turn, i, isLast) {
       item.id = `source-${i}-${c.n}`;
       item.value = c.n;
       if (c.cited) item.className = "cited";
-      item.append(citeLink(i, c, `${c.source} · ${pageLabel(c)}`), ` — ${c.snippet}`);
+      item.append(citeLink(turn, i, c, `${c.source} · ${pageLabel(c)}`), ` — ${c.snippet}`);
       list.append(item);
     }
     li.append(title, list);

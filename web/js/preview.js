@@ -50,7 +50,7 @@ export function matchItems(items, passage) {
   return [...new Set(owner.slice(best.start, best.start + best.length))];
 }
 
-async function showPdfPage(citation, run) {
+async function showPdfPage(citation, spanText, run) {
   const [pdfjs, bytes] = await Promise.all([
     loadPdfjs(),
     api(`/v1/documents/file?path=${encodeURIComponent(citation.source)}`).then((r) => r.arrayBuffer()),
@@ -87,12 +87,13 @@ async function showPdfPage(citation, run) {
     await page.render({ canvasContext: canvas.getContext("2d"), canvas, viewport, transform: ratio === 1 ? undefined : [ratio, 0, 0, ratio, 0, 0] }).promise;
     const { items } = await page.getTextContent();
     const hits = matchItems(items, citation.text ?? citation.snippet);
+    const answerHits = new Set(spanText ? matchItems(items, spanText) : []);
     for (const i of hits) {
       const item = items[i];
       const tx = pdfjs.Util.transform(viewport.transform, item.transform);
       const height = Math.hypot(tx[2], tx[3]);
       const box = document.createElement("div");
-      box.className = "highlight";
+      box.className = answerHits.has(i) ? "highlight answer-span" : "highlight";
       box.style.left = `${tx[4]}px`;
       box.style.top = `${tx[5] - height}px`;
       box.style.width = `${Math.max(2, item.width * viewport.scale)}px`;
@@ -106,13 +107,23 @@ async function showPdfPage(citation, run) {
   }
 }
 
-async function showContext(citation, run) {
-  const context = await (await api(`/v1/documents/context?chunk=${citation.chunkId}`)).json();
+async function showContext(citation, spanText, run) {
+  // The citation's own end: a citation that merged neighbouring chunks ends where its last chunk does.
+  const end = `&charEnd=${citation.charEnd}${citation.pageEnd != null ? `&pageEnd=${citation.pageEnd}` : ""}`;
+  const context = await (await api(`/v1/documents/context?chunk=${citation.chunkId}${end}`)).json();
   if (run !== generation) return;
   const text = document.createElement("div");
   text.className = "context";
   const mark = document.createElement("mark");
   mark.textContent = context.passage;
+  // The likely answer inside the passage (extractive answers mark it), in bold.
+  const at = spanText ? context.passage.indexOf(spanText) : -1;
+  if (at >= 0) {
+    const strong = document.createElement("strong");
+    strong.className = "answer-span";
+    strong.textContent = spanText;
+    mark.replaceChildren(context.passage.slice(0, at), strong, context.passage.slice(at + spanText.length));
+  }
   text.append(`${context.moreBefore ? "…" : ""}${context.before}`, mark, `${context.after}${context.moreAfter ? "…" : ""}`);
   $("preview-body").replaceChildren(text);
   mark.scrollIntoView({ block: "center" });
@@ -125,9 +136,13 @@ function showNote(message, error = false) {
   note.hidden = !message;
 }
 
-/** Opens the preview of one citation ({source, page, chunkId, text, snippet, …} from /v1/ask). */
-export async function openPreview(citation) {
+/**
+ * Opens the preview of one citation ({source, page, chunkId, text, snippet, …} from /v1/ask); `answerSpan`
+ * ({citation, charStart, charEnd} in that citation's text) marks the likely answer when it is in this citation.
+ */
+export async function openPreview(citation, answerSpan = null) {
   const run = ++generation;
+  const spanText = answerSpan && answerSpan.citation === citation.n && citation.text ? citation.text.slice(answerSpan.charStart, answerSpan.charEnd).trim() : "";
   const dialog = $("preview");
   $("preview-file").textContent = citation.source;
   $("preview-page").textContent = pageLabel(citation);
@@ -139,8 +154,8 @@ export async function openPreview(citation) {
   if (!dialog.open) dialog.showModal();
   $("preview-close").focus();
   try {
-    if (/\.pdf$/i.test(citation.source) && citation.page != null) await showPdfPage(citation, run);
-    else await showContext(citation, run);
+    if (/\.pdf$/i.test(citation.source) && citation.page != null) await showPdfPage(citation, spanText, run);
+    else await showContext(citation, spanText, run);
   } catch (e) {
     if (run !== generation) return;
     // The preview failed (a file deleted since, a page pdf.js cannot draw): the passage itself still helps.

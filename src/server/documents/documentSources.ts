@@ -69,8 +69,12 @@ export class DocumentSources {
     return { path: relative, absolute };
   }
 
-  /** The passage of chunk `chunkId` with up to `around` characters either side; null when no such chunk is stored. */
-  async context(chunkId: number, around: number): Promise<PassageContext | null> {
+  /**
+   * The passage of chunk `chunkId` with up to `around` characters either side; null when no such chunk is stored.
+   * `until` ends the passage elsewhere in the same document: a citation that merged neighbouring chunks keeps its
+   * first chunk's id and the last one's end (`pageEnd`, `charEnd`).
+   */
+  async context(chunkId: number, around: number, until?: { pageEnd: number | null; charEnd: number }): Promise<PassageContext | null> {
     const [chunk] = await this.store.chunksByIds([chunkId]);
     if (!chunk) return null;
     const doc = await this.store.documentText(chunk.documentId);
@@ -78,7 +82,8 @@ export class DocumentSources {
     // Chunk offsets count from the start of their page (files with pages) or of the file.
     const base = (page: number | null) => (page === null ? 0 : (doc.pageStarts[page - 1] ?? 0));
     const start = base(chunk.page) + chunk.charStart;
-    const end = base(chunk.pageEnd ?? chunk.page) + chunk.charEnd;
+    const chunkEnd = base(chunk.pageEnd ?? chunk.page) + chunk.charEnd;
+    const end = until ? Math.min(doc.text.length, Math.max(start, base(until.pageEnd) + until.charEnd)) : chunkEnd;
     const from = Math.max(0, start - around);
     const to = Math.min(doc.text.length, end + around);
     return {
@@ -87,7 +92,7 @@ export class DocumentSources {
       path: chunk.paths[0] ?? "",
       paths: chunk.paths,
       page: chunk.page,
-      pageEnd: chunk.pageEnd,
+      pageEnd: until ? until.pageEnd : chunk.pageEnd,
       location: chunk.location,
       before: doc.text.slice(from, start),
       passage: doc.text.slice(start, end),

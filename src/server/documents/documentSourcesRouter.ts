@@ -9,6 +9,9 @@ import { UnsafePathError, type DocumentSources } from "./documentSources.js";
 const contextQuery = z.object({
   chunk: z.coerce.number().int().positive(),
   around: z.coerce.number().int().min(0).max(5000).default(600),
+  /** Where the passage ends when it is a merged citation's (its pageEnd and charEnd); default the chunk's end. */
+  charEnd: z.coerce.number().int().min(0).optional(),
+  pageEnd: z.coerce.number().int().positive().optional(),
 });
 
 export function documentSourcesRouter(sources: DocumentSources): Router {
@@ -42,15 +45,18 @@ export function documentSourcesRouter(sources: DocumentSources): Router {
   });
 
   /**
-   * A chunk's passage with the document's text around it: ?chunk=<citation chunkId>&around=<characters, default 600>.
+   * A chunk's passage with the document's text around it: ?chunk=<citation chunkId>&around=<characters, default 600>,
+   * and for a citation that merged neighbouring chunks &charEnd=<its charEnd>[&pageEnd=<its pageEnd>].
    * {chunkId, documentId, path, paths, page, pageEnd, location, before, passage, after, moreBefore, moreAfter}; 404 if
    * the chunk is no longer stored.
    */
   router.get("/v1/documents/context", async (req, res) => {
     const parsed = contextQuery.safeParse(req.query);
-    if (!parsed.success) throw new HttpError(400, "invalid_request", "chunk: expected a positive whole number (a citation's chunkId); around: 0–5000");
-    const context = await sources.context(parsed.data.chunk, parsed.data.around);
-    if (!context) throw new HttpError(404, "not_found", `no chunk ${parsed.data.chunk}`);
+    if (!parsed.success)
+      throw new HttpError(400, "invalid_request", "chunk: expected a positive whole number (a citation's chunkId); around: 0–5000; charEnd, pageEnd: whole numbers");
+    const { chunk, around, charEnd, pageEnd } = parsed.data;
+    const context = await sources.context(chunk, around, charEnd === undefined ? undefined : { pageEnd: pageEnd ?? null, charEnd });
+    if (!context) throw new HttpError(404, "not_found", `no chunk ${chunk}`);
     res.json(context);
   });
   return router;

@@ -86,6 +86,16 @@ describe("GET /v1/documents/context", () => {
     expect(context.before + context.passage + context.after).toContain("Pruning");
   });
 
+  it("ends the passage where a citation that merged neighbouring chunks ends", async () => {
+    const answer = (await (await postJson(`${t.url}v1/ask`, { question: "Gull Point lighthouse keeper lamp", k: 3 }, auth)).json()) as Answer;
+    const cited = answer.citations.find((c) => c.source === "lighthouse.txt")!;
+    const own = (await (await get(`v1/documents/context?chunk=${cited.chunkId}&around=0`)).json()) as PassageContext;
+    const longer = (await (await get(`v1/documents/context?chunk=${cited.chunkId}&around=0&charEnd=${cited.charEnd + 25}`)).json()) as PassageContext;
+    expect(longer.passage.startsWith(own.passage.slice(0, cited.charEnd - cited.charStart))).toBe(true);
+    expect(longer.passage.length).toBe(Math.min(cited.charEnd + 25, englishSamples["lighthouse.txt"].length) - cited.charStart);
+    expect(englishSamples["lighthouse.txt"]).toContain(longer.passage);
+  });
+
   it("places a PDF chunk by its page", async () => {
     const answer = (await (await postJson(`${t.url}v1/ask`, { question: "seed library", k: 5 }, auth)).json()) as Answer;
     const cited = answer.citations.find((c) => c.source === "seeds.pdf");
