@@ -158,6 +158,8 @@ async function answerTurn(turn) {
   status.className = "";
   status.textContent = t("thinking");
   const controller = new AbortController();
+  // The conversation this answer belongs to, even if the user opens another before it ends.
+  const owner = conversation;
   running = { controller, turn };
   $("ask-button").disabled = true;
   $("stop-button").hidden = false;
@@ -192,11 +194,10 @@ async function answerTurn(turn) {
     running = null;
     $("ask-button").disabled = false;
     $("stop-button").hidden = true;
-    if (conversation.turns.includes(turn)) {
-      saveConversation(conversation);
-      renderThread();
-      renderSidebar();
-    }
+    // Saved unless deleted meanwhile (a deleted conversation must not come back).
+    if (getConversation(owner.id)) saveConversation(owner, owner === conversation);
+    if (owner === conversation) renderThread();
+    renderSidebar();
   }
 }
 

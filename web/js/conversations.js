@@ -29,15 +29,18 @@ export function listConversations() {
   return readAll().sort((a, b) => b.updatedAt - a.updatedAt);
 }
 
+/** A kept conversation; an answer the page was closed during reads as stopped. */
 export function getConversation(id) {
-  return readAll().find((c) => c.id === id) ?? null;
+  const found = readAll().find((c) => c.id === id) ?? null;
+  for (const turn of found?.turns ?? []) if (turn.status === "pending") turn.status = "stopped";
+  return found;
 }
 
-/** Saves (adds or replaces) a conversation and makes it the current one. */
-export function saveConversation(conversation) {
+/** Saves (adds or replaces) a conversation and, unless told otherwise, makes it the current one. */
+export function saveConversation(conversation, makeCurrent = true) {
   conversation.updatedAt = Date.now();
   writeAll([conversation, ...readAll().filter((c) => c.id !== conversation.id)]);
-  localStorage.setItem(currentKey, conversation.id);
+  if (makeCurrent) localStorage.setItem(currentKey, conversation.id);
 }
 
 export function deleteConversation(id) {
