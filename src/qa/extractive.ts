@@ -9,9 +9,10 @@
 // best source opens with) tells which passage, not which sentence, so it counts less. A sentence that holds the kind
 // of thing asked for and that the question does not already hold (a year for 哪一年, a length for 多长, a number for
 // 多少, a person or a place by jieba's part-of-speech tags for 谁 and 哪里, a 《title》, a cause for 为什么) counts
-// more; sources count less the lower they rank; sentences past 120 characters pay a little for their length. Asked
-// why, when the best sentence states the consequence (因此…), the one before it (the reason) leads. The second
-// sentence is the best of the rest, counting less when it matches only what the first already does.
+// more; asked what X is (什么是X), a sentence that opens with X (its definition) counts more; sources count less the
+// lower they rank; sentences past 120 characters pay a little for their length. Asked why, when the best sentence
+// states the consequence (因此…), the one before it (the reason) leads. The second sentence is the best of the rest,
+// counting less when it matches only what the first already does.
 // Measured on the CMRC 2018 trial set with `alpaca-rag eval` (README, "Extractive answers"); the weights were tuned on
 // its even-numbered questions and hold on the odd ones.
 import { foldScript, lexicalTerms, taggedWords } from "../store/segment.js";
@@ -85,6 +86,9 @@ const answerKinds: AnswerKind[] = [
   { asks: /哪里|哪儿|在哪|何地|哪个国家|哪个城市|什么地方|什么地区|位于|地点|地区|分布|\bwhere\b/i, holds: /\p{Script=Han}{2,8}(省|市|县|区|州|国|岛|镇|村)|\b(in|at|near) [A-Z]\w+/gu, tags: ["ns", "nsf"] },
 ];
 
+/** 什么是X, 何为X, X是什么 (X without 的 or a comma: a thing, not an aspect of one), what is X. */
+const definitionQuestion = /^(?:什么是|何为|何谓|what (?:is|are) (?:an? |the )?)([^，,？?]{1,40})[？?]?$|^([^的，,？?]{1,15})是什么[？?]?$/i;
+
 /** Whether `text` holds a span of the kind asked for that the question does not hold already. */
 function holdsKind(kind: AnswerKind, text: string, questionNorm: string): boolean {
   const fresh = (span: string) => !questionNorm.includes(normal(span));
@@ -103,6 +107,8 @@ const weights = {
   topic: 0.2,
   /** Bonus for holding the kind of thing asked for. */
   answerKind: 0.3,
+  /** Bonus, asked what X is, for a sentence that opens with X. */
+  definition: 0.5,
   /** Score divided by 1 + this × the source's rank (0 for the best source). */
   rank: 2,
   /** Sentences longer than this many characters pay for their length … */
@@ -171,6 +177,9 @@ function scoreCandidates(question: string, candidates: Candidate[]): ((text: str
   let qWeight = 0;
   for (const ch of q) qWeight += charWeight(ch);
   const kind = answerKinds.find((k) => k.asks.test(question)) ?? null;
+  // Asked what something is (什么是X / X是什么): the sentence that opens with X is its definition.
+  const definitionOf = definitionQuestion.exec(question.trim());
+  const defined = definitionOf ? normal(definitionOf[1] ?? definitionOf[2] ?? "") : "";
   const qNorm = normal(question);
 
   for (const c of candidates) {
@@ -191,6 +200,7 @@ function scoreCandidates(question: string, candidates: Candidate[]): ((text: str
     if (whole === 0) continue;
     if (qWeight > 0) score += (weights.characters * weightedLcs(q, c.norm, charWeight)) / qWeight;
     if (kind && holdsKind(kind, c.sentence, qNorm)) score *= 1 + weights.answerKind;
+    if (defined && normal(c.sentence.replace(/^\W*(?:the|an?)\s+/i, "")).startsWith(defined)) score *= 1 + weights.definition;
     score /= 1 + weights.rank * c.rank;
     score /= (Math.max(weights.longSentence, c.norm.length) / weights.longSentence) ** weights.length;
     c.score = score;
