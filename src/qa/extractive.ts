@@ -66,7 +66,7 @@ const stopTerms = new Set(["的", "了", "是", "在", "和", "与", "及", "或
 
 /**
  * What kind of thing the question asks for, and how a sentence that holds one looks: a pattern, or jieba's
- * part-of-speech tags (nr person, ns place, nt organisation). Only a span the question does not already contain counts:
+ * part-of-speech tags (nr person, ns place). Only a span the question does not already contain counts:
  * "2017年4月，他任什么职务？" is no reason to prefer every sentence with a year.
  */
 interface AnswerKind {
@@ -255,7 +255,7 @@ export function extractiveAnswer(options: ExtractiveOptions): ExtractiveAnswer {
     // A quoted sentence keeps its words but not its citation-like marks: only our [n] may cite.
     text: best.map((b) => `${neutraliseCitationMarks(b.sentence)}[${b.n}]`).join(" "),
     cited: [...new Set(best.map((b) => b.n))],
-    // Narrower spans (the clause, the typed span asked for) were measured and held the gold answer less often.
+    // Narrower spans (the clause, the number asked for) were measured and held the gold answer less often.
     span: { citation: first.n, charStart: first.start, charEnd: first.start + first.sentence.length },
   };
 }
