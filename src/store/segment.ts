@@ -52,3 +52,8 @@ export function lexicalQuery(text: string): string[] {
 export function matchExpression(terms: readonly string[]): string {
   return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(" OR ");
 }
+
+/** Words of `text` with jieba's part-of-speech tags (nr person, ns place, nt organisation, m number, t time …). */
+export function taggedWords(text: string): Array<{ word: string; tag: string }> {
+  return segmenter().tag(foldScript(text), true);
+}

@@ -5,7 +5,8 @@ import type { RetrievedChunk } from "../../src/retrieval/hybrid.js";
 import { extractiveAnswer, sentenceSpans } from "../../src/qa/extractive.js";
 import { evaluateDataset } from "../../src/qa/evaluate.js";
 import type { Source } from "../../src/qa/pack.js";
-import { cmrcTrial, tempDir, testSettings } from "../helpers.js";
+import { loadSettings } from "../../src/config/load.js";
+import { cmrcTrial, projectRoot, tempDir } from "../helpers.js";
 
 /** Sources as retrieval hands them over: only the text matters to the extractive answer. */
 function sources(...texts: string[]): Source[] {
@@ -48,6 +49,32 @@ describe("extractive answers", () => {
     expect(none).toEqual({ text: "", cited: [], span: null });
   });
 
+  it("prefers the sentence holding a person or a place the question asks for, not one the question already names", () => {
+    // 石桥 is tagged as a place name by jieba, and it is in the question: only 李文涛 answers 谁.
+    const who = extractiveAnswer({
+      question: "石桥的修缮方案是谁设计的？",
+      sources: sources("石桥的修缮方案设计得十分精巧，修缮后的石桥至今完好。石桥的修缮方案由工程师李文涛设计。"),
+    });
+    expect(who.text).toMatch(/^石桥的修缮方案由工程师李文涛设计。\[1\]/);
+    const where = extractiveAnswer({ question: "船队在哪里靠岸？", sources: sources("船队在第三天靠岸补给淡水。船队在泉州靠岸，卸下了全部货物。") });
+    expect(where.text).toMatch(/^船队在泉州靠岸，卸下了全部货物。\[1\]/);
+  });
+
+  it("asked why, leads with the reason before the sentence that states the consequence, and marks it as the span", () => {
+    const doc = "青石镇的老桥建于清代，是镇上最古老的桥。去年夏天的洪水冲垮了老桥的两个桥墩。因此老桥被拆除，原址新建了一座钢桥。";
+    const answer = extractiveAnswer({ question: "青石镇的老桥为什么被拆除？", sources: sources(doc) });
+    expect(answer.text).toBe("去年夏天的洪水冲垮了老桥的两个桥墩。[1] 因此老桥被拆除，原址新建了一座钢桥。[1]");
+    const span = answer.span!;
+    expect(doc.slice(span.charStart, span.charEnd)).toBe("去年夏天的洪水冲垮了老桥的两个桥墩。");
+  });
+
+  it("asked what something is, leads with the sentence that opens with it (its definition)", () => {
+    const zh = sources("每到中秋，镇上的人都到望月桥上赏月，望月桥因此得名。望月桥是兰溪上的一座三孔石拱桥。");
+    expect(extractiveAnswer({ question: "什么是望月桥？", sources: zh }).text).toMatch(/^望月桥是兰溪上的一座三孔石拱桥。\[1\]/);
+    const en = sources("Visitors walk out to the Gull Point lighthouse at low tide. The Gull Point lighthouse is a stone tower at the mouth of the bay.");
+    expect(extractiveAnswer({ question: "What is the Gull Point lighthouse?", sources: en }).text).toMatch(/^The Gull Point lighthouse is a stone tower/);
+  });
+
   it("neutralises citation-like marks inside quoted sentences", () => {
     const answer = extractiveAnswer({ question: "石桥是哪一年建成的？", sources: sources("石桥建成于1887年[7]，见【12】。") });
     expect(answer.text).not.toMatch(/\[7\]|【12】/);
@@ -57,18 +84,30 @@ describe("extractive answers", () => {
 
 describe("extractive answers on the CMRC 2018 trial set", () => {
   it("lead with the answer: figures of the whole trial set through eval", { timeout: 300_000 }, async () => {
-    const settings = testSettings({ store: tempDir(), model: "none" });
-    const report = await evaluateDataset({ settings: { ...settings, generator: { ...settings.generator, model: "none" } }, dataset: cmrcTrial });
+    // The settings of the README's command (`eval --model none --embedding-model none`): every default, keywords only.
+    const settings = loadSettings({
+      cwd: projectRoot,
+      env: {},
+      configFile: undefined,
+      overrides: { store: tempDir(), threads: 1, gpu: false, "embedding.model": "none", "generator.model": "none" },
+    });
+    const report = await evaluateDataset({ settings, dataset: cmrcTrial });
     expect(report.mode).toBe("extractive");
     expect(report.questions).toBeGreaterThan(990);
     const e = report.extractive!;
-    // Measured 0.739 / 0.816 / 1.99 sentences / 110 characters (the sentences chosen by word overlap alone: 0.421 /
-    // 0.719 / 1.99 / 113); the bounds leave room for retrieval changes, not for the old ranking.
-    expect(e.firstSentenceContainsGold).toBeGreaterThanOrEqual(0.72);
-    expect(e.answerContainsGold).toBeGreaterThanOrEqual(0.8);
-    expect(e.spanContainsGold).toBeGreaterThanOrEqual(0.72);
+    // Measured 0.762 first sentence / 0.843 answer / 0.760 span / 1.99 sentences / 113 characters (before the typed
+    // answer kinds, the definition and why rules and the second guess: 0.739 / 0.816 / 0.737 / 1.99 / 110). The issue's
+    // goal of 0.90 for the answer is out of reach of two whole sentences: the gold answer is in the retrieved sources for
+    // 98.6 % of the questions but inside one sentence of them for only 91.0 % (two adjacent ones: 96.0 %), and even the
+    // best four sentences by this ranking hold it for 86.8 %.
+    expect(e.firstSentenceContainsGold).toBeGreaterThanOrEqual(0.75);
+    expect(e.answerContainsGold).toBeGreaterThanOrEqual(0.84);
+    expect(e.spanContainsGold).toBeGreaterThanOrEqual(0.75);
     expect(e.meanSentences).toBeLessThanOrEqual(2);
     expect(e.meanChars).toBeLessThanOrEqual(120);
-    expect(report.retrieval.recallAt5).toBeGreaterThanOrEqual(0.98);
+    expect(report.answerInContext).toBeGreaterThanOrEqual(0.98);
+    // Retrieval is untouched by the sentence choice: recall as measured before (0.962 / 0.990 / 0.994).
+    expect(report.retrieval.recallAt1).toBeGreaterThanOrEqual(0.96);
+    expect(report.retrieval.recallAt5).toBeGreaterThanOrEqual(0.99);
   });
 });
