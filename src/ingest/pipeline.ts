@@ -74,7 +74,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
           const loadStarted = performance.now();
           const loaded = await loadEmbedder(settings, choice, file);
           modelLoadSeconds = (performance.now() - loadStarted) / 1000;
-          notice(`embedding with ${loaded.identity.name} (${loaded.dimension}-dim, ${loaded.threads} threads, ${loaded.gpu || "CPU"})`);
+          notice(`embedding with ${loaded.identity.name} (${loaded.dimension}-dim, ${loaded.threads} threads, ${loaded.parallel} ${loaded.parallel === 1 ? "context" : "contexts"}, ${loaded.gpu || "CPU"})`);
           return loaded;
         };
       }
