@@ -30,6 +30,8 @@ const threads = Number(flag("--threads") ?? physicalCores);
 const only = flag("--only");
 const passages = flag("--passages") === undefined ? undefined : Number(flag("--passages"));
 const work = path.join(os.tmpdir(), "alpaca-rag-bench-ingest");
+// Other processes on the machine change every figure (llama.cpp's threads wait on each other); the run records them.
+const loadAtStart = os.loadavg()[0];
 const corpus = await prepareBenchCorpus(path.join(work, "corpus"), { passages });
 console.log(`corpus: ${corpus.files} distinct files (${corpus.files - 1} CMRC trial passages as .txt + the 6-page sample PDF), threads ${threads}`);
 
@@ -138,11 +140,12 @@ for (const model of models) {
 }
 
 const machine = `${os.cpus()[0]?.model ?? "cpu"}, ${physicalCores} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const loadAverage = { start: r2(loadAtStart), end: r2(os.loadavg()[0]) };
 const table = formatTable(["pipeline", "model", "chunks", "seconds", "model load s", "chunks/s", "tokens/s", "peak RSS MiB", "re-ingest s"], rows);
 const ratioTable = formatTable(["model", "vs raw limit", "vs raw, same contexts", "vs LangChain", "re-ingest vs LangChain"], ratioRows);
 const realistic = (perModel["synthetic-22m"] ?? perModel[models[0]?.name ?? ""]) as { ratios: Record<string, number> } | undefined;
 const markdown =
-  `## Ingest throughput (${new Date().toISOString().slice(0, 10)}; ${machine}; threads ${threads}; ${corpus.files - 1} passages + the sample PDF)\n\n${table}\n\n` +
+  `## Ingest throughput (${new Date().toISOString().slice(0, 10)}; ${machine}; threads ${threads}; ${corpus.files - 1} passages + the sample PDF; 1-minute load average ${loadAverage.start} at the start, ${loadAverage.end} at the end)\n\n${table}\n\n` +
   `Ratios (ours ÷ theirs in throughput; > 1 means alpaca-rag is faster):\n\n${ratioTable}\n\n` +
   "seconds: whole pipeline incl. model load (raw: the embedding loop alone, load apart). chunks/s excludes model load. " +
   "vs raw limit: alpaca-rag's chunks/s over the bare loop (one context, every thread) embedding the same chunks; alpaca-rag " +
@@ -153,7 +156,7 @@ const markdown =
 fs.mkdirSync(path.join(benchDir, "results"), { recursive: true });
 fs.writeFileSync(
   path.join(benchDir, "results", "ingest.json"),
-  `${JSON.stringify({ name: "ingest", date: new Date().toISOString(), machine, threads, corpus: { files: corpus.files, chars: corpus.chars, passages: corpus.files - 1 }, ratiosModel: perModel["synthetic-22m"] ? "synthetic-22m" : models[0]?.name, ratios: realistic?.ratios ?? {}, models: perModel }, null, 2)}\n`,
+  `${JSON.stringify({ name: "ingest", date: new Date().toISOString(), machine, loadAverage, threads, corpus: { files: corpus.files, chars: corpus.chars, passages: corpus.files - 1 }, ratiosModel: perModel["synthetic-22m"] ? "synthetic-22m" : models[0]?.name, ratios: realistic?.ratios ?? {}, models: perModel }, null, 2)}\n`,
 );
 fs.writeFileSync(path.join(benchDir, "results", "ingest.md"), markdown);
 console.log(`\n${markdown}`);
