@@ -18,6 +18,8 @@ export interface AlpacaIngestOptions {
 
 export interface AlpacaIngestResult {
   first: IngestSummary;
+  /** Embedding contexts the first ingest used (from its notice), for the raw loop to run with the same split. */
+  embeddingContexts: number;
   second: IngestSummary;
   /** Token ids of every stored chunk, in id order, as the embedder received them (prefix-free). */
   chunkTokens: number[][];
@@ -39,7 +41,14 @@ export async function runAlpacaIngest(opts: AlpacaIngestOptions): Promise<Alpaca
       "chunk.overlap": opts.chunkOverlap,
     },
   });
-  const first = await ingestFolder({ settings });
+  let embeddingContexts = 1;
+  const first = await ingestFolder({
+    settings,
+    onNotice: (m) => {
+      const found = /, (\d+) contexts?, /.exec(m);
+      if (found) embeddingContexts = Number(found[1]);
+    },
+  });
   const second = await ingestFolder({ settings });
   if (first.failed.length) throw new Error(`alpaca-rag failed on ${first.failed.map((f) => f.path).join(", ")}`);
   if (second.unchanged !== first.added || second.embedded !== 0) throw new Error("second ingest was not a no-op");
@@ -51,7 +60,7 @@ export async function runAlpacaIngest(opts: AlpacaIngestOptions): Promise<Alpaca
   const texts = store.db.prepare("SELECT text FROM chunks ORDER BY id").pluck().all() as string[];
   await store.close();
   const chunkTokens = texts.map((t) => model.tokenize(t, false) as number[]);
-  return { first, second, chunkTokens, tokens: chunkTokens.reduce((n, t) => n + t.length, 0) };
+  return { first, second, embeddingContexts, chunkTokens, tokens: chunkTokens.reduce((n, t) => n + t.length, 0) };
 }
 
 serveChild(import.meta.url, runAlpacaIngest);

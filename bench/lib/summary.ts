@@ -12,12 +12,21 @@ type Summary = { p50Ms: number; p95Ms: number; p99Ms: number };
 const fmt = (x: number | null | undefined, digits = 2) => (x === null || x === undefined || !Number.isFinite(x) ? "n/a" : String(round(x, digits)));
 
 function ingestRows(): SummaryRow[] {
-  type M = { alpacaRag: { chunksPerSecond: number; seconds: number; reingestSeconds: number }; rawLimit: { chunksPerSecond: number }; langchain: { seconds: number } };
+  type M = {
+    alpacaRag: { chunksPerSecond: number; seconds: number; reingestSeconds: number };
+    rawLimit: { chunksPerSecond: number };
+    rawSameContexts?: { contexts: number; chunksPerSecond: number };
+    langchain: { seconds: number };
+  };
   const r = readResults<{ models: PerModel<M>; corpus?: { passages?: number } }>("ingest");
   const corpus = r?.corpus?.passages !== undefined ? `${r.corpus.passages} passages + PDF` : "the corpus";
   return Object.entries(r?.models ?? {}).flatMap(([model, m]) => [
     ["ingest", `wall time, ${corpus} (s)`, model, fmt(m.alpacaRag.seconds, 1), `LangChain JS ${fmt(m.langchain.seconds, 1)}`, fmt(m.ratios.vsLangchain)],
     ["ingest", "embedding throughput (chunks/s)", model, fmt(m.alpacaRag.chunksPerSecond), `raw llama.cpp ${fmt(m.rawLimit.chunksPerSecond)}`, fmt(m.ratios.vsRawLimit)],
+    ...(m.rawSameContexts && m.rawSameContexts.contexts > 1
+      ? [["ingest", "embedding throughput, bare loop split alike (chunks/s)", model, fmt(m.alpacaRag.chunksPerSecond),
+          `raw, ${m.rawSameContexts.contexts} contexts ${fmt(m.rawSameContexts.chunksPerSecond)}`, fmt(m.ratios.vsRawSameContexts)] satisfies SummaryRow]
+      : []),
     ["ingest", "re-ingest, nothing changed (s)", model, fmt(m.alpacaRag.reingestSeconds, 3), `LangChain JS rebuild ${fmt(m.langchain.seconds, 1)}`, fmt(m.ratios.reingestVsLangchain, 0)],
   ]);
 }

@@ -13,7 +13,7 @@ const embeddingSchema = z
     queryPrefix: z.string().optional().describe("Text put before a question when embedding it (bge-zh models want an instruction here). Empty: the model preset's."),
     passagePrefix: z.string().optional().describe("Text put before a passage when embedding it. Empty: the model preset's."),
     contextSize: z.number().int().min(64).optional().describe("Embedding context size in tokens; defaults to the model's training context, capped at 8192."),
-    parallel: z.number().int().min(1).max(64).optional().describe("Embedding contexts run at once. Default: 1 on CPU (llama.cpp threads already use every core), 4 on a GPU."),
+    parallel: z.number().int().min(1).max(64).optional().describe("Embedding contexts run at once. Default on a CPU: one per thread (at most 4, within 1 GiB), the threads split between them; 4 on a GPU."),
     url: urlList.optional().describe("OpenAI-compatible servers (llama.cpp's llama-server with --embeddings) that compute the vectors instead of this process; one URL or a list (a pool). `model` still names the same GGUF file: its tokenizer cuts the chunks and its fingerprint is what the store records, so the vectors are those a local model of that file gives. Env: comma-separated."),
     apiKey: z.string().optional().describe("API key for those servers, sent as a Bearer token."),
   })

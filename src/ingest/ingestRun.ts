@@ -60,7 +60,7 @@ export interface IngestOptions {
   onProgress?: (progress: IngestProgress) => void;
   /** Notes for a person (model loaded, store repaired, …). */
   onNotice?: (message: string) => void;
-  /** Stops after the file in progress; the store stays consistent. */
+  /** Stops after the files already handed to the embedder (at most two); the store stays consistent. */
   signal?: AbortSignal;
   /** Use an already loaded embedder (the server keeps one); it must match the settings. */
   embedder?: Embedder | null;

@@ -74,7 +74,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
           const loadStarted = performance.now();
           const loaded = await loadEmbedder(settings, choice, file);
           modelLoadSeconds = (performance.now() - loadStarted) / 1000;
-          notice(`embedding with ${loaded.identity.name} (${loaded.dimension}-dim, ${loaded.threads} threads, ${loaded.gpu || "CPU"})`);
+          notice(`embedding with ${loaded.identity.name} (${loaded.dimension}-dim, ${loaded.threads} threads, ${loaded.parallel} ${loaded.parallel === 1 ? "context" : "contexts"}, ${loaded.gpu || "CPU"})`);
           return loaded;
         };
       }
@@ -264,16 +264,22 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
     const embedDrafts = (drafts: ChunkDraft[]): Promise<Array<Float32Array | null>> =>
       embedder ? Promise.all(drafts.map((d) => embedder!.embedPassageTokens(d.tokens))) : Promise.resolve(drafts.map(() => null));
 
-    // Consumer: embeds a document's chunks, starting the next document's before committing this one,
-    // so SQLite work overlaps llama.cpp work.
+    // Consumer: the next document's chunks are queued on the embedder before this one's vectors are awaited, so its
+    // contexts never idle at a document's last chunks, and SQLite work overlaps llama.cpp work. Files are still
+    // committed one at a time, in order, each in one transaction.
     const consume = async () => {
-      let current: { job: Job; vectors: Promise<Array<Float32Array | null>> } | null = null;
-      const start = async () => {
+      type Started = { job: Job; vectors: Promise<Array<Float32Array | null>> };
+      const start = async (): Promise<Started | null> => {
+        if (options.signal?.aborted) return null;
         const job = await nextJob();
         if (!job) return null;
-        return { job, vectors: job.kind === "document" ? embedDrafts(job.drafts) : Promise.resolve([]) };
+        const vectors = job.kind === "document" ? embedDrafts(job.drafts) : Promise.resolve([]);
+        // Awaited in turn below; a rejection must not surface as unhandled meanwhile.
+        vectors.catch(() => {});
+        return { job, vectors };
       };
-      current = await start();
+      let current = await start();
+      let next = current ? await start() : null;
       while (current) {
         const { job } = current;
         let vectors: Array<Float32Array | null> = [];
@@ -283,7 +289,8 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
         } catch (e) {
           embedError = e as Error;
         }
-        const next = options.signal?.aborted ? null : await start();
+        // Keep two documents with the embedder while this one is committed.
+        const after = next ? await start() : null;
         if (embedError && job.kind === "document") {
           summary.failed.push({ path: job.file.relativePath, reason: `embedding failed: ${embedError.message}` });
         } else if (job.kind === "failed") {
@@ -324,6 +331,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
           lastSave = Date.now();
         }
         current = next;
+        next = after;
       }
     };
 

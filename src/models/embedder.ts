@@ -69,11 +69,35 @@ export async function loadEmbedder(
   const model = await llama.loadModel({ modelPath: resolved.path });
   const threads = resolveThreads(settings.threads, llama);
   const contextSize = Math.min(model.trainContextSize, settings.embedding.contextSize ?? 8192);
-  const parallel = settings.embedding.parallel ?? (llama.gpu === false ? 1 : 4);
+  let parallel = settings.embedding.parallel ?? 4;
+  let contextThreads = threads;
+  if (llama.gpu === false) {
+    const perContext = (await model.fileInsights.estimateContextResourceRequirementsV2({ contextSize, batchSize: contextSize, modelGpuLayers: 0, isEmbeddingContext: true })).cpuRam;
+    parallel = settings.embedding.parallel ?? cpuEmbeddingContexts(threads, perContext);
+    contextThreads = Math.max(1, Math.floor(threads / parallel));
+  }
   const contexts: LlamaEmbeddingContext[] = [];
   for (let i = 0; i < parallel; i++)
-    contexts.push(await model.createEmbeddingContext({ contextSize, threads, batchSize: contextSize }));
+    contexts.push(await model.createEmbeddingContext({ contextSize, threads: contextThreads, batchSize: contextSize }));
   return new LlamaEmbedder(model, resolved, contexts, contextSize, choice, threads, llama.gpu);
+}
+
+/** Memory the extra CPU embedding contexts may take together (KV cache and compute buffers). */
+const cpuContextBudgetBytes = 1024 ** 3;
+
+/**
+ * Embedding contexts on a CPU: one per thread (at most 4, and as many as 1 GiB of context memory holds), the threads
+ * split between them. Chunks are evaluated side by side, one per context, instead of one at a time by every thread:
+ * llama.cpp's threads meet at a barrier after each of a graph's hundreds of small operations, which dominates small
+ * embedders and collapses when other processes take a core. A single query then runs on threads / contexts threads.
+ * (Several chunks in one context's batch is not an option in node-llama-cpp 3.21.1: its native getEmbedding reads
+ * sequence 0, or the batch's last token, so only one vector per evaluation can be read back; and sequences sharing a
+ * KV cache attend over each other's cells, masked, which makes the quadratic attention of small models costlier.)
+ * Vectors do not depend on the thread count: each output value is computed whole by one thread.
+ */
+export function cpuEmbeddingContexts(threads: number, bytesPerContext: number): number {
+  const byMemory = bytesPerContext > 0 ? Math.floor(cpuContextBudgetBytes / bytesPerContext) : threads;
+  return Math.max(1, Math.min(threads, 4, byMemory));
 }
 
 class LlamaEmbedder implements Embedder {

@@ -50,7 +50,7 @@ export function registerIngestCommand(program: Command): void {
       const abort = new AbortController();
       const onSignal = () => {
         if (abort.signal.aborted) process.exit(130);
-        process.stderr.write("\nstopping after the current file (press Ctrl-C again to quit at once)\n");
+        process.stderr.write("\nstopping after the files in progress (press Ctrl-C again to quit at once)\n");
         abort.abort();
       };
       process.on("SIGINT", onSignal);
