@@ -266,7 +266,8 @@ class LocalGenerator implements Generator {
         stopReason,
         promptTokens: tokens.length + 1,
         completionTokens,
-        cachedPromptTokens: lease.sharedPrefix,
+        // LlamaCompletion evaluates the last prompt token again to sample from it, so at most all but one are reused.
+        cachedPromptTokens: Math.min(lease.sharedPrefix, tokens.length),
         firstTokenMs,
         totalMs: performance.now() - started,
         ...(this.draft ? { draft: { accepted: predictions.validated, rejected: predictions.refuted, draftModel: this.draft.name } } : {}),
