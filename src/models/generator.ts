@@ -86,6 +86,8 @@ export interface Generator {
   readonly tokenizer: TextTokenizer;
   /** Tokens the rendered prompt takes, exactly as it will be sent. */
   countPromptTokens(prompt: PromptInput): number;
+  /** A local model's token ids of the rendered prompt, BOS included, exactly as evaluated (to send the same prompt elsewhere). */
+  promptTokenIds?(prompt: PromptInput): number[];
   generate(request: GenerateRequest): Promise<GenerateResult>;
   /** What was applied to the context (RoPE, NTK), for people. */
   readonly note: string;
@@ -219,6 +221,12 @@ class LocalGenerator implements Generator {
 
   countPromptTokens(prompt: PromptInput): number {
     return this.promptTokens(prompt).length + 1;
+  }
+
+  promptTokenIds(prompt: PromptInput): number[] {
+    const bos = this.model.tokens.bos;
+    const tokens = this.promptTokens(prompt);
+    return bos === null ? tokens : [bos, ...tokens];
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
