@@ -45,7 +45,7 @@ const generatorSchema = z
       .union([z.number().int().min(1).max(64), z.literal("auto")])
       .default(1)
       .describe(
-        "Requests generated at once: context sequences of one context, whose tokens llama.cpp decodes in one batch. \"auto\": as many as one sequence's KV cache (context size x layers x K and V widths, from the GGUF, f16) fits in half the free memory (RAM on a CPU, VRAM on a GPU), at most 8 on a CPU (beyond that the cores are saturated and each answer only waits) and 32 on a GPU. Default 1.",
+        "Requests generated at once: context sequences of one context, whose tokens llama.cpp decodes in one batch. \"auto\": as many as one sequence's KV cache (context size x layers x K and V widths, from the GGUF, f16) fits in half the free memory (RAM on a CPU, VRAM on a GPU), at most 16 on a CPU (a bigger batch still adds throughput, as the weights are read once per step for every sequence, but each answer takes longer) and 32 on a GPU. Default 1.",
       ),
     systemPrompt: z.enum(["default", "long"]).default("default").describe("\"default\" or \"long\" (asks for detailed, well-reasoned answers)."),
   })

@@ -1,10 +1,11 @@
 // How many requests one generator context serves at once when `generator.parallel` is "auto": each sequence needs its
 // own KV cache (context size x layers x the K and V widths, from the GGUF), and only so many fit in the memory that is
-// free; on a CPU more sequences than a small cap only lengthen every answer without adding throughput.
+// free, and on a CPU a cap keeps each answer's time in bounds.
 import type { GgufMetadataLike } from "./rope.js";
 
-/** Most sequences "auto" gives on a CPU: beyond this the cores are saturated by the batch and each answer only waits. */
-export const cpuParallelCap = 8;
+/** Most sequences "auto" gives on a CPU: a bigger batch still adds throughput (the weights are read once per step for
+ * every sequence), but each answer then takes longer; 16 matches llama-server run with -np 16. */
+export const cpuParallelCap = 16;
 /** Most sequences "auto" gives on a GPU. */
 export const gpuParallelCap = 32;
 /** Share of free memory the KV caches may take; the rest is left to the weights' pages, the store and other programs. */
