@@ -2,10 +2,11 @@
 // alone; a cancelled request frees its sequence for the next; the kept sequences' shared prompt prefix is reused
 // without one request's text ever reaching another's answer; "auto" sizes the sequences from the GGUF's KV shape.
 import { readGgufFileInfo } from "node-llama-cpp";
+import { ConfigError, loadSettings } from "../../src/config/load.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadLocalGenerator, type GenerateRequest, type Generator, type PromptInput } from "../../src/models/generator.js";
 import { autoParallel, cpuParallelCap, kvBytesPerSequence } from "../../src/models/parallelism.js";
-import { storiesModel } from "../helpers.js";
+import { storiesModel, tempDir } from "../helpers.js";
 
 /** Chat prompts sharing one system prompt (the shared prefix) and differing in the question. */
 const system = "You answer questions about the stories below. Keep the answer short and use the words of the stories.";
@@ -104,6 +105,18 @@ describe("the parallel generator", () => {
 });
 
 describe("generator.parallel \"auto\"", () => {
+  it("is the default of server.queueSize, and both settings take a number or auto from the environment", () => {
+    const cwd = tempDir();
+    const defaults = loadSettings({ cwd, env: {} });
+    expect(defaults.generator.parallel).toBe(1);
+    expect(defaults.server.queueSize).toBe("auto");
+    expect(defaults.server.queueTargetWaitMs).toBe(10_000);
+    const env = loadSettings({ cwd, env: { ALPACA_RAG_GENERATOR_PARALLEL: "auto", ALPACA_RAG_SERVER_QUEUE_SIZE: "12" } });
+    expect([env.generator.parallel, env.server.queueSize]).toEqual(["auto", 12]);
+    expect(() => loadSettings({ cwd, env: { ALPACA_RAG_GENERATOR_PARALLEL: "many" } })).toThrow(ConfigError);
+    expect(() => loadSettings({ cwd, env: { ALPACA_RAG_GENERATOR_PARALLEL: "many" } })).toThrow(/ALPACA_RAG_GENERATOR_PARALLEL.*number or auto/);
+  });
+
   it("sizes one sequence's KV cache from the GGUF and fits the sequences in half the free memory, capped on a CPU", async () => {
     const { metadata } = await readGgufFileInfo(storiesModel, { readTensorInfo: false, logWarnings: false });
     const llamaShape = (metadata as unknown as { llama: { block_count: number; embedding_length: number; attention: { head_count: number; head_count_kv?: number } } }).llama;
