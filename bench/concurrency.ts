@@ -9,7 +9,8 @@
 // llama-server's completion tokens/s; scaling16vs1, our answers/s at 16 clients ÷ at 1) and .md.
 // If llama-server cannot be built, the benchmark says so and measures the rest.
 // Flags: --quick (stories260K, 5 s rows, 1 and 4 clients), --seconds N, --concurrency 1,4,16, --threads N (default 2),
-// --passages N (default 32), --max-tokens N (default 48)
+// --passages N (default 32), --questions N (prompts asked in turn; default 400), --max-tokens N (default 48).
+// Results are written after every concurrency (marked incomplete until the last), so a run cut short still leaves data.
 import { fork } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -35,6 +36,7 @@ const concurrencies = listFlag("--concurrency", quick ? ["1", "4"] : ["1", "4", 
 const threads = numberFlag("--threads", 2);
 const passages = numberFlag("--passages", quick ? 8 : 32);
 const maxTokens = numberFlag("--max-tokens", 48);
+const questionCount = numberFlag("--questions", quick ? 40 : 400);
 const k = 2;
 const work = path.join(os.tmpdir(), "alpaca-rag-bench-concurrency");
 const embedderPath = sharedPath("models", "stories260K.gguf");
@@ -77,7 +79,7 @@ const engine = await openEngine(
   { download: false },
 );
 const generator = engine.generator!;
-const questions = set.questions.map((q) => q.question).slice(0, quick ? 40 : 400);
+const questions = set.questions.map((q) => q.question).slice(0, questionCount);
 const prompts: Array<{ question: string; prompt: PromptInput; tokens: number[] }> = [];
 for (const question of questions) {
   const packed = prepareQuestion(engine, await retrieveForQuestion(engine, { question, k })).packed!;
@@ -191,13 +193,14 @@ try {
     console.log(`generator alone, ${clients} clients…`);
     const alone = await closedLoop(clients, seconds, generateAlone);
     rows.push({ clients, llamaServer, ours, generator: alone });
-    console.log(JSON.stringify(rows.at(-1)));
+    if (rows.length < concurrencies.length) report(false);
   }
 } finally {
   child.send({ stop: true });
   await engine.close();
 }
 
+function report(complete: boolean): void {
 const byClients = (pick: (r: Row) => number | null) => Object.fromEntries(rows.map((r) => [String(r.clients), pick(r)]));
 const one = rows.find((r) => r.clients === 1);
 const sixteen = rows.find((r) => r.clients === 16);
@@ -224,6 +227,7 @@ const loadAverageAfter = os.loadavg();
 const notes = [
   `Machine shared with other work while measuring: load average ${loadAverageBefore.map((x) => x.toFixed(1)).join(" / ")} before and ${loadAverageAfter.map((x) => x.toFixed(1)).join(" / ")} after (1/5/15 min) on ${os.availableParallelism()} cores; absolute figures are lower than on an idle machine, and both sides ran in turn under the same load.`,
   ...(llamaServerError ? [llamaServerError] : []),
+  ...(complete ? [] : [`Incomplete: written after ${rows.length} of ${concurrencies.length} concurrencies; the run went on.`]),
 ];
 
 const cell = (r: LoadRow | null) => (r ? `${r.tokensPerSecond} tok/s, ${r.answersPerSecond} ans/s, TTFT p50 ${r.firstTokenMs?.p50 ?? "n/a"} ms, ${r.failed} failed${r.shed503 ? `, ${r.shed503} shed` : ""}` : "not run");
@@ -252,6 +256,8 @@ writeResults(
   "concurrency",
   {
     model: modelName,
+    complete,
+    questions: prompts.length,
     threads,
     maxTokens,
     k,
@@ -268,4 +274,7 @@ writeResults(
   },
   markdown,
 );
+}
+
+report(true);
 process.exit(0);
