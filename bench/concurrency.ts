@@ -219,7 +219,8 @@ const goals = {
 };
 const prompt1 = serverTimings.filter((t) => t.clients === 1);
 const diagnosis = {
-  llamaServerPromptTokensPerSecond: prompt1.length ? round(median(prompt1.filter((t) => t.promptN > 8).map((t) => t.promptPerSecond)), 0) : null,
+  // Only requests that evaluated a real part of their prompt (not all from the cache) say how fast prompts go.
+  llamaServerPromptTokensPerSecond: prompt1.some((t) => t.promptN > 8) ? round(median(prompt1.filter((t) => t.promptN > 8).map((t) => t.promptPerSecond)), 0) : null,
   llamaServerDecodeTokensPerSecond: prompt1.length ? round(median(prompt1.map((t) => t.predictedPerSecond)), 1) : null,
   llamaServerCachedShare: prompt1.length ? round(prompt1.reduce((n, t) => n + t.cachedN, 0) / prompt1.reduce((n, t) => n + t.cachedN + t.promptN, 0), 3) : null,
 };
