@@ -12,6 +12,10 @@ export interface ServiceServerOptions {
   /** Embedding and generator model (stories260K). */
   modelPath: string;
   maxTokens: number;
+  /** A different generator model (the concurrency benchmark's synthetic 110M); default modelPath. */
+  generatorPath?: string;
+  /** More settings as dotted keys (generator.parallel, retrieval.k, ...). */
+  settings?: Record<string, unknown>;
 }
 
 export type ServiceServerMessage =
@@ -46,9 +50,10 @@ process.once("message", (raw) => {
       threads: opts.threads,
       gpu: false,
       "embedding.model": opts.modelPath,
-      "generator.model": opts.modelPath,
+      "generator.model": opts.generatorPath ?? opts.modelPath,
       "generator.maxTokens": opts.maxTokens,
       "server.port": 0,
+      ...opts.settings,
     },
   });
   // Access-log lines for thousands of requests would cost the server more than the requests themselves.

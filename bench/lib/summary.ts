@@ -147,6 +147,24 @@ function poolRows(): SummaryRow[] {
   ];
 }
 
+function concurrencyRows(): SummaryRow[] {
+  type Side = { tokensPerSecond: number; answersPerSecond: number; firstTokenMs: { p50: number } | null; failed: number };
+  type Row = { clients: number; llamaServer: Side | null; ours: Side; generator: Side };
+  type Ratios2 = { vsLlamaServer: Ratios; generatorVsLlamaServer: Ratios; scaling16vs1: number | null };
+  const r = readResults<{ model: string; rows: Row[]; ratios: Ratios2; goals: { scaling16vs1: { met: boolean } } }>("concurrency");
+  if (!r) return [];
+  const side = (s: Side | null) => (s ? `${fmt(s.tokensPerSecond, 1)} tok/s, TTFT p50 ${fmt(s.firstTokenMs?.p50, 0)} ms` : "not run");
+  const rows: SummaryRow[] = r.rows.flatMap((x) => [
+    ["concurrency", `/v1/ask × ${x.clients} clients: completion tokens/s, TTFT p50 (goal ≥ 0.9 of llama-server)`, r.model, side(x.ours), `llama-server ${side(x.llamaServer)}`, fmt(r.ratios.vsLlamaServer[String(x.clients)])],
+    ["concurrency", `generator alone × ${x.clients} clients (goal ≥ 0.95 of llama-server)`, r.model, side(x.generator), `llama-server ${side(x.llamaServer)}`, fmt(r.ratios.generatorVsLlamaServer[String(x.clients)])],
+  ]);
+  const one = r.rows.find((x) => x.clients === 1);
+  const sixteen = r.rows.find((x) => x.clients === 16);
+  if (one && sixteen)
+    rows.push(["concurrency", `/v1/ask answers/s, 16 clients vs 1 (goal ≥ 2.5: ${r.goals.scaling16vs1.met ? "met" : "not met"})`, r.model, fmt(sixteen.ours.answersPerSecond), `1 client ${fmt(one.ours.answersPerSecond)}`, fmt(r.ratios.scaling16vs1)]);
+  return rows;
+}
+
 export function summaryRows(): SummaryRow[] {
-  return [...ingestRows(), ...qualityRows(), ...generationRows(), ...searchRows(), ...serviceRows(), ...formatsRows(), ...ocrRows(), ...poolRows()];
+  return [...ingestRows(), ...qualityRows(), ...generationRows(), ...searchRows(), ...serviceRows(), ...formatsRows(), ...ocrRows(), ...poolRows(), ...concurrencyRows()];
 }

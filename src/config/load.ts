@@ -29,7 +29,7 @@ export interface LoadSettingsOptions {
   overrides?: Record<string, unknown>;
 }
 
-type Leaf = { key: string; kind: "string" | "number" | "boolean" | "gpu" | "list" };
+type Leaf = { key: string; kind: "string" | "number" | "boolean" | "gpu" | "list" | "numberOrAuto" };
 
 function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
   let s = schema;
@@ -51,6 +51,7 @@ export function settingLeaves(schema: z.ZodTypeAny = settingsSchema, prefix = ""
     if (c instanceof z.ZodObject) leaves.push(...settingLeaves(c, key));
     else if (c instanceof z.ZodNumber) leaves.push({ key, kind: "number" });
     else if (c instanceof z.ZodBoolean) leaves.push({ key, kind: "boolean" });
+    else if (c instanceof z.ZodUnion && (c.options as z.ZodTypeAny[]).some((o) => unwrap(o) instanceof z.ZodNumber)) leaves.push({ key, kind: "numberOrAuto" });
     else if (c instanceof z.ZodUnion) leaves.push({ key, kind: "gpu" });
     else if (c instanceof z.ZodArray) leaves.push({ key, kind: "list" });
     else leaves.push({ key, kind: "string" });
@@ -68,6 +69,12 @@ function parseEnvValue(leaf: Leaf, raw: string, envName: string): unknown {
     case "number": {
       const n = Number(raw);
       if (raw.trim() === "" || !Number.isFinite(n)) throw new ConfigError(`${envName}: expected a number for ${leaf.key}, got "${raw}"`);
+      return n;
+    }
+    case "numberOrAuto": {
+      if (raw === "auto") return "auto";
+      const n = Number(raw);
+      if (raw.trim() === "" || !Number.isFinite(n)) throw new ConfigError(`${envName}: expected a number or auto for ${leaf.key}, got "${raw}"`);
       return n;
     }
     case "boolean":

@@ -41,7 +41,12 @@ const generatorSchema = z
     topK: z.number().int().min(0).default(40).describe("Sample only from the K likeliest tokens; 0 turns the limit off."),
     topP: z.number().min(0).max(1).default(0.9).describe("Sample only from the likeliest tokens whose probabilities add up to P (nucleus sampling)."),
     repeatPenalty: z.number().min(0.5).max(3).default(1.1).describe("Penalty on tokens already generated; 1 is none."),
-    parallel: z.number().int().min(1).max(64).default(1).describe("Requests generated at once (context sequences)."),
+    parallel: z
+      .union([z.number().int().min(1).max(64), z.literal("auto")])
+      .default(1)
+      .describe(
+        "Requests generated at once: context sequences of one context, whose tokens llama.cpp decodes in one batch. \"auto\": as many as one sequence's KV cache (context size x layers x K and V widths, from the GGUF, f16) fits in half the free memory (RAM on a CPU, VRAM on a GPU), at most 16 on a CPU (a bigger batch still adds throughput, as the weights are read once per step for every sequence, but each answer takes longer) and 32 on a GPU. Default 1.",
+      ),
     systemPrompt: z.enum(["default", "long"]).default("default").describe("\"default\" or \"long\" (asks for detailed, well-reasoned answers)."),
   })
   .strict();
@@ -85,7 +90,13 @@ const serverSchema = z
     maxQuestionChars: z.number().int().min(1).default(4000).describe("Longest question (or last chat message) in characters. Default 4000."),
     maxUploadBytes: z.number().int().min(1).default(50 * 1024 * 1024).describe("Largest uploaded file in bytes. Default 50 MiB."),
     maxUploadFiles: z.number().int().min(1).max(1000).default(20).describe("Most files in one upload. Default 20."),
-    queueSize: z.number().int().min(0).max(10_000).default(8).describe("Answer requests that may wait for a free context sequence (beyond generator.parallel running); more get 503. Default 8."),
+    queueSize: z
+      .union([z.number().int().min(0).max(10_000), z.literal("auto")])
+      .default("auto")
+      .describe(
+        "Answer requests that may wait for a free context sequence (beyond generator.parallel running); more get 503. \"auto\" (default): as many as the measured throughput (running places / smoothed seconds per answer, 5 s assumed before the first answer) answers within server.queueTargetWaitMs, and at least one more round of generator.parallel; a number fixes it.",
+      ),
+    queueTargetWaitMs: z.number().int().min(100).max(3_600_000).default(10_000).describe("With server.queueSize \"auto\": the longest a request should wait for its turn, in milliseconds; the line holds what the server answers in that time. Default 10000."),
     shedDelayMs: z.number().int().min(0).max(10_000).default(250).describe("Milliseconds a refused (503) answer request is held before the reply. Clients that retry at once (load generators, naive scripts) would otherwise keep the event loop busy refusing them and take the cores from llama.cpp's threads. Default 250; 0 replies at once."),
     requestTimeoutMs: z.number().int().min(100).default(300_000).describe("Longest an answer request may take, queue wait included, in milliseconds. Default 300000 (5 minutes)."),
     watch: z.boolean().default(true).describe("Follow the inbox while serving: files added, changed, renamed or deleted there are ingested by themselves. Default true."),

@@ -1,21 +1,26 @@
-// The answer generator: our own thin layer over node-llama-cpp (one context sequence per request, disposed after it,
-// so no request sees another's history), with streaming, cancellation, stop markers and optional speculative decoding.
+// The answer generator: our own thin layer over node-llama-cpp: one context sequence per request, several requests at
+// once in one context (node-llama-cpp decodes the sequences that evaluate together in one batch), the shared prompt
+// prefix reused from a kept sequence (sequencePool.ts), streaming, cancellation, stop markers, speculative decoding.
 import type { BackendStatus } from "./backendPool.js";
 import path from "node:path";
 import {
   LlamaCompletion,
   readGgufFileInfo,
   type LlamaContext,
+  type LlamaContextSequence,
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
 import type { PromptFormatName } from "./catalog.js";
 import { ForegroundDraftPredictor } from "./draftPredictor.js";
 import { llamaRuntime, resolveThreads } from "./llama.js";
+import { autoParallel } from "./parallelism.js";
 import { renderCompletion, renderLlama2Chat, stopTriggersFor, tokenizePrompt, type ChatPrompt } from "./promptFormat.js";
-import { contextOptionsFor, type ContextOptions } from "./rope.js";
+import { contextOptionsFor } from "./rope.js";
 import type { GeneratorPreset } from "./catalog.js";
+import { SequencePool } from "./sequencePool.js";
 import { LlamaModelTokenizer, type TextTokenizer } from "./tokenizer.js";
+import os from "node:os";
 
 /** What to generate from: a chat prompt (rendered in the model's format) or plain completion text. */
 export type PromptInput = { kind: "chat"; chat: ChatPrompt } | { kind: "completion"; text: string };
@@ -60,6 +65,8 @@ export interface GenerateResult {
   promptTokens: number;
   /** Tokens of `text` (EOS and stop markers not counted; with a draft model, rejected draft tokens not counted). */
   completionTokens: number;
+  /** Prompt tokens a kept sequence already held, so they were not evaluated again (the prefix cache); 0 when none. */
+  cachedPromptTokens?: number;
   /** From the call to the first piece of text. */
   firstTokenMs: number | null;
   totalMs: number;
@@ -73,10 +80,14 @@ export interface Generator {
   readonly promptFormat: PromptFormatName;
   /** Context window in tokens. */
   readonly contextSize: number;
+  /** Requests it generates at once (a local model's context sequences); absent where the caller decides. */
+  readonly parallel?: number;
   /** The generator's own tokenizer, for packing the window (remote generators estimate). */
   readonly tokenizer: TextTokenizer;
   /** Tokens the rendered prompt takes, exactly as it will be sent. */
   countPromptTokens(prompt: PromptInput): number;
+  /** A local model's token ids of the rendered prompt, BOS included, exactly as evaluated (to send the same prompt elsewhere). */
+  promptTokenIds?(prompt: PromptInput): number[];
   generate(request: GenerateRequest): Promise<GenerateResult>;
   /** What was applied to the context (RoPE, NTK), for people. */
   readonly note: string;
@@ -93,46 +104,12 @@ export interface LoadLocalGeneratorOptions {
   threads?: number;
   /** Context size wanted; default the preset's, else the file's. */
   contextSize?: number;
-  /** Requests served at once (context sequences). Default 1. */
-  parallel?: number;
+  /** Requests served at once (context sequences), or "auto": sized from one sequence's KV cache and free memory. Default 1. */
+  parallel?: number | "auto";
   /** A smaller model of the same vocabulary drafting tokens for speculative decoding. */
   draftModelPath?: string;
   /** Prompt format for a file with no preset; default "llama2-chat" when the file carries a chat template. */
   promptFormat?: PromptFormatName;
-}
-
-/** Waits for one of `size` slots; the server's bounded queue sits in front of this. */
-class Slots {
-  private free: number;
-  private readonly waiting: Array<() => void> = [];
-  constructor(size: number) {
-    this.free = size;
-  }
-  async acquire(signal?: AbortSignal): Promise<void> {
-    if (this.free > 0) {
-      this.free -= 1;
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        const i = this.waiting.indexOf(grant);
-        if (i >= 0) this.waiting.splice(i, 1);
-        reject(signal!.reason ?? new Error("aborted"));
-      };
-      const grant = () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.waiting.push(grant);
-    });
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free += 1;
-  }
 }
 
 function renderPrompt(format: PromptFormatName, prompt: PromptInput) {
@@ -155,8 +132,23 @@ export async function loadLocalGenerator(options: LoadLocalGeneratorOptions): Pr
   });
   const model = await llama.loadModel({ modelPath: options.modelPath, metadataOverrides: contextOptions.metadataOverrides });
   const threads = resolveThreads(options.threads, llama);
-  const parallel = options.parallel ?? 1;
-  const context = await model.createContext({ contextSize: contextOptions.contextSize, sequences: parallel, threads, batchSize: Math.min(512, contextOptions.contextSize) });
+  let parallel = typeof options.parallel === "number" ? options.parallel : 1;
+  let parallelNote = "";
+  if (options.parallel === "auto") {
+    const gpu = llama.gpu !== false;
+    const freeBytes = gpu ? (await llama.getVramState()).free : os.freemem();
+    const sized = autoParallel({ metadata: info.metadata, contextSize: contextOptions.contextSize, freeBytes, gpu });
+    parallel = sized.parallel;
+    parallelNote = `; ${sized.note}`;
+  }
+  const context = await model.createContext({
+    contextSize: contextOptions.contextSize,
+    sequences: parallel,
+    threads,
+    batchSize: Math.min(512, contextOptions.contextSize),
+    // The sequences' pending tokens go to llama.cpp together once per event-loop turn: one batch for every request.
+    batching: { dispatchSchedule: "nextCycle", itemPrioritizationStrategy: "maximumParallelism" },
+  });
   let draft: { model: LlamaModel; context: LlamaContext; name: string } | null = null;
   if (options.draftModelPath) {
     const draftModel = await llama.loadModel({ modelPath: options.draftModelPath });
@@ -170,29 +162,55 @@ export async function loadLocalGenerator(options: LoadLocalGeneratorOptions): Pr
   }
   const hasChatTemplate = typeof info.metadata?.tokenizer?.chat_template === "string";
   const format: PromptFormatName = options.preset?.promptFormat ?? options.promptFormat ?? (hasChatTemplate ? "llama2-chat" : "completion");
-  return new LocalGenerator(options.preset?.name ?? path.basename(options.modelPath), model, context, contextOptions, format, parallel, draft);
+  const note = contextOptions.note + parallelNote;
+  return new LocalGenerator(options.preset?.name ?? path.basename(options.modelPath), model, context, note, format, parallel, draft);
+}
+
+/** A lent sequence, and its draft sequence when speculative decoding is on. */
+interface GeneratorSequence {
+  readonly sequence: LlamaContextSequence;
+  readonly draftSequence: LlamaContextSequence | null;
+  readonly contextTokens: readonly Token[];
+  readonly disposed: boolean;
+  dispose(): Promise<void>;
 }
 
 class LocalGenerator implements Generator {
   readonly kind = "local" as const;
   readonly tokenizer: TextTokenizer;
   readonly contextSize: number;
-  readonly note: string;
-  private readonly slots: Slots;
+  private readonly pool: SequencePool<GeneratorSequence>;
 
   constructor(
     readonly name: string,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
-    contextOptions: ContextOptions,
+    readonly note: string,
     readonly promptFormat: PromptFormatName,
-    parallel: number,
+    readonly parallel: number,
     private readonly draft: { model: LlamaModel; context: LlamaContext; name: string } | null,
   ) {
     this.tokenizer = new LlamaModelTokenizer(model, name);
     this.contextSize = context.contextSize;
-    this.note = contextOptions.note + (draft ? `; speculative decoding with ${draft.name}` : "");
-    this.slots = new Slots(parallel);
+    if (draft) this.note += `; speculative decoding with ${draft.name}`;
+    this.pool = new SequencePool<GeneratorSequence>(parallel, () => {
+      const draftSequence = this.draft?.context.getSequence() ?? null;
+      const sequence = this.context.getSequence(draftSequence ? { tokenPredictor: new ForegroundDraftPredictor(draftSequence) } : undefined);
+      return {
+        sequence,
+        draftSequence,
+        get contextTokens() {
+          return sequence.contextTokens;
+        },
+        get disposed() {
+          return sequence.disposed;
+        },
+        async dispose() {
+          await sequence.dispose();
+          await draftSequence?.dispose();
+        },
+      };
+    });
   }
 
   /** Prompt tokens without the leading BOS, which LlamaCompletion adds itself. */
@@ -205,15 +223,22 @@ class LocalGenerator implements Generator {
     return this.promptTokens(prompt).length + 1;
   }
 
+  promptTokenIds(prompt: PromptInput): number[] {
+    const bos = this.model.tokens.bos;
+    const tokens = this.promptTokens(prompt);
+    return bos === null ? tokens : [bos, ...tokens];
+  }
+
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const started = performance.now();
     const sampling = { ...defaultSampling, ...request.sampling };
     const tokens = this.promptTokens(request.prompt);
-    await this.slots.acquire(request.signal);
-    const draftSequence = this.draft?.context.getSequence();
-    const sequence = this.context.getSequence(
-      draftSequence ? { tokenPredictor: new ForegroundDraftPredictor(draftSequence) } : undefined,
-    );
+    const bos = this.model.tokens.bos;
+    const lease = await this.pool.acquire(bos === null ? tokens : [bos, ...tokens], request.signal);
+    const { sequence } = lease.sequence;
+    // The draft predictor keeps its own record of the main sequence's tokens, made for one generation: with a draft
+    // model a sequence is used once (no prefix reuse), as before.
+    let keep = this.draft === null;
     const completion = new LlamaCompletion({ contextSequence: sequence });
     let firstTokenMs: number | null = null;
     // Tokens of the answer, counted as they are released: the sequence's token meter also counts draft tokens the
@@ -249,20 +274,19 @@ class LocalGenerator implements Generator {
         stopReason,
         promptTokens: tokens.length + 1,
         completionTokens,
+        // LlamaCompletion evaluates the last prompt token again to sample from it, so at most all but one are reused.
+        cachedPromptTokens: Math.min(lease.sharedPrefix, tokens.length),
         firstTokenMs,
         totalMs: performance.now() - started,
         ...(this.draft ? { draft: { accepted: predictions.validated, rejected: predictions.refuted, draftModel: this.draft.name } } : {}),
       };
+    } catch (e) {
+      // A failure mid-evaluation may leave the sequence's cells and its token list apart: never lend it again.
+      keep = false;
+      throw e;
     } finally {
       completion.dispose({ disposeSequence: false });
-      try {
-        // A sequence's id returns to the context only when dispose() resolves: the slot is freed after that, or the
-        // next waiting request finds no sequence left.
-        await sequence.dispose();
-        await draftSequence?.dispose();
-      } finally {
-        this.slots.release();
-      }
+      await lease.release(keep);
     }
   }
 

@@ -54,8 +54,10 @@ export function createApp(deps: AppDeps): App {
   const limits = engine.settings.server;
   const metrics = new ServerMetrics({ processMetrics: deps.processMetrics, backends: () => backendStatuses(engine) });
   const queue = new GenerationQueue({
-    running: engine.settings.generator.parallel,
+    // A local generator knows its sequences (generator.parallel "auto" is resolved when it loads).
+    running: engine.generator?.parallel ?? (typeof engine.settings.generator.parallel === "number" ? engine.settings.generator.parallel : 1),
     waiting: limits.queueSize,
+    targetWaitSeconds: limits.queueTargetWaitMs / 1000,
     onChange: (state) => metrics.queueChanged(state),
   });
   const ask = new AskService(engine, queue, metrics);

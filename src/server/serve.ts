@@ -1,6 +1,7 @@
 // Starts the HTTP server: checks the binding is safe, brings the store up to date with the inbox, loads the models
 // once, listens, and follows the inbox (server.watch). close() stops watching and accepting, aborts running answers
 // and ingests, and frees the models.
+import { setMaxListeners } from "node:events";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -72,6 +73,9 @@ export async function startServer(settings: Settings, options: StartServerOption
   try {
     if (wantIngest && ingest === null) ingest = await startupIngest(settings, { engine, onNotice: notice });
     const shutdown = new AbortController();
+    // Every request in flight listens for shutdown (and removes its listener when done): with generator.parallel and
+    // the queue, far more than Node's default of 10 at once is normal, not a leak.
+    setMaxListeners(0, shutdown.signal);
     const app = createApp({
       engine,
       shutdown: shutdown.signal,

@@ -58,7 +58,7 @@ export function askRouter(ask: AskService, options: AskRouterOptions): Router {
    */
   router.post("/v1/ask", async (req, res: Response) => {
     const body = schema.parse(req.body);
-    const ticket = ask.reserve();
+    const ticket = ask.reserve(typeof res.locals.apiClient === "string" ? res.locals.apiClient : "");
     const deadline = requestDeadline(res, { timeoutMs: options.timeoutMs, shutdown: options.shutdown });
     const request = { question: body.question, k: body.k, history: body.history, longAnswer: body.longAnswer, condense: body.condense };
     try {

@@ -62,11 +62,12 @@ export class AskService {
 
   /**
    * Takes a place in the generation queue now, before any response is sent, so a full queue can still be answered
-   * with 503; throws QueueFullError. Pass the ticket to `answer`, which gives it back.
+   * with 503; throws QueueFullError. Pass the ticket to `answer`, which gives it back. `client` (an API key's label)
+   * is served in turn with the other clients waiting.
    */
-  reserve(): QueueTicket {
+  reserve(client = ""): QueueTicket {
     try {
-      return this.queue.enter();
+      return this.queue.enter(client);
     } catch (e) {
       this.metrics.queueRejected();
       throw e;

@@ -36,16 +36,20 @@ function digest(value: string): Buffer {
  */
 export function requireApiKey(apiKeys: readonly string[]): RequestHandler {
   const expected = apiKeys.map(digest);
-  return (req, _res, next) => {
+  return (req, res, next) => {
     if (expected.length === 0) return next();
     const header = req.get("authorization") ?? "";
     const match = /^Bearer[ \t]+(\S+)\s*$/i.exec(header);
     const unauthorized = (message: string) => next(new HttpError(401, "unauthorized", message, { "WWW-Authenticate": 'Bearer realm="alpaca-rag"' }));
     if (!match) return unauthorized("missing API key: send Authorization: Bearer <key>");
     const given = digest(match[1]);
-    let ok = false;
-    for (const key of expected) ok = crypto.timingSafeEqual(given, key) || ok;
-    if (!ok) return unauthorized("invalid API key");
+    let matched = -1;
+    expected.forEach((key, i) => {
+      if (crypto.timingSafeEqual(given, key)) matched = i;
+    });
+    if (matched < 0) return unauthorized("invalid API key");
+    // Which key, by its place in server.apiKeys (never the key itself): the generation queue serves keys in turn.
+    res.locals.apiClient = `key ${matched + 1}`;
     next();
   };
 }

@@ -1,6 +1,9 @@
 // The bounded line in front of the generator: `running` requests generate at once (one per context sequence), up to
-// `waiting` more wait their turn in order, and a request that finds the line full is refused at once with a hint of
-// when to retry, so load can never pile up without bound.
+// `waiting` more wait their turn, and a request that finds the line full is refused at once with a hint of when to
+// retry, so load can never pile up without bound. Waiting requests are served round-robin across clients (API keys):
+// one key sending many requests cannot make another key's single request wait behind all of them. With `waiting:
+// "auto"` the line holds what the measured throughput (running places / smoothed seconds per answer) answers within
+// the target wait, and never fewer than one more round of `running`.
 export class QueueFullError extends Error {
   override name = "QueueFullError";
   constructor(
@@ -14,8 +17,10 @@ export class QueueFullError extends Error {
 export interface GenerationQueueOptions {
   /** Requests that run at once; the generator's context sequences (generator.parallel). */
   running: number;
-  /** Requests that may wait for a running place (server.queueSize). */
-  waiting: number;
+  /** Requests that may wait for a running place (server.queueSize), or "auto": sized from measured throughput. */
+  waiting: number | "auto";
+  /** With waiting "auto": the longest a request should wait for its turn, in seconds. Default 10. */
+  targetWaitSeconds?: number;
   /** Called whenever the counts change (for the queue-depth gauges). */
   onChange?: (state: { running: number; waiting: number }) => void;
 }
@@ -31,7 +36,10 @@ export interface QueueTicket {
 export class GenerationQueue {
   private runningCount = 0;
   private waitingCount = 0;
-  private readonly line: Array<() => void> = [];
+  /** Waiting requests per client, each in arrival order. */
+  private readonly lines = new Map<string, Array<() => void>>();
+  /** Clients with waiting requests, in the order they are served next (round-robin). */
+  private readonly rotation: string[] = [];
   private readonly idleWaiters: Array<() => void> = [];
   /** Smoothed seconds a run takes, for Retry-After. */
   private averageRunSeconds = 5;
@@ -53,15 +61,26 @@ export class GenerationQueue {
     if (this.runningCount === 0 && this.waitingCount === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
+  /** Requests that may wait now: the configured number, or what the measured throughput answers within the target wait. */
+  get waitingCapacity(): number {
+    const { waiting, running, targetWaitSeconds = 10 } = this.options;
+    if (waiting !== "auto") return waiting;
+    const answersPerSecond = running / this.averageRunSeconds;
+    return Math.min(10_000, Math.max(running, Math.ceil(answersPerSecond * targetWaitSeconds)));
+  }
+
   /** Seconds until a place may free up: the runs ahead of a newcomer, spread over the running places. */
   retryAfterSeconds(): number {
     const ahead = this.waitingCount + 1;
     return Math.min(600, Math.max(1, Math.ceil((this.averageRunSeconds * ahead) / this.options.running)));
   }
 
-  /** Takes a place in line, or throws QueueFullError at once when every running and waiting place is taken. */
-  enter(): QueueTicket {
-    if (this.runningCount + this.waitingCount >= this.options.running + this.options.waiting) throw new QueueFullError(this.retryAfterSeconds());
+  /**
+   * Takes a place in line for `client` (an API key's label; "" when keys are off), or throws QueueFullError at once
+   * when every running and waiting place is taken.
+   */
+  enter(client = ""): QueueTicket {
+    if (this.runningCount + this.waitingCount >= this.options.running + this.waitingCapacity) throw new QueueFullError(this.retryAfterSeconds());
     this.waitingCount += 1;
     this.changed();
     let state: "waiting" | "running" | "released" = "waiting";
@@ -81,13 +100,13 @@ export class GenerationQueue {
         if (state === "running") return Promise.resolve();
         if (state === "released") return Promise.reject(new Error("queue ticket already released"));
         if (signal?.aborted) return Promise.reject(signal.reason);
-        if (this.runningCount < this.options.running && this.line.length === 0) {
+        if (this.runningCount < this.options.running && this.rotation.length === 0) {
           start();
           return Promise.resolve();
         }
         return new Promise<void>((resolve, reject) => {
           const onAbort = () => {
-            this.removeFromLine(grant);
+            this.removeFromLine(client, grant);
             grant = null;
             reject(signal!.reason);
           };
@@ -98,7 +117,7 @@ export class GenerationQueue {
             resolve();
           };
           signal?.addEventListener("abort", onAbort, { once: true });
-          this.line.push(grant);
+          this.addToLine(client, grant);
         });
       },
       release: () => {
@@ -109,7 +128,7 @@ export class GenerationQueue {
           this.averageRunSeconds = 0.8 * this.averageRunSeconds + 0.2 * seconds;
         } else {
           this.waitingCount -= 1;
-          this.removeFromLine(grant);
+          this.removeFromLine(client, grant);
         }
         state = "released";
         this.next();
@@ -118,14 +137,37 @@ export class GenerationQueue {
     };
   }
 
-  private removeFromLine(grant: (() => void) | null): void {
-    if (!grant) return;
-    const i = this.line.indexOf(grant);
-    if (i >= 0) this.line.splice(i, 1);
+  private addToLine(client: string, grant: () => void): void {
+    const line = this.lines.get(client);
+    if (line) line.push(grant);
+    else {
+      this.lines.set(client, [grant]);
+      this.rotation.push(client);
+    }
   }
 
+  private removeFromLine(client: string, grant: (() => void) | null): void {
+    if (!grant) return;
+    const line = this.lines.get(client);
+    const i = line?.indexOf(grant) ?? -1;
+    if (!line || i < 0) return;
+    line.splice(i, 1);
+    if (line.length === 0) {
+      this.lines.delete(client);
+      this.rotation.splice(this.rotation.indexOf(client), 1);
+    }
+  }
+
+  /** Grants free running places: the first waiting request of the next client in the rotation, which then goes last. */
   private next(): void {
-    while (this.runningCount < this.options.running && this.line.length > 0) this.line.shift()!();
+    while (this.runningCount < this.options.running && this.rotation.length > 0) {
+      const client = this.rotation.shift()!;
+      const line = this.lines.get(client)!;
+      const grant = line.shift()!;
+      if (line.length > 0) this.rotation.push(client);
+      else this.lines.delete(client);
+      grant();
+    }
   }
 
   /** Resolves when nothing runs or waits (for a clean shutdown). */

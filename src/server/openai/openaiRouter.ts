@@ -89,7 +89,7 @@ export function openaiRouter(ask: AskService, openai: OpenAiService, options: Op
     }
     if (request.question.length > options.maxQuestionChars)
       throw new HttpError(400, "invalid_request", `messages: the question is longer than ${options.maxQuestionChars} characters`);
-    const ticket = ask.reserve();
+    const ticket = ask.reserve(typeof res.locals.apiClient === "string" ? res.locals.apiClient : "");
     const deadline = requestDeadline(res, { timeoutMs: options.timeoutMs, shutdown: options.shutdown });
     const id = `chatcmpl-${crypto.randomUUID().replace(/-/g, "")}`;
     const created = Math.floor(Date.now() / 1000);
