@@ -115,7 +115,7 @@ describe("chatToAskRequest", () => {
       { role: "assistant", content: "b" },
       { role: "user", content: "c" },
       { role: "user", content: "d" },
-    ]);
-    expect(request).toEqual({ question: "c\nd", history: [{ user: "a", assistant: "b" }], k: undefined });
+    ], { kbs: ["default"] });
+    expect(request).toEqual({ question: "c\nd", kbs: ["default"], history: [{ user: "a", assistant: "b" }], k: undefined });
   });
 });
