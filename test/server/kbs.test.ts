@@ -8,7 +8,7 @@ import path from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open.js";
-import { postJson, startTestServer, type TestServer } from "./serverFixture.js";
+import { startTestServer, type TestServer } from "./serverFixture.js";
 
 const keys = {
   admin: "admin-key-0001",
@@ -25,6 +25,9 @@ const bonusText = "The Juniper team bonus pool is ninety thousand crowns, paid e
 const handbookText = "Staff handbook: every workshop keeps a first aid kit beside the door and a fire blanket by the stove.";
 
 let t: TestServer;
+/** A response's JSON body, loosely typed: the assertions check its shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (r: Response | Promise<Response>): Promise<any> => (await r).json();
 const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
 const get = (route: string, key: string) => fetch(`${t.url}${route}`, { headers: auth(key) });
 const send = (method: string, route: string, key: string, body?: unknown) =>
@@ -62,7 +65,7 @@ beforeAll(async () => {
 
   let r = await upload(keys.engineeringWrite, "engineering", { "pump-design.txt": pumpText, "handbook-eng.txt": handbookText });
   expect(r.status, await r.clone().text()).toBe(201);
-  expect((await r.json()).files.map((f: { status: string }) => f.status)).toEqual(["indexed", "indexed"]);
+  expect((await json(r)).files.map((f: { status: string }) => f.status)).toEqual(["indexed", "indexed"]);
   r = await upload(keys.admin, "personnel", { "bonus-pool.txt": bonusText, "handbook-hr.txt": handbookText });
   expect(r.status).toBe(201);
   expect(fs.readdirSync(path.join(t.inbox, "personnel")).sort()).toEqual(["bonus-pool.txt", "handbook-hr.txt"]);
@@ -81,20 +84,20 @@ describe("knowledge bases over HTTP", () => {
     } finally {
       await store.close();
     }
-    const eng = (await (await get("v1/documents?kb=engineering", keys.admin)).json()).documents as Array<{ id: number; kb: string; path: string }>;
-    const hr = (await (await get("v1/documents?kb=personnel", keys.admin)).json()).documents as Array<{ id: number; kb: string; path: string }>;
+    const eng = (await json(get("v1/documents?kb=engineering", keys.admin))).documents as Array<{ id: number; kb: string; path: string }>;
+    const hr = (await json(get("v1/documents?kb=personnel", keys.admin))).documents as Array<{ id: number; kb: string; path: string }>;
     const engHandbook = eng.find((d) => d.path === "handbook-eng.txt")!;
     expect(hr.find((d) => d.path === "handbook-hr.txt")!.id).toBe(engHandbook.id);
     expect(engHandbook.kb).toBe("engineering");
     for (const [kb, name] of [["personnel", "handbook-hr.txt"], ["engineering", "handbook-eng.txt"]]) {
-      const found = await (await send("POST", "v1/search", keys.admin, { query: "first aid kit fire blanket", kb })).json();
+      const found = await json(send("POST", "v1/search", keys.admin, { query: "first aid kit fire blanket", kb }));
       expect(found.results[0]).toMatchObject({ kb, source: name, paths: [name] });
-      const answer = await (await send("POST", "v1/ask", keys.admin, { question: "Where is the first aid kit kept?", kb: [kb] })).json();
+      const answer = await json(send("POST", "v1/ask", keys.admin, { question: "Where is the first aid kit kept?", kb: [kb] }));
       expect(answer.citations[0]).toMatchObject({ kb, source: name });
     }
-    const both = await (await send("POST", "v1/search", keys.admin, { query: "first aid kit", kb: "personnel,engineering" })).json();
+    const both = await json(send("POST", "v1/search", keys.admin, { query: "first aid kit", kb: "personnel,engineering" }));
     expect(both.results[0].paths).toEqual(["handbook-eng.txt", "handbook-hr.txt"]);
-    const kbs = (await (await get("v1/kbs", keys.admin)).json()).kbs;
+    const kbs = (await json(get("v1/kbs", keys.admin))).kbs;
     expect(kbs.map((k: { name: string; files: number; model: string }) => [k.name, k.files, k.model])).toEqual([
       ["default", 2, "alpaca-rag/default"],
       ["engineering", 2, "alpaca-rag/engineering"],
@@ -147,7 +150,7 @@ describe("knowledge bases over HTTP", () => {
       for (const secret of engineeringSecrets) expect(text.includes(secret), `${label} shows "${secret}": ${text.slice(0, 300)}`).toBe(false);
     }
     // The same search by a key of engineering finds the pump: the questions above did reach its text.
-    const control = await (await send("POST", "v1/search", keys.engineeringWrite, { query: "ceramic rated four hundred litres per minute" })).json();
+    const control = await json(send("POST", "v1/search", keys.engineeringWrite, { query: "ceramic rated four hundred litres per minute" }));
     expect(control.results[0]).toMatchObject({ kb: "engineering", source: "pump-design.txt" });
     // Probes carry no counts while keys are limited to bases.
     expect(JSON.parse(bodies.find(([l]) => l === "readyz")![2]).ingest).toMatchObject({ filesDone: 0, filesTotal: 0, runs: 0 });
@@ -156,22 +159,22 @@ describe("knowledge bases over HTTP", () => {
   });
 
   it("answers a base the key may not see exactly as an unknown one", async () => {
-    const hidden = await (await send("POST", "v1/search", keys.personnelRead, { query: "x", kb: "engineering" })).json();
-    const unknown = await (await send("POST", "v1/search", keys.personnelRead, { query: "x", kb: "nosuchbase1" })).json();
+    const hidden = await json(send("POST", "v1/search", keys.personnelRead, { query: "x", kb: "engineering" }));
+    const unknown = await json(send("POST", "v1/search", keys.personnelRead, { query: "x", kb: "nosuchbase1" }));
     expect(JSON.stringify(hidden).replace("engineering", "NAME")).toBe(JSON.stringify(unknown).replace("nosuchbase1", "NAME"));
     expect(hidden.error.code).toBe("kb_not_found");
   });
 
   it("lets a writer delete a document from its own base only; the other base keeps its copy", async () => {
-    const hr = (await (await get("v1/documents?kb=personnel", keys.admin)).json()).documents as Array<{ id: number; path: string }>;
+    const hr = (await json(get("v1/documents?kb=personnel", keys.admin))).documents as Array<{ id: number; path: string }>;
     const bonus = hr.find((d) => d.path === "bonus-pool.txt")!;
     const handbook = hr.find((d) => d.path === "handbook-hr.txt")!;
     expect((await send("DELETE", `v1/documents/${bonus.id}?kb=personnel`, keys.engineeringWrite)).status).toBe(404);
     expect((await send("DELETE", `v1/documents/${bonus.id}?kb=engineering`, keys.engineeringWrite)).status).toBe(404);
     const r = await send("DELETE", `v1/documents/${handbook.id}?kb=engineering`, keys.engineeringWrite);
-    expect(await r.json()).toMatchObject({ deleted: { id: handbook.id, kb: "engineering", paths: ["handbook-eng.txt"], chunksRemoved: 0 } });
+    expect(await json(r)).toMatchObject({ deleted: { id: handbook.id, kb: "engineering", paths: ["handbook-eng.txt"], chunksRemoved: 0 } });
     expect(fs.existsSync(path.join(t.inbox, "engineering", "handbook-eng.txt"))).toBe(false);
-    const found = await (await send("POST", "v1/search", keys.personnelRead, { query: "first aid kit" })).json();
+    const found = await json(send("POST", "v1/search", keys.personnelRead, { query: "first aid kit" }));
     expect(found.results[0]).toMatchObject({ kb: "personnel", source: "handbook-hr.txt" });
   });
 
@@ -183,7 +186,7 @@ describe("knowledge bases over HTTP", () => {
       statuses.push(r.status);
       if (r.status === 429) {
         retryAfter = r.headers.get("retry-after") ?? "";
-        expect((await r.json()).error.code).toBe("rate_limited");
+        expect((await json(r)).error.code).toBe("rate_limited");
       }
     }
     expect(statuses.slice(0, 3).every((s) => s === 200)).toBe(true);
@@ -218,9 +221,9 @@ describe("knowledge bases over HTTP", () => {
     expect(fs.existsSync(path.join(t.inbox, "works", "pump-design.txt"))).toBe(true);
     expect((await send("DELETE", "v1/kbs/works", keys.engineeringAdmin)).status).toBe(404);
     const r = await send("DELETE", "v1/kbs/works", keys.admin);
-    expect(await r.json()).toMatchObject({ deleted: { name: "works" } });
+    expect(await json(r)).toMatchObject({ deleted: { name: "works" } });
     expect(fs.existsSync(path.join(t.inbox, "works"))).toBe(false);
-    expect((await (await get("v1/kbs", keys.admin)).json()).kbs.map((k: { name: string }) => k.name)).toEqual(["default", "personnel"]);
+    expect((await json(get("v1/kbs", keys.admin))).kbs.map((k: { name: string }) => k.name)).toEqual(["default", "personnel"]);
     expect((await send("DELETE", "v1/kbs/default", keys.admin)).status).toBe(400);
   });
 });
