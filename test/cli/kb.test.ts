@@ -43,6 +43,9 @@ describe("alpaca-rag kb and --kb", () => {
     r = await cli("ingest", "--json");
     expect(JSON.parse(r.stdout)).toMatchObject({ kb: "default", added: 0, unchanged: 1, removed: 0 });
 
+    // --reembed empties the whole store, then reads every base again from its own folder.
+    r = await cli("ingest", "--reembed", "--json");
+    expect(r.code, r.stderr).toBe(0);
     r = await cli("kb", "list", "--json");
     const kbs = JSON.parse(r.stdout).kbs as Array<{ name: string; files: number; documents: number }>;
     expect(kbs.map((k) => [k.name, k.files, k.documents])).toEqual([["default", 1, 1], ["marine", 2, 2]]);

@@ -154,8 +154,8 @@ describe("knowledge bases over HTTP", () => {
     expect(control.results[0]).toMatchObject({ kb: "engineering", source: "pump-design.txt" });
     // Probes carry no counts while keys are limited to bases.
     expect(JSON.parse(bodies.find(([l]) => l === "readyz")![2]).ingest).toMatchObject({ filesDone: 0, filesTotal: 0, runs: 0 });
-    // The ingest status shows only personnel's runs (one upload), not engineering's.
-    expect(JSON.parse(bodies.find(([l]) => l === "ingest status")![2])).toMatchObject({ runs: 1, last: { kb: "personnel" } });
+    // The ingest status shows only personnel's runs, not engineering's.
+    expect(JSON.parse(bodies.find(([l]) => l === "ingest status")![2])).toMatchObject({ last: { kb: "personnel" } });
   });
 
   it("answers a base the key may not see exactly as an unknown one", async () => {
@@ -215,6 +215,19 @@ describe("knowledge bases over HTTP", () => {
     const hr = await admin.chat.completions.create({ model: "alpaca-rag/personnel", messages: [{ role: "user", content: "How large is the Juniper team bonus pool?" }] });
     expect((hr as unknown as { citations: Array<{ kb: string; source: string }> }).citations[0]).toMatchObject({ kb: "personnel", source: "bonus-pool.txt" });
   });
+
+  it("watches every base's folder: a file dropped in <inbox>/personnel/ is ingested into personnel only", async () => {
+    fs.writeFileSync(path.join(t.inbox, "personnel", "roster.txt"), "The night roster puts Odile and Benedikt on the bakery shift.");
+    const query = { query: "Odile Benedikt bakery roster" };
+    let results: Array<{ kb: string; source: string }> = [];
+    for (let i = 0; i < 120 && results.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      results = (await json(send("POST", "v1/search", keys.personnelRead, query))).results;
+    }
+    expect(results[0]).toMatchObject({ kb: "personnel", source: "roster.txt" });
+    expect((await json(send("POST", "v1/search", keys.admin, { ...query, kb: "default" }))).results).toEqual([]);
+    expect((await json(get("v1/documents?kb=default", keys.admin))).documents.map((d: { path: string }) => d.path)).not.toContain("personnel/roster.txt");
+  }, 60_000);
 
   it("renames and deletes a base through the API with its folder", async () => {
     expect((await send("PATCH", "v1/kbs/engineering", keys.admin, { name: "works" })).status).toBe(200);

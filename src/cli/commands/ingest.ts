@@ -4,6 +4,7 @@ import { ingestFolder, type IngestSummary } from "../../ingest/pipeline.js";
 import { openStore } from "../../store/open.js";
 import { defaultKb } from "../../store/kb.js";
 import { kbsFromFlag, withKbFlag } from "../kbFlags.js";
+import type { Settings } from "../../config/schema.js";
 import { createProgressView } from "../progress.js";
 import { settingsFromFlags, withSettingsFlags, type CommonFlags } from "../settings.js";
 
@@ -49,6 +50,21 @@ async function checkedKb(storeDir: string, flag: string[] | undefined): Promise<
   }
 }
 
+async function reingestOtherBases(settings: Settings, done: string, signal: AbortSignal, onNotice?: (m: string) => void): Promise<void> {
+  const store = await openStore(settings.store, { vectors: false });
+  let others: string[];
+  try {
+    others = (await store.listKbs()).map((k) => k.name).filter((name) => name !== done);
+  } finally {
+    await store.close();
+  }
+  for (const kb of others) {
+    if (signal.aborted) return;
+    const s = await ingestFolder({ settings, kb, signal, onNotice });
+    onNotice?.(`knowledge base ${kb}: ${s.added} files ingested again, ${s.chunks} chunks, ${s.failed.length} failed`);
+  }
+}
+
 export function registerIngestCommand(program: Command): void {
   withKbFlag(
     withSettingsFlags(
@@ -60,7 +76,7 @@ export function registerIngestCommand(program: Command): void {
     false,
   )
     .option("--json", "print one JSON summary on stdout")
-    .option("--reembed", "drop all vectors and chunks and rebuild with the configured embedding model")
+    .option("--reembed", "drop all vectors and chunks and rebuild with the configured embedding model (every knowledge base is ingested again)")
     .option("--chunk-size <tokens>", "chunk size in tokens (settings key: chunk.size)")
     .option("--chunk-overlap <tokens>", "chunk overlap in tokens (settings key: chunk.overlap)")
     .action(async (dir: string | undefined, flags: IngestFlags) => {
@@ -75,16 +91,20 @@ export function registerIngestCommand(program: Command): void {
       process.on("SIGTERM", onSignal);
       const view = flags.json ? null : createProgressView();
       let summary: IngestSummary;
+      const onNotice = flags.json ? undefined : (m: string) => process.stderr.write(`${m}\n`);
       try {
+        const kb = await checkedKb(settings.store, flags.kb);
         summary = await ingestFolder({
           settings,
-          kb: await checkedKb(settings.store, flags.kb),
+          kb,
           folder: dir,
           reembed: flags.reembed,
           signal: abort.signal,
           onProgress: view ? (p) => view.update(p) : undefined,
-          onNotice: flags.json ? undefined : (m) => process.stderr.write(`${m}\n`),
+          onNotice,
         });
+        // --reembed emptied the whole store: the other bases are read again from their folders, so none is left empty.
+        if (flags.reembed && !summary.interrupted) await reingestOtherBases(settings, kb, abort.signal, onNotice);
       } finally {
         view?.stop();
         process.off("SIGINT", onSignal);
