@@ -78,7 +78,7 @@ const promptsSchema = z
 const rateLimitSchema = z
   .object({
     windowSeconds: z.number().int().min(1).max(86_400).default(60).describe("Length of the window in seconds. Default 60."),
-    max: z.number().int().min(1).max(1_000_000).describe("Requests allowed in one window."),
+    max: z.number().int().min(1).max(1_000_000).optional().describe("Requests allowed in one window. Unset: no limit (a key's own rateLimit without it uses server.rateLimit)."),
   })
   .strict();
 
@@ -105,7 +105,7 @@ const serverSchema = z
     host: z.string().min(1).default("127.0.0.1").describe("Address to bind. Default 127.0.0.1 (this machine only); any other address requires `apiKeys`."),
     port: z.number().int().min(0).max(65535).default(7860).describe("TCP port; 0 picks a free one. Default 7860 (8080 is llama.cpp server's, a likely `generator.url`)."),
     apiKeys: z.array(apiKeySchema).default([]).describe("Bearer keys accepted; empty: no authentication (loopback only). Each is a string (a full key: every knowledge base, admin) or {key, kbs: [names], role: \"read\"|\"write\"|\"admin\", rateLimit?}. Env: comma-separated strings (full keys)."),
-    rateLimit: rateLimitSchema.optional().describe("Requests each API key (or, without keys, each client address) may make per window under /v1 and /metrics; more get 429 with Retry-After. Absent: no limit."),
+    rateLimit: rateLimitSchema.default({}).describe("Requests each API key (or, without keys, each client address) may make per window under /v1 and /metrics; more get 429 with Retry-After. Default: no limit (max unset)."),
     allowedHosts: z.array(z.string().min(1).regex(/^[^\s/@]+$/, "a host name, optionally with :port (no scheme or path)")).default([]).describe("Host names (optionally with \":port\"; a leading \".\" matches every subdomain) that requests may name in their Host header besides the loopback ones (localhost, 127.0.0.1, [::1] with the server's port). Without API keys only these and the loopback names are served, which stops DNS rebinding; with keys, an empty list accepts any Host. Env: comma-separated. Default none."),
     allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^\s/]+$/, "an origin: scheme://host[:port], no path")).default([]).describe("Web origins (\"https://intranet.example:8443\") whose pages may call the API from a browser: they pass the cross-site check and get CORS headers. Default none: only the server's own page may change anything from a browser. Env: comma-separated."),
     maxBodyBytes: z.number().int().min(1024).default(1024 * 1024).describe("Largest JSON request body in bytes. Default 1 MiB."),

@@ -7,11 +7,17 @@ import type { ApiKeySetting, RateLimitSetting } from "../../config/schema.js";
 import { callerOf } from "./access.js";
 import { HttpError } from "./errors.js";
 
+/** The budget a caller with its own `rateLimit` (or none) is held to: its own when it sets a max, else the server's. */
+function budgetOf(own: RateLimitSetting | undefined, global: RateLimitSetting): RateLimitSetting | null {
+  const budget = own?.max !== undefined ? own : global;
+  return budget.max === undefined ? null : budget;
+}
+
 /** A limiter per window length in use (express-rate-limit fixes the window when it is made; the max may vary per key). */
-export function rateLimits(global: RateLimitSetting | undefined, keys: readonly ApiKeySetting[]): RequestHandler {
+export function rateLimits(global: RateLimitSetting, keys: readonly ApiKeySetting[]): RequestHandler {
   const windows = new Set<number>();
-  if (global) windows.add(global.windowSeconds);
-  for (const k of keys) if (typeof k !== "string" && k.rateLimit) windows.add(k.rateLimit.windowSeconds);
+  if (global.max !== undefined) windows.add(global.windowSeconds);
+  for (const k of keys) if (typeof k !== "string" && k.rateLimit?.max !== undefined) windows.add(k.rateLimit.windowSeconds);
   if (windows.size === 0) return (_req, _res, next) => next();
 
   const limiters = new Map<number, RateLimitRequestHandler>();
@@ -20,7 +26,7 @@ export function rateLimits(global: RateLimitSetting | undefined, keys: readonly 
       windowSeconds,
       rateLimit({
         windowMs: windowSeconds * 1000,
-        limit: (_req, res) => (callerOf(res).rateLimit ?? global)?.max ?? Number.MAX_SAFE_INTEGER,
+        limit: (_req, res) => budgetOf(callerOf(res).rateLimit, global)?.max ?? Number.MAX_SAFE_INTEGER,
         standardHeaders: "draft-7",
         legacyHeaders: false,
         keyGenerator: (req, res) => {
@@ -35,7 +41,7 @@ export function rateLimits(global: RateLimitSetting | undefined, keys: readonly 
       }),
     );
   return (req, res, next) => {
-    const budget = callerOf(res).rateLimit ?? global;
+    const budget = budgetOf(callerOf(res).rateLimit, global);
     if (!budget) return next();
     limiters.get(budget.windowSeconds)!(req, res, next);
   };
