@@ -2,7 +2,7 @@
 import { Router, type Response } from "express";
 import { z } from "zod";
 import type { Answer } from "../../qa/answer.js";
-import { callerOf, requestKbs } from "../http/access.js";
+import { callerOf, kbField, requestKbs } from "../http/access.js";
 import { errorBody, toHttpError } from "../http/errors.js";
 import { requestDeadline } from "../http/limits.js";
 import { openEventStream } from "../http/sse.js";
@@ -16,9 +16,6 @@ export interface AskRouterOptions {
   /** Aborts every request's work when the server shuts down. */
   shutdown: AbortSignal;
 }
-
-/** A request's `kb` field: one name, a comma-separated string, or a list of names. */
-export const kbField = z.union([z.string().max(1000), z.array(z.string().max(200)).max(100)]).optional();
 
 /** Most earlier turns a request may carry; older ones would not fit the window anyway. */
 export const maxHistoryTurns = 50;

@@ -4,8 +4,7 @@
 import fs from "node:fs";
 import { Router, type RequestHandler } from "express";
 import { z } from "zod";
-import { kbField } from "../ask/askRouter.js";
-import { callerOf, canSee, requestKbs, requireRole, visibleKbs } from "../http/access.js";
+import { callerOf, canSee, kbField, requestKbs, requireRole, visibleKbs } from "../http/access.js";
 import { HttpError } from "../http/errors.js";
 import { uploadParser } from "../http/limits.js";
 import { redactJson, type PathRedactor } from "../http/redact.js";

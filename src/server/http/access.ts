@@ -3,9 +3,13 @@
 // see answers exactly as an unknown one (404 naming what was asked), so no key learns another base's name.
 import crypto from "node:crypto";
 import type { RequestHandler, Response } from "express";
+import { z } from "zod";
 import type { ApiKeySetting, RateLimitSetting } from "../../config/schema.js";
 import { defaultKb, parseKbList, UnknownKbError } from "../../store/kb.js";
 import { HttpError } from "./errors.js";
+
+/** A request's `kb` field: one name, a comma-separated string, or a list of names. */
+export const kbField = z.union([z.string().max(1000), z.array(z.string().max(200)).max(100)]).optional();
 
 export type Role = "read" | "write" | "admin";
 const roleRank: Record<Role, number> = { read: 0, write: 1, admin: 2 };

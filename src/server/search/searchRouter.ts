@@ -1,8 +1,7 @@
 // POST /v1/search: the chunks that best match a query, ranked, with file, page and text; no generation.
 import { Router } from "express";
 import { z } from "zod";
-import { kbField } from "../ask/askRouter.js";
-import { callerOf, requestKbs } from "../http/access.js";
+import { callerOf, kbField, requestKbs } from "../http/access.js";
 import type { SearchService } from "./searchService.js";
 
 /** The body of POST /v1/search. Example: {"query": "seed library opening hours", "k": 5}. */
