@@ -230,6 +230,13 @@ describe("knowledge bases over HTTP", () => {
   }, 60_000);
 
   it("renames and deletes a base through the API with its folder", async () => {
+    // A non-empty folder at the new name is refused before anything moves.
+    fs.mkdirSync(path.join(t.inbox, "occupied"));
+    fs.writeFileSync(path.join(t.inbox, "occupied", "notes.xyz"), "not a document");
+    const refused = await send("PATCH", "v1/kbs/engineering", keys.admin, { name: "occupied" });
+    expect(refused.status).toBe(400);
+    expect((await json(refused)).error.message).toMatch(/folder .*occupied already exists/);
+    expect(fs.existsSync(path.join(t.inbox, "engineering", "pump-design.txt"))).toBe(true);
     expect((await send("PATCH", "v1/kbs/engineering", keys.admin, { name: "works" })).status).toBe(200);
     expect(fs.existsSync(path.join(t.inbox, "works", "pump-design.txt"))).toBe(true);
     expect((await send("DELETE", "v1/kbs/works", keys.engineeringAdmin)).status).toBe(404);
