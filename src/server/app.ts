@@ -21,6 +21,7 @@ import { createPathRedactor } from "./http/redact.js";
 import { infoRouter } from "./info/infoRouter.js";
 import { metricsRouter } from "./metrics/metricsRouter.js";
 import { ServerMetrics } from "./metrics/metricsService.js";
+import { completionsRouter } from "./openai/completionsRouter.js";
 import { openaiRouter } from "./openai/openaiRouter.js";
 import { OpenAiService } from "./openai/openaiService.js";
 import { searchRouter } from "./search/searchRouter.js";
@@ -94,7 +95,9 @@ export function createApp(deps: AppDeps): App {
   app.use(jsonBody(limits.maxBodyBytes));
   app.use(askRouter(ask, timing));
   app.use(searchRouter(new SearchService(engine), { maxQueryChars: limits.maxQuestionChars }));
-  app.use(openaiRouter(ask, new OpenAiService(engine.generator?.name ?? null), timing));
+  const openai = new OpenAiService(engine.generator?.name ?? null);
+  app.use(openaiRouter(ask, openai, timing));
+  app.use(completionsRouter(ask, openai, timing));
   app.use(kbsRouter(documents, engine.store, settings.inbox));
   app.use(documentsRouter(documents, { maxUploadBytes: limits.maxUploadBytes, maxUploadFiles: limits.maxUploadFiles, redact }));
   app.use(infoRouter(engine, redact));

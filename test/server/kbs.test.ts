@@ -2,7 +2,7 @@
 // into one base, the same file in two bases stored once and cited per base, and keys limited to bases and roles, with
 // every endpoint tried by a key of another base: nothing of that base (names, counts, documents, citations, models)
 // may show. Also per-key rate limits (429 with Retry-After, then allowed again) and the openai client choosing a base
-// by model.
+// by model (chat and text completions).
 import fs from "node:fs";
 import path from "node:path";
 import OpenAI from "openai";
@@ -132,6 +132,8 @@ describe("knowledge bases over HTTP", () => {
     expect((await record("chat engineering", send("POST", "v1/chat/completions", key, chat))).status).toBe(404);
     const legacyChat = { model: "gpt-4o", messages: [{ role: "user", content: "Which part is ceramic and rated in litres per minute?" }] };
     expect((await record("chat default model", send("POST", "v1/chat/completions", key, legacyChat))).status).toBe(200);
+    expect((await record("completion engineering", send("POST", "v1/completions", key, { model: "alpaca-rag/engineering", prompt: "ceramic?" }))).status).toBe(404);
+    expect((await record("completion", send("POST", "v1/completions", key, { model: "alpaca-rag/personnel", prompt: "Which part is ceramic?" }))).status).toBe(200);
     expect((await record("info", get("v1/info", key))).status).toBe(200);
     expect((await record("ingest status", get("v1/ingest/status", key))).status).toBe(200);
     expect((await record("metrics", get("metrics", key))).status).toBe(403);
@@ -211,6 +213,16 @@ describe("knowledge bases over HTTP", () => {
     const refused = await client.chat.completions.create({ model: "alpaca-rag/personnel", messages: [{ role: "user", content: "bonus?" }] }).catch((e) => e);
     expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
     expect(refused).toMatchObject({ status: 404, code: "model_not_found" });
+    // Text completions pick the base the same way, JSON and streamed.
+    const text = await client.completions.create({ model: "alpaca-rag/engineering", prompt: "What impeller does the Kestrel pump use?" });
+    expect(text).toMatchObject({ object: "text_completion", model: "alpaca-rag/engineering" });
+    expect(text.choices[0].text).toMatch(/ceramic impeller/);
+    expect((text as unknown as { citations: Array<{ kb: string }> }).citations[0].kb).toBe("engineering");
+    let streamed = "";
+    for await (const part of await client.completions.create({ model: "alpaca-rag/engineering", prompt: "What impeller does the Kestrel pump use?", stream: true }))
+      streamed += part.choices[0]?.text ?? "";
+    expect(streamed).toBe(text.choices[0].text);
+    await expect(client.completions.create({ model: "alpaca-rag/personnel", prompt: "bonus?" })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     const admin = new OpenAI({ baseURL: `${t.url}v1`, apiKey: keys.admin, maxRetries: 0 });
     const hr = await admin.chat.completions.create({ model: "alpaca-rag/personnel", messages: [{ role: "user", content: "How large is the Juniper team bonus pool?" }] });
     expect((hr as unknown as { citations: Array<{ kb: string; source: string }> }).citations[0]).toMatchObject({ kb: "personnel", source: "bonus-pool.txt" });

@@ -48,19 +48,19 @@ export const chatCompletionRequestSchema = z
   })
   .passthrough();
 
-type FinishReason = "stop" | "length";
+export type FinishReason = "stop" | "length";
 
-function finishReason(answer: Answer, maxTokens: number): FinishReason {
+export function finishReason(answer: Answer, maxTokens: number): FinishReason {
   return answer.mode === "generated" && answer.usage.completionTokens >= maxTokens ? "length" : "stop";
 }
 
-function usageOf(answer: Answer) {
+export function usageOf(answer: Answer) {
   const { promptTokens, completionTokens } = answer.usage;
   return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
 }
 
 /** 404 in OpenAI's error shape, which its clients turn into NotFoundError. */
-function modelNotFound(res: Response, id: string): void {
+export function modelNotFound(res: Response, id: string): void {
   res.status(404).json({
     error: { message: `The model ${JSON.stringify(id)} does not exist or this API key may not use it; GET /v1/models lists yours`, type: "invalid_request_error", param: "model", code: "model_not_found" },
   });
