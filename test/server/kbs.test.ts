@@ -174,6 +174,14 @@ describe("knowledge bases over HTTP", () => {
     expect(JSON.parse(bodies.find(([l]) => l === "ingest status")![2])).toMatchObject({ last: { kb: "personnel" } });
   });
 
+  it("tells each key in GET /v1/info what it may do: only an admin key of every base may create bases", async () => {
+    const access = async (key: string) => (await json(get("v1/info", key))).access;
+    expect(await access(keys.admin)).toEqual({ role: "admin", createKbs: true });
+    expect(await access(keys.engineeringAdmin)).toEqual({ role: "admin", createKbs: false });
+    expect(await access(keys.engineeringWrite)).toEqual({ role: "write", createKbs: false });
+    expect(await access(keys.personnelRead)).toEqual({ role: "read", createKbs: false });
+  });
+
   it("answers a base the key may not see exactly as an unknown one", async () => {
     const hidden = await json(send("POST", "v1/search", keys.personnelRead, { query: "x", kb: "engineering" }));
     const unknown = await json(send("POST", "v1/search", keys.personnelRead, { query: "x", kb: "nosuchbase1" }));

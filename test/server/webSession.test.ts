@@ -115,6 +115,7 @@ describe("a working session on the page", () => {
     await page.keyboard.press("Enter");
     expect(await page.getAttribute("#new-base", "aria-expanded")).toBe("true");
     expect(await page.evaluate("document.activeElement.id")).toBe("new-base-name");
+    expect(await seriousViolations()).toEqual([]);
     // A name the server refuses: its reason is shown and nothing is made.
     await page.keyboard.type("no spaces");
     await page.keyboard.press("Enter");
