@@ -1,7 +1,7 @@
 // The knowledge-base picker: the bases this key may see (GET /v1/kbs), the one chosen (kept in localStorage, `default`
 // when nothing else was chosen), and a small "new base" form (its button shown by info.js to a key that may create
-// bases: GET /v1/info's `access.createKbs`). Asking, the document list, uploads and deletes read currentBase(); the other parts of the page
-// follow a switch through onBaseChange().
+// bases: GET /v1/info's `access.createKbs`). Asking, the document list, uploads and deletes read currentBase(); the
+// other parts of the page follow a switch through onBaseChange().
 import { api } from "./api.js";
 import { t } from "./i18n.js";
 
@@ -45,7 +45,8 @@ function renderPicker() {
 }
 
 /**
- * Lists the bases again (after a key is given, a base is made, or an ingest ends). A kept choice the key can no
+ * Lists the bases again (after a key is given, a base is made, an ingest ends, or the window is focused again: bases
+ * made, renamed or deleted elsewhere show up). A kept choice the key can no
  * longer see falls back to `default`, or to the first base the key sees.
  */
 export async function loadBases() {
@@ -96,6 +97,7 @@ export function initBases() {
   $("base").addEventListener("change", (event) => chooseBase(event.target.value));
   $("new-base").addEventListener("click", toggleForm);
   $("new-base-form").addEventListener("submit", createBase);
+  window.addEventListener("focus", () => void loadBases());
   $("new-base-form").addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
       toggleForm();

@@ -2,7 +2,7 @@
 // time with its progress and its ingest result, delete after the page's own confirm dialog, and the ingest status (GET /v1/ingest/status, polled: every second
 // while an ingest runs, reloading the list as files are done, every two seconds otherwise).
 import { api, uploadFile } from "./api.js";
-import { currentBase, onBaseChange } from "./bases.js";
+import { currentBase, loadBases, onBaseChange } from "./bases.js";
 import { confirmDialog } from "./dialogs.js";
 import { locale, onLanguage, t } from "./i18n.js";
 
@@ -169,7 +169,10 @@ export async function followIngests() {
     if (!document.hidden) {
       const status = await (await api("/v1/ingest/status")).json();
       const changed = lastStatus && (status.runs !== lastStatus.runs || (status.running && status.filesDone !== lastStatus.filesDone));
-      if (changed) void loadDocuments();
+      if (changed) {
+        void loadDocuments();
+        if (status.runs !== lastStatus.runs) void loadBases();
+      }
       lastStatus = status;
       showIngestStatus(status);
       if (status.running) delay = 1000;
