@@ -19,6 +19,7 @@ import { loadSettings } from "../src/config/load.js";
 import type { PromptInput } from "../src/models/generator.js";
 import { prepareQuestion, retrieveForQuestion } from "../src/qa/answer.js";
 import { openEngine } from "../src/qa/engine.js";
+import { defaultKb } from "../src/store/kb.js";
 import { closedLoop, readSse, type LoadRow, type RequestOutcome } from "./lib/closed-loop.js";
 import { hasFlag, listFlag, numberFlag } from "./lib/cli.js";
 import { writeCmrcQuestionSet } from "./lib/cmrc-questions.js";
@@ -82,7 +83,7 @@ const generator = engine.generator!;
 const questions = set.questions.map((q) => q.question).slice(0, questionCount);
 const prompts: Array<{ question: string; prompt: PromptInput; tokens: number[] }> = [];
 for (const question of questions) {
-  const packed = prepareQuestion(engine, await retrieveForQuestion(engine, { question, k })).packed!;
+  const packed = prepareQuestion(engine, await retrieveForQuestion(engine, { question, k, kbs: [defaultKb] })).packed!;
   prompts.push({ question, prompt: packed.prompt, tokens: generator.promptTokenIds!(packed.prompt) });
 }
 const promptTokens = median(prompts.map((p) => p.tokens.length));

@@ -147,11 +147,11 @@ export async function measureScaleSearch(opts: ScaleSearchOptions): Promise<Scal
 
     const segment = await timeEach(timedText, (q) => lexicalQuery(q.text));
     const lexical = await timeEach(timedText, (q) => {
-      return store.lexicalSearch(lexicalQuery(q.text), opts.candidates);
+      return store.lexicalSearch(lexicalQuery(q.text), opts.candidates, { kbs: ["default"] });
     });
     const weights = { dense: 1, lexical: 1 }; // both retrievers run whatever their weights; fixed so no calibration is timed
     const fused = await timeEach(timedText, (q) =>
-      retrieveDetailed({ store, embedder, query: q.text, k: opts.k, candidates: opts.candidates, weights }),
+      retrieveDetailed({ kbs: ["default"], store, embedder, query: q.text, k: opts.k, candidates: opts.candidates, weights }),
     );
 
     const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error, progressLogs: false });
@@ -164,7 +164,7 @@ export async function measureScaleSearch(opts: ScaleSearchOptions): Promise<Scal
       let sources = 0;
       let promptTokens = 0;
       const retrieveAndPack = await timeEach(timedText, async (q) => {
-        const retrieved = await retrieveDetailed({ store, embedder, query: q.text, k: opts.k, candidates: opts.candidates, weights, mergeNeighbours: true });
+        const retrieved = await retrieveDetailed({ kbs: ["default"], store, embedder, query: q.text, k: opts.k, candidates: opts.candidates, weights, mergeNeighbours: true });
         const start = performance.now();
         const packed = packWindow({
           question: q.text,

@@ -1,9 +1,12 @@
 // A whole working session on the page in headless Chromium (playwright-core, the system's /usr/bin/chromium), over
-// extractive answers: upload a PDF and a Markdown file with per-file progress, ask by keyboard alone, follow up (the
-// history goes with the question and both turns stay on screen), preview a PDF citation (the page drawn by pdf.js with
-// the passage highlighted) and a text citation (the passage in its text), start a new conversation, reload (the
-// conversations are still listed), delete a document through the page's confirm dialog, check accessibility with
-// axe-core, and save screenshots at 1280 and 390 pixels wide to test-results/screenshots/.
+// extractive answers, with API keys and knowledge bases: create a base from the page (admin key), upload a PDF and a
+// Markdown file into it with per-file progress, ask by keyboard alone, follow up (the history and the base go with
+// the question and both turns stay on screen), preview a PDF citation (the page drawn by pdf.js with the passage
+// highlighted) and a text citation (the passage in its text), switch to the default base (its own documents and
+// conversations only) and back, start a new conversation, reload (base and conversations kept), delete a document
+// through the page's confirm dialog, check accessibility with axe-core, and save screenshots at 1280 and 390 pixels
+// wide to test-results/screenshots/. Then a key limited to one base, given in the page's key form: the page shows
+// that base only, and no way to make another.
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -27,19 +30,32 @@ interface Passage {
   qas: Array<{ question: string; answers: Array<{ text: string }> }>;
 }
 
+/** Our own text for the default base's file: about lighthouses, nothing about ferries. */
+const lighthouseNotes = "The lighthouse on Gull Point was built of grey granite. Its keeper climbs one hundred and twelve steps to the lamp.";
+const adminKey = "session-admin-key";
+const harbourKey = "session-harbour-reader";
+const base = "harbour";
+
 let browser: BrowserContext;
 let t: TestServer;
 let page: Page;
 const errors: string[] = [];
 
 beforeAll(async () => {
-  t = await startTestServer({ generator: "none", embedding: "none", files: {} });
+  t = await startTestServer({
+    generator: "none",
+    embedding: "none",
+    files: { "lighthouse.txt": lighthouseNotes },
+    settings: { "server.apiKeys": [adminKey, { key: harbourKey, kbs: [base], role: "read" }] },
+  });
   browser = await launchChromium();
+  // The admin key, as the page's key form would have saved it (the limited key goes through the form below).
+  await browser.addInitScript(`localStorage.getItem("apiKey") || localStorage.setItem("apiKey", ${JSON.stringify(adminKey)})`);
   page = await browser.newPage();
   page.setDefaultTimeout(30_000);
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(`console: ${m.text()}`));
-  // Failed loads by URL (the console line does not say which); 401s do not happen on this server without keys.
+  // Failed loads by URL (the console line does not say which); the key is saved before the page loads: no 401s.
   page.on("response", (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
   fs.mkdirSync(screenshots, { recursive: true });
 });
@@ -75,24 +91,60 @@ async function askByKeyboard(question: string): Promise<Request> {
   return sent;
 }
 
+/** The JSON body a request sent. */
+const sentJson = (r: Request) => JSON.parse(r.postData()!) as Record<string, unknown>;
+
 describe("a working session on the page", () => {
   const passages = (JSON.parse(fs.readFileSync(samplePdfPages, "utf8")) as { passages: Passage[] }).passages;
   // A passage past the first page, so the preview must draw the cited page, not just the first.
   const passage = passages.find((p) => p.page >= 2) ?? passages[0];
   const firstQuestion = passage.qas[0].question;
 
-  it("uploads a PDF and a Markdown file with progress and a result for each", async () => {
+  it("shows the bases the key sees with default chosen, and creates a base from the page by keyboard", async () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(t.url);
     await expect.poll(() => page.textContent("h1")).toBe("Document Q&A");
+    // Even with only the default base the picker shows it, chosen, and its documents are listed.
+    await page.waitForSelector("#base-picker:not([hidden])");
+    expect(await page.locator("#base option").allTextContents()).toEqual(["default"]);
+    expect(await page.inputValue("#base")).toBe("default");
+    await page.waitForSelector('tr[data-path="lighthouse.txt"]');
+    // An admin key of every base may make bases: the button opens a small form, focused on the name.
+    await page.waitForSelector("#new-base:not([hidden])");
+    await page.focus("#new-base");
+    await page.keyboard.press("Enter");
+    expect(await page.getAttribute("#new-base", "aria-expanded")).toBe("true");
+    expect(await page.evaluate("document.activeElement.id")).toBe("new-base-name");
+    expect(await seriousViolations()).toEqual([]);
+    // A name the server refuses: its reason is shown and nothing is made.
+    await page.keyboard.type("no spaces");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent("#base-status")).toMatch(/^Failed: .*letters, digits/);
+    const refused = errors.findIndex((e) => e === `400 ${t.url}v1/kbs`);
+    expect(refused).toBeGreaterThanOrEqual(0);
+    errors.splice(refused, 1);
+    await page.fill("#new-base-name", base);
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent("#base-status")).toBe(`Knowledge base “${base}” created`);
+    expect(await page.locator("#base option").allTextContents()).toEqual(["default", base]);
+    expect(await page.inputValue("#base")).toBe(base);
+    expect(await page.isVisible("#new-base-form")).toBe(false);
+    expect(await page.evaluate("document.activeElement.id")).toBe("base");
+    // The new base has its own, empty document list and no conversations.
+    await page.waitForSelector('tr[data-path="lighthouse.txt"]', { state: "detached" });
+    expect(await page.textContent("#documents tbody")).toBe("No documents yet.");
+    expect(await page.locator("#conversation-list li").count()).toBe(0);
+    expect(fs.statSync(path.join(t.inbox, base)).isDirectory()).toBe(true);
+    expect(await seriousViolations()).toEqual([]);
+  });
+
+  it("uploads a PDF and a Markdown file into the chosen base with progress and a result for each", async () => {
     // The mode in plain words: no model, the command that pulls one, and the embedder (none here).
     await page.waitForSelector("#mode:not([hidden])");
     const mode = await page.textContent("#mode");
     expect(mode).toMatch(/Answer model: extractive, no model/);
     expect(mode).toContain("Get a model: npx alpaca-rag models pull chinese-alpaca-2-7b");
     expect(mode).toMatch(/Embedder: none \(keyword search only\)/);
-    // No knowledge bases on this server: no picker.
-    expect(await page.isVisible("#base-picker")).toBe(false);
 
     const inbox = tempDir("alpaca-rag-upload-");
     const pdf = path.join(inbox, "cmrc-trial-sample.pdf");
@@ -100,6 +152,8 @@ describe("a working session on the page", () => {
     const md = path.join(inbox, "ferry.md");
     fs.writeFileSync(md, ferryNotes);
     await page.setInputFiles("#upload-input", [pdf, md]);
+    const uploads: string[] = [];
+    page.on("request", (r) => r.url().includes("/v1/documents?") && r.method() === "POST" && uploads.push(r.url()));
     await page.click("#upload-button");
     await expect.poll(() => page.locator("#upload-list li[data-status]").count(), { timeout: 120_000 }).toBe(2);
     expect(await page.locator("#upload-list progress").count()).toBe(2);
@@ -109,6 +163,12 @@ describe("a working session on the page", () => {
     await page.waitForSelector('tr[data-path="cmrc-trial-sample.pdf"]');
     await page.waitForSelector('tr[data-path="ferry.md"]');
     expect(await page.textContent('tr[data-path="cmrc-trial-sample.pdf"] td.num >> nth=0')).toBe("6");
+    // Both went to the chosen base: its folder of the inbox, its own list; the default base has neither.
+    expect(uploads).toEqual([`${t.url}v1/documents?kb=${base}`, `${t.url}v1/documents?kb=${base}`]);
+    expect(fs.readdirSync(path.join(t.inbox, base)).sort()).toEqual(["cmrc-trial-sample.pdf", "ferry.md"]);
+    expect(fs.existsSync(path.join(t.inbox, "ferry.md"))).toBe(false);
+    const listed = await fetch(`${t.url}v1/documents?kb=default`, { headers: { Authorization: `Bearer ${adminKey}` } });
+    expect(((await listed.json()) as { documents: Array<{ path: string }> }).documents.map((d) => d.path)).toEqual(["lighthouse.txt"]);
   });
 
   it("asks by keyboard alone, and a follow-up carries the history; both turns stay on screen", async () => {
@@ -122,7 +182,8 @@ describe("a working session on the page", () => {
     await page.keyboard.press("Backspace");
 
     const first = await askByKeyboard(firstQuestion);
-    expect(JSON.parse(first.postData()!)).not.toHaveProperty("history");
+    expect(sentJson(first)).not.toHaveProperty("history");
+    expect(sentJson(first).kb).toBe(base);
     const firstTurn = page.locator("#thread > li.turn >> nth=0");
     expect(await firstTurn.locator(".sources").textContent()).toMatch(new RegExp(`cmrc-trial-sample\\.pdf · page ${passage.page}`));
 
@@ -130,6 +191,7 @@ describe("a working session on the page", () => {
     const second = await askByKeyboard(followUp);
     const body = JSON.parse(second.postData()!) as { question: string; history: Array<{ user: string; assistant: string }> };
     expect(body.question).toBe(followUp);
+    expect(sentJson(second).kb).toBe(base);
     expect(body.history).toHaveLength(1);
     expect(body.history[0].user).toBe(firstQuestion);
     expect(body.history[0].assistant).toBe((await firstTurn.locator(".answer").textContent())!.trim());
@@ -150,7 +212,10 @@ describe("a working session on the page", () => {
   it("previews a PDF citation: the cited page drawn, the passage highlighted; Escape closes it", async () => {
     const link = page.locator("#thread > li.turn >> nth=0 >> .sources a", { hasText: "cmrc-trial-sample.pdf" }).first();
     await link.focus();
+    const fileRequest = page.waitForRequest((r) => r.url().includes("/v1/documents/file?"));
     await page.keyboard.press("Enter");
+    // The file is asked of the citation's base.
+    expect(new URL((await fileRequest).url()).searchParams.get("kb")).toBe(base);
     await page.waitForSelector("#preview[open] canvas", { timeout: 60_000 });
     expect(await page.textContent("#preview-file")).toBe("cmrc-trial-sample.pdf");
     expect(await page.textContent("#preview-page")).toBe(`page ${passage.page}`);
@@ -178,7 +243,9 @@ describe("a working session on the page", () => {
   it("previews a text citation: the passage marked in its surrounding text", async () => {
     await page.focus("#question");
     await askByKeyboard("How often does the harbour ferry leave the north pier?");
+    const contextRequest = page.waitForRequest((r) => r.url().includes("/v1/documents/context?"));
     await page.locator("#thread > li.turn >> nth=2 >> .sources a", { hasText: "ferry.md" }).first().click();
+    expect(new URL((await contextRequest).url()).searchParams.get("kb")).toBe(base);
     await page.waitForSelector("#preview[open] .context mark");
     const marked = (await page.textContent("#preview .context mark"))!.trim();
     expect(marked.length).toBeGreaterThan(10);
@@ -192,13 +259,41 @@ describe("a working session on the page", () => {
     await page.waitForSelector("#preview", { state: "hidden" });
   });
 
-  it("starts a new conversation, and after a reload both are in the sidebar", async () => {
+  it("switches base: only that base's documents and conversations show, and its answers cite only its files", async () => {
+    await page.focus("#base");
+    await page.selectOption("#base", "default");
+    await page.waitForSelector('tr[data-path="lighthouse.txt"]');
+    expect(await page.locator('tr[data-path="ferry.md"], tr[data-path="cmrc-trial-sample.pdf"]').count()).toBe(0);
+    expect(await turnCount()).toBe(0);
+    expect(await page.locator("#conversation-list li").count()).toBe(0);
+    expect(await page.evaluate("localStorage.getItem('kb')")).toBe("default");
+    // The same ferry question in the default base: sent there, answered from the lighthouse file only.
+    await page.focus("#question");
+    const asked = await askByKeyboard("How often does the harbour ferry leave the north pier?");
+    expect(sentJson(asked).kb).toBe("default");
+    const thread = (await page.textContent("#thread"))!;
+    expect(thread).not.toMatch(/ferry\.md|cmrc-trial-sample|forty minutes/);
+    expect(await page.locator("#thread .sources").textContent()).toContain("lighthouse.txt");
+    expect(await page.locator("#conversation-list li").count()).toBe(1);
+    // Back to the harbour base: its latest conversation (three turns) and its documents again, none of default's.
+    await page.selectOption("#base", base);
+    await page.waitForSelector('tr[data-path="ferry.md"]');
+    expect(await page.locator('tr[data-path="lighthouse.txt"]').count()).toBe(0);
+    expect(await turnCount()).toBe(3);
+    expect(await page.locator("#conversation-list .open-conversation").allTextContents()).toEqual([firstQuestion]);
+    expect(await page.textContent("#thread")).not.toContain("lighthouse.txt");
+  });
+
+  it("starts a new conversation, and after a reload base and conversations are kept", async () => {
     await page.click("#new-conversation");
     expect(await turnCount()).toBe(0);
     await page.focus("#question");
     await askByKeyboard("When is the last crossing in January?");
     expect(await turnCount()).toBe(1);
     await page.reload();
+    await page.waitForSelector("#base-picker:not([hidden])");
+    expect(await page.inputValue("#base")).toBe(base);
+    // Two conversations of this base; the default base's one is not listed here.
     await expect.poll(() => page.locator("#conversation-list li").count()).toBe(2);
     const titles = await page.locator("#conversation-list .open-conversation").allTextContents();
     expect(titles).toEqual(["When is the last crossing in January?", firstQuestion]);
@@ -218,13 +313,13 @@ describe("a working session on the page", () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
-  it("deletes a document only after the page's confirm dialog says yes; Escape cancels", async () => {
+  it("deletes a document of the chosen base only after the page's confirm dialog says yes; Escape cancels", async () => {
     await page.click('tr[data-path="ferry.md"] button.delete');
     await page.waitForSelector("#confirm[open]");
     expect(await page.textContent("#confirm-message")).toBe("Delete “ferry.md” from the inbox and the index?");
     await page.keyboard.press("Escape");
     await page.waitForSelector("#confirm", { state: "hidden" });
-    expect(fs.existsSync(path.join(t.inbox, "ferry.md"))).toBe(true);
+    expect(fs.existsSync(path.join(t.inbox, base, "ferry.md"))).toBe(true);
 
     await page.focus('tr[data-path="ferry.md"] button.delete');
     await page.keyboard.press("Enter");
@@ -233,9 +328,11 @@ describe("a working session on the page", () => {
     expect(await page.evaluate("document.activeElement.id")).toBe("confirm-cancel");
     await page.keyboard.press("Tab");
     expect(await page.evaluate("document.activeElement.id")).toBe("confirm-ok");
+    const deletion = page.waitForRequest((r) => r.method() === "DELETE");
     await page.keyboard.press("Enter");
+    expect(new URL((await deletion).url()).searchParams.get("kb")).toBe(base);
     await page.waitForSelector('tr[data-path="ferry.md"]', { state: "detached" });
-    expect(fs.existsSync(path.join(t.inbox, "ferry.md"))).toBe(false);
+    expect(fs.existsSync(path.join(t.inbox, base, "ferry.md"))).toBe(false);
     expect(await page.textContent("#documents-status")).toBe("Deleted: ferry.md");
   });
 
@@ -250,5 +347,41 @@ describe("a working session on the page", () => {
     await expect.poll(() => page.locator("#conversation-list li").count()).toBe(1);
     await page.click("#lang");
     expect(errors).toEqual([]);
+  });
+});
+
+describe("the page with a key limited to one base", () => {
+  it("asks for the key, then shows that base only, its documents and answers, and no way to make a base", async () => {
+    const other = await launchChromium();
+    try {
+      const limited = await other.newPage();
+      limited.setDefaultTimeout(30_000);
+      const seen: string[] = [];
+      limited.on("pageerror", (e) => seen.push(`pageerror: ${e.message}`));
+      limited.on("response", (r) => r.status() >= 400 && seen.push(`${r.status()} ${new URL(r.url()).pathname}`));
+      await limited.setViewportSize({ width: 390, height: 844 });
+      await limited.goto(t.url);
+      // No key yet: the form asks for one (the first requests were 401s, nothing else).
+      await limited.waitForSelector("#key-form:not([hidden])");
+      await limited.fill("#api-key", harbourKey);
+      await limited.press("#api-key", "Enter");
+      await limited.waitForSelector("#base-picker:not([hidden])");
+      expect(await limited.locator("#base option").allTextContents()).toEqual([base]);
+      expect(await limited.inputValue("#base")).toBe(base);
+      await limited.waitForSelector('tr[data-path="cmrc-trial-sample.pdf"]');
+      expect(await limited.locator('tr[data-path="lighthouse.txt"]').count()).toBe(0);
+      expect(await limited.isVisible("#new-base")).toBe(false);
+      expect(await limited.textContent("body")).not.toContain("default");
+      await limited.focus("#question");
+      const request = limited.waitForRequest((r) => r.url().endsWith("/v1/ask"));
+      await limited.keyboard.type("How often does the harbour ferry leave the north pier?");
+      await limited.keyboard.press("Enter");
+      expect(sentJson(await request).kb).toBe(base);
+      await expect.poll(() => limited.textContent("#ask-status")).toMatch(/^Done in \d/);
+      expect(await limited.textContent("#thread")).not.toContain("lighthouse.txt");
+      expect(seen.filter((e) => !e.startsWith("401 "))).toEqual([]);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -55,13 +55,13 @@ export async function readEvents(response, onEvent) {
 }
 
 /**
- * Uploads one file (field "files") to POST /v1/documents; onProgress(fraction) as its bytes leave, onUploaded() when
+ * Uploads one file (field "files") into knowledge base `kb` (POST /v1/documents?kb=); onProgress(fraction) as its bytes leave, onUploaded() when
  * they all have (the server is ingesting then). Resolves to the server's JSON: {files: [{name, savedAs, status, reason?}], ingest}.
  */
-export function uploadFile(file, { onProgress, onUploaded }) {
+export function uploadFile(file, kb, { onProgress, onUploaded }) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", "/v1/documents");
+    xhr.open("POST", `/v1/documents?kb=${encodeURIComponent(kb)}`);
     for (const [name, value] of authHeaders()) xhr.setRequestHeader(name, value);
     xhr.responseType = "json";
     xhr.upload.addEventListener("progress", (e) => e.lengthComputable && onProgress(e.loaded / e.total));

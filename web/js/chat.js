@@ -1,14 +1,17 @@
 // The conversation: the thread of questions and answers (streamed from POST /v1/ask with the earlier turns as
 // history), citation marks linked to the preview, stop / regenerate / copy, Enter to send, and the sidebar of saved
-// conversations (new, open, delete). Every text from the server is set as text, never as HTML.
+// conversations of the chosen knowledge base (new, open, delete). A conversation keeps its base: opening it chooses
+// that base, and choosing another base opens that base's latest conversation (or a new one), so one base's answers
+// never show under another. Every text from the server is set as text, never as HTML.
 import { api, readEvents } from "./api.js";
+import { chooseBase, currentBase, isVisibleBase, onBaseChange } from "./bases.js";
 import { confirmDialog } from "./dialogs.js";
-import { currentConversationId, deleteConversation, getConversation, historyOf, listConversations, newConversation, saveConversation, setCurrentConversation } from "./conversations.js";
+import { baseOf, currentConversationId, deleteConversation, getConversation, historyOf, listConversations, newConversation, saveConversation, setCurrentConversation } from "./conversations.js";
 import { onLanguage, pageLabel, t } from "./i18n.js";
 import { openPreview } from "./preview.js";
 
 const $ = (id) => document.getElementById(id);
-let conversation = newConversation();
+let conversation = newConversation(currentBase());
 /** The answer being written: {controller, turn}; null when idle. */
 let running = null;
 
@@ -116,7 +119,7 @@ function renderThread() {
 
 function renderSidebar() {
   const list = $("conversation-list");
-  const all = listConversations();
+  const all = listConversations().filter((c) => baseOf(c) === currentBase());
   list.replaceChildren();
   for (const c of all) {
     const li = document.createElement("li");
@@ -131,14 +134,22 @@ function renderSidebar() {
   $("no-conversations").hidden = all.length > 0;
 }
 
-function openConversation(id) {
+/** The latest kept conversation of base `kb`, or null. */
+function latestOf(kb) {
+  return listConversations().find((c) => baseOf(c) === kb)?.id ?? null;
+}
+
+/** Shows conversation `id` (null: a new one); `focus`: move to the question box (not when the picker was used). */
+function openConversation(id, focus = true) {
   if (running) running.controller.abort();
-  conversation = getConversation(id) ?? newConversation();
+  conversation = (id && getConversation(id)) || newConversation(currentBase());
   setCurrentConversation(conversation.turns.length ? conversation.id : null);
+  // Opening a conversation of another base (kept from before a switch) chooses its base again.
+  if (baseOf(conversation) !== currentBase() && isVisibleBase(baseOf(conversation))) chooseBase(baseOf(conversation));
   $("ask-status").textContent = "";
   renderThread();
   renderSidebar();
-  $("question").focus();
+  if (focus) $("question").focus();
 }
 
 async function removeConversation(c) {
@@ -168,7 +179,7 @@ async function answerTurn(turn) {
   renderThread();
   const box = $("thread").lastElementChild.querySelector(".answer");
   try {
-    const body = { question: turn.question, stream: true, ...(history.length ? { history } : {}) };
+    const body = { question: turn.question, kb: baseOf(owner), stream: true, ...(history.length ? { history } : {}) };
     const response = await api("/v1/ask", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal: controller.signal });
     await readEvents(response, (name, data) => {
       if (name === "token") {
@@ -235,7 +246,17 @@ export function initChat() {
   $("stop-button").addEventListener("click", () => running?.controller.abort());
   $("new-conversation").addEventListener("click", startNewConversation);
   const id = currentConversationId();
-  if (id) conversation = getConversation(id);
+  const kept = id && getConversation(id);
+  if (kept && baseOf(kept) === currentBase()) conversation = kept;
+  else {
+    const latest = latestOf(currentBase());
+    if (latest) conversation = getConversation(latest);
+  }
+  // Another base chosen (by the picker, or the list of bases on loading): that base's latest conversation, or a new one.
+  onBaseChange((kb) => {
+    if (baseOf(conversation) !== kb) openConversation(latestOf(kb), false);
+    else renderSidebar();
+  });
   renderThread();
   renderSidebar();
   onLanguage(() => {

@@ -1,5 +1,5 @@
-// Conversations kept in the browser (localStorage): each is {id, title, updatedAt, turns: [{question, answer, mode,
-// citations, answerSpan, status}]}. The newest 50 are kept; a turn's citations keep their text for the preview.
+// Conversations kept in the browser (localStorage): each is {id, title, kb, updatedAt, turns: [{question, answer, mode,
+// citations, answerSpan, status}]}; `kb` is the knowledge base it asks (kept from before bases: "default"). The newest 50 are kept; a turn's citations keep their text for the preview.
 
 const storageKey = "conversations";
 const currentKey = "currentConversation";
@@ -59,9 +59,14 @@ export function setCurrentConversation(id) {
   else localStorage.removeItem(currentKey);
 }
 
-/** A new, empty conversation (not saved until its first question). */
-export function newConversation() {
-  return { id: `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`, title: "", updatedAt: Date.now(), turns: [] };
+/** A new, empty conversation asking base `kb` (not saved until its first question). */
+export function newConversation(kb) {
+  return { id: `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`, title: "", kb, updatedAt: Date.now(), turns: [] };
+}
+
+/** The knowledge base a conversation asks; one kept from before bases asks the default base. */
+export function baseOf(conversation) {
+  return typeof conversation.kb === "string" && conversation.kb ? conversation.kb : "default";
 }
 
 /**

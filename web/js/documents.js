@@ -1,7 +1,8 @@
-// The documents: the list (GET /v1/documents), uploads one file at a time with its progress and its ingest result,
-// delete after the page's own confirm dialog, and the ingest status (GET /v1/ingest/status, polled: every second
+// The documents of the chosen knowledge base: the list (GET /v1/documents?kb=), uploads into that base one file at a
+// time with its progress and its ingest result, delete after the page's own confirm dialog, and the ingest status (GET /v1/ingest/status, polled: every second
 // while an ingest runs, reloading the list as files are done, every two seconds otherwise).
 import { api, uploadFile } from "./api.js";
+import { currentBase, loadBases, onBaseChange } from "./bases.js";
 import { confirmDialog } from "./dialogs.js";
 import { locale, onLanguage, t } from "./i18n.js";
 
@@ -9,11 +10,17 @@ const $ = (id) => document.getElementById(id);
 let lastStatus = null;
 let pollTimer = null;
 let polling = false;
+/** Counts list loads: a list that arrives after a newer load began (another base chosen meanwhile) is dropped. */
+let listLoads = 0;
+
+const kbQuery = (kb) => `kb=${encodeURIComponent(kb)}`;
 
 export async function loadDocuments() {
   const body = $("documents").tBodies[0];
+  const load = ++listLoads;
   try {
-    const { documents, extensions } = await (await api("/v1/documents")).json();
+    const { documents, extensions } = await (await api(`/v1/documents?${kbQuery(currentBase())}`)).json();
+    if (load !== listLoads) return;
     if (extensions) $("upload-input").accept = extensions.join(",");
     body.replaceChildren();
     for (const d of documents) {
@@ -48,7 +55,7 @@ export async function loadDocuments() {
 async function deleteDocument(d) {
   if (!(await confirmDialog(t("confirmDelete", { f: d.path })))) return;
   try {
-    await api(`/v1/documents/${d.id}`, { method: "DELETE" });
+    await api(`/v1/documents/${d.id}?${kbQuery(d.kb ?? currentBase())}`, { method: "DELETE" });
     $("documents-status").textContent = t("deleted", { f: d.path });
   } catch (e) {
     $("documents-status").textContent = t("failed", { m: e.message });
@@ -83,6 +90,8 @@ async function upload(event) {
     return;
   }
   const files = [...input.files];
+  // The base chosen when Upload was pressed: every file goes there, even if another is chosen meanwhile.
+  const kb = currentBase();
   $("upload-list").replaceChildren();
   const rows = files.map(uploadRow);
   status.textContent = t("uploading");
@@ -93,7 +102,7 @@ async function upload(event) {
   for (const [i, file] of files.entries()) {
     const row = rows[i];
     try {
-      const result = await uploadFile(file, {
+      const result = await uploadFile(file, kb, {
         onProgress: (fraction) => {
           row.bar.value = fraction;
           row.state.textContent = t("uploadProgress", { p: Math.round(fraction * 100) });
@@ -160,7 +169,10 @@ export async function followIngests() {
     if (!document.hidden) {
       const status = await (await api("/v1/ingest/status")).json();
       const changed = lastStatus && (status.runs !== lastStatus.runs || (status.running && status.filesDone !== lastStatus.filesDone));
-      if (changed) void loadDocuments();
+      if (changed) {
+        void loadDocuments();
+        if (status.runs !== lastStatus.runs) void loadBases();
+      }
       lastStatus = status;
       showIngestStatus(status);
       if (status.running) delay = 1000;
@@ -176,10 +188,14 @@ export async function followIngests() {
 
 export function initDocuments() {
   $("upload-form").addEventListener("submit", upload);
+  onBaseChange(() => {
+    $("upload-list").replaceChildren();
+    $("documents-status").textContent = "";
+    void loadDocuments();
+  });
   onLanguage(() => {
     void loadDocuments();
     if (lastStatus) showIngestStatus(lastStatus);
   });
-  void loadDocuments();
   void followIngests();
 }

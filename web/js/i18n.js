@@ -22,6 +22,8 @@ const messages = {
     uploadWaiting: "等待上传", uploadProgress: "上传中 {p}%", uploadIngesting: "已上传，正在收录…",
     status_indexed: "已收录", status_duplicate: "重复文件（已有相同内容）", status_failed: "失败：{r}", uploadNone: "请先选择文件。",
     conversationsLabel: "已保存的对话", colon: "：", answerLabel: "回答", citationLabel: "打开引用 {n}：{f}",
+    newBase: "新建知识库", newBaseName: "新知识库名称", create: "创建",
+    newBaseHint: "字母、数字、- 和 _，以字母或数字开头", baseCreated: "已创建知识库“{name}”",
   },
   en: {
     title: "Document Q&A", questionLabel: "Question", ask: "Ask", sources: "Sources", documents: "Documents", upload: "Upload",
@@ -43,6 +45,8 @@ const messages = {
     uploadWaiting: "waiting", uploadProgress: "uploading {p}%", uploadIngesting: "uploaded, ingesting…",
     status_indexed: "indexed", status_duplicate: "duplicate (same content already there)", status_failed: "failed: {r}", uploadNone: "Choose files first.",
     conversationsLabel: "Saved conversations", colon: ": ", answerLabel: "Answer", citationLabel: "Open citation {n}: {f}",
+    newBase: "New base", newBaseName: "Name of the new base", create: "Create",
+    newBaseHint: "letters, digits, - and _, starting with a letter or digit", baseCreated: "Knowledge base “{name}” created",
   },
 };
 

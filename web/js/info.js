@@ -1,6 +1,6 @@
 // How this server answers, said plainly (GET /v1/info): which model writes the answers, or that they are extracted
-// sentences with the one command that pulls a model; which embedder the search uses. Also the knowledge-base picker's
-// place: shown only when the server lists bases.
+// sentences with the one command that pulls a model; which embedder the search uses. Also what the key may do: the
+// picker's "new base" button (bases.js) only for a key that may create bases.
 import { api } from "./api.js";
 import { onLanguage, t } from "./i18n.js";
 
@@ -35,11 +35,7 @@ function showInfo() {
   parts.push(part(t("embedderLabel"), info.search.embedder ?? t("embedderNone")));
   line.replaceChildren(parts[0], " · ", parts[1]);
   line.hidden = false;
-  // Knowledge bases: the picker appears once the server lists some (none are invented here).
-  const bases = Array.isArray(info.bases) ? info.bases : [];
-  const select = $("base");
-  select.replaceChildren(...bases.map((b) => new Option(b.name ?? String(b), b.name ?? String(b))));
-  $("base-picker").hidden = bases.length === 0;
+  $("new-base").hidden = !info.access?.createKbs;
 }
 
 export async function loadInfo() {
@@ -53,5 +49,4 @@ export async function loadInfo() {
 
 export function initInfo() {
   onLanguage(showInfo);
-  void loadInfo();
 }

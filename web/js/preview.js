@@ -50,10 +50,15 @@ export function matchItems(items, passage) {
   return [...new Set(owner.slice(best.start, best.start + best.length))];
 }
 
+/** The citation's base (answers carry it): the preview asks that base, which the key may see since it answered. */
+function kbParam(citation) {
+  return citation.kb ? `&kb=${encodeURIComponent(citation.kb)}` : "";
+}
+
 async function showPdfPage(citation, spanText, run) {
   const [pdfjs, bytes] = await Promise.all([
     loadPdfjs(),
-    api(`/v1/documents/file?path=${encodeURIComponent(citation.source)}`).then((r) => r.arrayBuffer()),
+    api(`/v1/documents/file?path=${encodeURIComponent(citation.source)}${kbParam(citation)}`).then((r) => r.arrayBuffer()),
   ]);
   const doc = await pdfjs.getDocument({
     data: new Uint8Array(bytes),
@@ -110,7 +115,7 @@ async function showPdfPage(citation, spanText, run) {
 async function showContext(citation, spanText, run) {
   // The citation's own end: a citation that merged neighbouring chunks ends where its last chunk does.
   const end = `&charEnd=${citation.charEnd}${citation.pageEnd != null ? `&pageEnd=${citation.pageEnd}` : ""}`;
-  const context = await (await api(`/v1/documents/context?chunk=${citation.chunkId}${end}`)).json();
+  const context = await (await api(`/v1/documents/context?chunk=${citation.chunkId}${end}${kbParam(citation)}`)).json();
   if (run !== generation) return;
   const text = document.createElement("div");
   text.className = "context";

@@ -2,6 +2,7 @@
 import { Router, type Response } from "express";
 import { z } from "zod";
 import type { Answer } from "../../qa/answer.js";
+import { callerOf, kbField, requestKbs } from "../http/access.js";
 import { errorBody, toHttpError } from "../http/errors.js";
 import { requestDeadline } from "../http/limits.js";
 import { openEventStream } from "../http/sse.js";
@@ -36,6 +37,8 @@ export function askRequestSchema(maxQuestionChars: number) {
       longAnswer: z.boolean().optional(),
       /** Search for a short or referring follow-up together with the earlier questions of `history` (default true). */
       condense: z.boolean().optional(),
+      /** Knowledge base(s) to answer from: a name, "a,b" or a list; default "default" (or the key's bases). */
+      kb: kbField,
     })
     .strict();
 }
@@ -58,9 +61,10 @@ export function askRouter(ask: AskService, options: AskRouterOptions): Router {
    */
   router.post("/v1/ask", async (req, res: Response) => {
     const body = schema.parse(req.body);
-    const ticket = ask.reserve(typeof res.locals.apiClient === "string" ? res.locals.apiClient : "");
+    const kbs = requestKbs(callerOf(res), body.kb, await ask.kbNames());
+    const ticket = ask.reserve(callerOf(res).id);
     const deadline = requestDeadline(res, { timeoutMs: options.timeoutMs, shutdown: options.shutdown });
-    const request = { question: body.question, k: body.k, history: body.history, longAnswer: body.longAnswer, condense: body.condense };
+    const request = { question: body.question, kbs, k: body.k, history: body.history, longAnswer: body.longAnswer, condense: body.condense };
     try {
       if (!body.stream) {
         const answer = await ask.answer(ticket, request, { signal: deadline.signal });

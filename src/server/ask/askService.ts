@@ -10,6 +10,8 @@ import type { ServerMetrics } from "../metrics/metricsService.js";
 
 export interface AskRequest {
   question: string;
+  /** The knowledge bases to answer from, already checked against the caller's key. */
+  kbs: readonly string[];
   /** Sources to retrieve; default retrieval.k. */
   k?: number;
   /** Earlier turns, oldest first. */
@@ -50,6 +52,11 @@ export class AskService {
     private readonly metrics: ServerMetrics,
   ) {}
 
+  /** The names of the store's knowledge bases now. */
+  async kbNames(): Promise<string[]> {
+    return (await this.engine.store.listKbs()).map((k) => k.name);
+  }
+
   /** The generator's name, or null when answers are extractive. */
   get model(): string | null {
     return this.engine.generator?.name ?? null;
@@ -79,7 +86,7 @@ export class AskService {
     try {
       await ticket.turn(hooks.signal);
       const retrievalQuery = retrievalQueryFor(request.question, request.history, request.condense ?? true);
-      const retrieved = await retrieveForQuestion(this.engine, { question: retrievalQuery, k: request.k });
+      const retrieved = await retrieveForQuestion(this.engine, { question: retrievalQuery, k: request.k, kbs: request.kbs });
       // Retrieval used the condensed query; a model's prompt and the answer carry the user's own words.
       const question = request.question.trim();
       const prepared = prepareQuestion(this.engine, { ...retrieved, question }, request);

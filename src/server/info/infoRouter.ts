@@ -1,8 +1,10 @@
 // GET /v1/info: how this server answers, in words a person can act on: which model writes the answers (or that they
 // are extracted sentences, and how to get a model), and which embedder the search uses (or that it is lexical only).
-// The page shows it; scripts can check it.
+// The page shows it; scripts can check it. Also what the asking key may do (`access`), so the page offers only what
+// will work (a "new base" form for a key that may create bases).
 import { Router } from "express";
 import { generatorPullCommand, type QaEngine } from "../../qa/engine.js";
+import { callerOf, type Role } from "../http/access.js";
 import type { PathRedactor } from "../http/redact.js";
 
 /** {answers: {mode, model, note}, search: {mode, embedder}}. Example: extractive answers over a lexical index. */
@@ -23,6 +25,12 @@ export interface ServerInfo {
   };
 }
 
+/** What the key asking may do: its role, and whether it may create bases (an admin key of every base). */
+export interface CallerAccess {
+  role: Role;
+  createKbs: boolean;
+}
+
 export function serverInfo(engine: QaEngine, redact: PathRedactor): ServerInfo {
   const generator = engine.generator;
   const embedder = engine.embedder;
@@ -37,7 +45,9 @@ export function serverInfo(engine: QaEngine, redact: PathRedactor): ServerInfo {
 export function infoRouter(engine: QaEngine, redact: PathRedactor): Router {
   const router = Router();
   router.get("/v1/info", (_req, res) => {
-    res.json(serverInfo(engine, redact));
+    const caller = callerOf(res);
+    const access: CallerAccess = { role: caller.role, createKbs: caller.role === "admin" && caller.kbs === "all" };
+    res.json({ ...serverInfo(engine, redact), access });
   });
   return router;
 }

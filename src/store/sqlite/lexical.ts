@@ -49,16 +49,30 @@ export class SqliteLexical {
    * score, higher is better). Leaving out terms in over a quarter of the chunks matters: scoring every chunk they
    * match made a search over 100k chunks ~7× slower, for words that weigh little in BM25.
    */
-  search(terms: readonly string[], limit: number): LexicalHit[] {
+  /** `kbs`: only chunks of documents with a file in these bases (null: every chunk, when the scope covers all). */
+  search(terms: readonly string[], limit: number, kbs: readonly string[] | null): LexicalHit[] {
     if (terms.length === 0 || limit <= 0) return [];
     const { chunks: total, termCounts } = this.stats();
     const documentCounts = this.documentCounts(terms, termCounts);
     const kept = keptQueryTerms(terms.map((term) => ({ term, doc: documentCounts.get(term) ?? 0 })), total);
     if (kept.length === 0) return [];
-    const rows = this.db
-      .prepare("SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?")
-      .raw()
-      .all(matchExpression(kept), limit) as Array<[number, number]>;
+    // The scope is a join inside the ranking query (not a filter of its top hits), so a small base gets `limit` hits.
+    const rows = (
+      kbs === null
+        ? this.db
+            .prepare("SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?")
+            .raw()
+            .all(matchExpression(kept), limit)
+        : this.db
+            .prepare(
+              `SELECT chunks_fts.rowid, bm25(chunks_fts) AS rank FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
+               WHERE chunks_fts MATCH ? AND EXISTS (SELECT 1 FROM files f WHERE f.document_id = c.document_id
+                 AND f.kb IN (SELECT value FROM json_each(?)))
+               ORDER BY rank LIMIT ?`,
+            )
+            .raw()
+            .all(matchExpression(kept), JSON.stringify(kbs), limit)
+    ) as Array<[number, number]>;
     return rows.map(([chunkId, rank]) => ({ chunkId, score: -rank }));
   }
 }
