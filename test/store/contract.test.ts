@@ -1,6 +1,7 @@
 // The store contract (src/store/contract.ts), exercised through openStore only, against every implementation in
 // `factories`: documents and files, chunks, lexical search, vectors, the embedding identity, metadata and the write
 // lock. A new implementation joins by adding a factory that names a fresh, empty store of its kind.
+// The PostgreSQL factory uses the cluster named by ALPACA_RAG_TEST_PG, or starts its own (test/store/postgres/database.ts).
 import { afterEach, describe, expect, it } from "vitest";
 import type { DocumentStore, OpenStoreOptions } from "../../src/store/contract.js";
 import { EmbedderMismatchError } from "../../src/store/embedding.js";
@@ -9,6 +10,7 @@ import { openStore } from "../../src/store/open.js";
 import { lexicalQuery } from "../../src/store/segment.js";
 import { tempDir } from "../helpers.js";
 import { doc, file, identity, unit } from "./fixtures.js";
+import { freshDatabase, usePostgres } from "./postgres/database.js";
 
 interface StoreFactory {
   name: string;
@@ -16,7 +18,12 @@ interface StoreFactory {
   fresh(): Promise<string>;
 }
 
-const factories: StoreFactory[] = [{ name: "sqlite (folder)", fresh: async () => tempDir() }];
+const factories: StoreFactory[] = [
+  { name: "sqlite (folder)", fresh: async () => tempDir() },
+  // A fresh database per test in the cluster of ALPACA_RAG_TEST_PG, or in one this file starts (and stops).
+  { name: "postgres (pgvector)", fresh: freshDatabase },
+];
+usePostgres();
 
 for (const factory of factories) {
   describe(`store contract: ${factory.name}`, () => {

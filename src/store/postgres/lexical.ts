@@ -1,0 +1,136 @@
+// The PostgreSQL store's lexical search: BM25 computed in SQL over our own terms (chunk_terms postings, term_stats
+// chunk counts, store_totals lengths), with the same parameters and the same query-term pruning (ranking.ts) as the
+// embedded store's FTS5, so both rank a corpus alike. Also turns a chunk's stored terms into its postings, splitting
+// and folding them as FTS5's unicode61 tokenizer (remove_diacritics 2) does, so chunk lengths and counts agree too.
+import type pg from "pg";
+import type { LexicalHit } from "../contract.js";
+import { keptQueryTerms } from "../ranking.js";
+
+/** FTS5's bm25() constants. */
+const k1 = 1.2;
+const b = 0.75;
+
+/** Latin letters with diacritics, which unicode61 folds to their base letter (remove_diacritics 2). */
+const latinWithMarks = /[\u00c0-\u024f\u1e00-\u1eff]/gu;
+/** What unicode61 keeps in tokens: letters, numbers and private-use characters; everything else separates. */
+const separators = /[^\p{L}\p{N}\p{Co}]+/u;
+
+/** The index tokens of a chunk's space-joined terms, as FTS5's unicode61 tokenizer would cut and fold them. */
+export function indexTokens(terms: string): string[] {
+  const folded = terms.toLowerCase().replace(latinWithMarks, (c) => c.normalize("NFD").replace(/\p{M}/gu, ""));
+  return folded.split(separators).filter((t) => t !== "");
+}
+
+/** A chunk's postings: each distinct token with its count, and the chunk's length in tokens. */
+export function postings(terms: string): { counts: Map<string, number>; length: number } {
+  const tokens = indexTokens(terms);
+  const counts = new Map<string, number>();
+  for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+  return { counts, length: tokens.length };
+}
+
+type Queryable = Pick<pg.PoolClient, "query">;
+
+/** Adds the postings of new chunks and their terms' chunk counts and length (inside the commit's transaction). */
+export async function addPostings(client: Queryable, chunks: ReadonlyArray<{ id: number; terms: string }>): Promise<number> {
+  const term: string[] = [];
+  const chunk: number[] = [];
+  const tf: number[] = [];
+  const length: number[] = [];
+  let total = 0;
+  for (const c of chunks) {
+    const p = postings(c.terms);
+    total += p.length;
+    for (const [t, n] of p.counts) {
+      term.push(t);
+      chunk.push(c.id);
+      tf.push(n);
+      length.push(p.length);
+    }
+  }
+  if (term.length > 0) {
+    await client.query(
+      "INSERT INTO chunk_terms(term, chunk_id, tf, length) SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::int[])",
+      [term, chunk, tf, length],
+    );
+    await client.query(
+      `INSERT INTO term_stats(term, df) SELECT t, count(*) FROM unnest($1::text[]) AS t GROUP BY t
+       ON CONFLICT (term) DO UPDATE SET df = term_stats.df + excluded.df`,
+      [term],
+    );
+  }
+  return total;
+}
+
+/**
+ * Takes the postings of chunks about to be deleted out of the statistics (their rows go with the chunks by cascade);
+ * returns their total length. Terms left in no chunk are dropped.
+ */
+export async function removePostings(client: Queryable, chunkIds: readonly number[]): Promise<number> {
+  if (chunkIds.length === 0) return 0;
+  const gone = await client.query<{ term: string; n: number }>(
+    "SELECT term, count(*) AS n FROM chunk_terms WHERE chunk_id = ANY($1::bigint[]) GROUP BY term",
+    [chunkIds],
+  );
+  if (gone.rows.length > 0) {
+    const terms = gone.rows.map((r) => r.term);
+    await client.query(
+      "UPDATE term_stats s SET df = s.df - g.n FROM unnest($1::text[], $2::int[]) AS g(term, n) WHERE s.term = g.term",
+      [terms, gone.rows.map((r) => r.n)],
+    );
+    await client.query("DELETE FROM term_stats WHERE term = ANY($1::text[]) AND df <= 0", [terms]);
+  }
+  const length = await client.query<{ total: number | null }>("SELECT sum(term_count)::bigint AS total FROM chunks WHERE id = ANY($1::bigint[])", [
+    chunkIds,
+  ]);
+  return length.rows[0].total ?? 0;
+}
+
+/** FTS5's IDF: ln((N − n + 0.5) / (n + 0.5)), and 1e-6 where that is not positive. */
+function idf(chunks: number, doc: number): number {
+  const value = Math.log((chunks - doc + 0.5) / (doc + 0.5));
+  return value <= 0 ? 1e-6 : value;
+}
+
+/**
+ * BM25 for the ORed terms, best first (equal scores by chunk id), at most `limit`; terms pruned as ranking.ts says.
+ * One read-only snapshot: the statistics and the postings agree.
+ */
+export async function lexicalSearch(pool: pg.Pool, terms: readonly string[], limit: number): Promise<LexicalHit[]> {
+  if (terms.length === 0 || limit <= 0) return [];
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    const totals = await client.query<{ chunks: number; term_length: number }>("SELECT chunks, term_length FROM store_totals");
+    const { chunks, term_length: length } = totals.rows[0];
+    const counted = await client.query<{ term: string; df: number }>("SELECT term, df FROM term_stats WHERE term = ANY($1::text[])", [
+      [...terms],
+    ]);
+    const doc = new Map(counted.rows.map((r) => [r.term, r.df]));
+    const kept = keptQueryTerms(terms.map((term) => ({ term, doc: doc.get(term) ?? 0 })), chunks);
+    if (kept.length === 0) {
+      await client.query("COMMIT");
+      return [];
+    }
+    const average = length / chunks;
+    const rows = await client.query<{ id: number; score: number }>(
+      `SELECT p.chunk_id AS id,
+              sum(q.idf * (p.tf * ($3::float8 + 1)) / (p.tf + $3::float8 * (1 - $4::float8 + $4::float8 * p.length / $5::float8))) AS score
+       FROM chunk_terms p JOIN unnest($1::text[], $2::float8[]) AS q(term, idf) ON p.term = q.term
+       GROUP BY p.chunk_id
+       ORDER BY score DESC, p.chunk_id
+       LIMIT $6`,
+      [kept, kept.map((t) => idf(chunks, doc.get(t)!)), k1, b, average, limit],
+    );
+    await client.query("COMMIT");
+    return rows.rows.map((r) => ({ chunkId: r.id, score: r.score }));
+  } catch (e) {
+    await client.query("ROLLBACK").catch((rollbackError: Error) => {
+      broken = rollbackError;
+    });
+    throw e;
+  } finally {
+    client.release(broken);
+  }
+}
