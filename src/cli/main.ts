@@ -6,6 +6,7 @@ import { registerCheckCommand } from "./commands/check.js";
 import { registerEvalCommand } from "./commands/eval.js";
 import { registerIngestCommand } from "./commands/ingest.js";
 import { registerInitCommand } from "./commands/init.js";
+import { registerMigrateCommand } from "./commands/migrate.js";
 import { registerModelsCommand } from "./commands/models.js";
 import { registerSearchCommand } from "./commands/search.js";
 import { registerServeCommand } from "./commands/serve.js";
@@ -19,6 +20,7 @@ const program = new Command()
 
 registerIngestCommand(program);
 registerCheckCommand(program);
+registerMigrateCommand(program);
 registerSearchCommand(program);
 registerAskCommand(program);
 registerChatCommand(program);

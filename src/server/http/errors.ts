@@ -8,6 +8,7 @@ import { QuestionError } from "../../qa/answer.js";
 import { PromptTooLongError } from "../../qa/pack.js";
 import { StoreLockedError } from "../../store/lock.js";
 import { EmbedderMismatchError } from "../../store/embedding.js";
+import { StoreUnavailableError } from "../../store/errors.js";
 import { QueueFullError } from "./generationQueue.js";
 
 /** An error meant for the client: its status, a stable machine code, a message for people, and extra headers. */
@@ -69,6 +70,8 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof NoBackendError) return new HttpError(503, "backends_unavailable", error.message, { "Retry-After": "5" });
   // A model server refused this request itself (a 4xx: too long for its window, say) or broke off mid-answer.
   if (error instanceof BackendError) return new HttpError(502, "backend_error", error.message);
+  // A server store that stopped answering: the pool reconnects on the next request, so the client may retry.
+  if (error instanceof StoreUnavailableError) return new HttpError(503, "store_unavailable", error.message, { "Retry-After": "5" });
   if (error instanceof StoreLockedError) return new HttpError(409, "store_locked", error.message);
   if (error instanceof EmbedderMismatchError || error instanceof IngestFatalError) return new HttpError(409, "ingest_refused", error.message);
   // body-parser (express.json) marks its errors with a status and a type.
