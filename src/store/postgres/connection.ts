@@ -70,9 +70,14 @@ export function openFailure(location: string, error: unknown): Error {
     return new StoreTargetError(`store ${location}: nothing accepts connections at ${where} (is PostgreSQL running there?)`);
   if (code === "3D000") return new StoreTargetError(`store ${location}: database "${database}" does not exist on ${where}; create it first`);
   if (code === "28P01" || code === "28000") return new StoreTargetError(`store ${location}: the server refused the login (${message})`);
-  if (/extension "vector"|vector\.control/.test(message))
+  if (code === "58P01" || /extension "vector" is not available|vector\.control/.test(message))
     return new StoreTargetError(
       `store ${location}: the pgvector extension is not installed on that server (install it: scripts/pgvector.sh, or postgresql-NN-pgvector)`,
+    );
+  if (code === "42501" && /extension "vector"/.test(message))
+    return new StoreTargetError(
+      `store ${location}: pgvector is not enabled in database "${database}" and this user may not enable it (${message}); ` +
+        `have a superuser run CREATE EXTENSION vector there`,
     );
   if (code === "42501") return new StoreTargetError(`store ${location}: not allowed to create the store's tables (${message})`);
   if (isConnectionFailure(error)) return new StoreTargetError(`store ${location}: cannot connect (${message})`);
