@@ -10,6 +10,7 @@ import { registerMigrateCommand } from "./commands/migrate.js";
 import { registerModelsCommand } from "./commands/models.js";
 import { registerSearchCommand } from "./commands/search.js";
 import { registerServeCommand } from "./commands/serve.js";
+import { registerStoreCommand } from "./commands/store.js";
 
 const program = new Command()
   .name("alpaca-rag")
@@ -21,6 +22,7 @@ const program = new Command()
 registerIngestCommand(program);
 registerCheckCommand(program);
 registerMigrateCommand(program);
+registerStoreCommand(program);
 registerSearchCommand(program);
 registerAskCommand(program);
 registerChatCommand(program);

@@ -78,6 +78,13 @@ export interface StoredChunk extends ChunkPlacement {
   paths: string[];
 }
 
+/** A stored document as it was committed (its chunks with their terms and vectors) and the files that hold it. */
+export interface ExportedDocument {
+  document: NewDocument;
+  /** In path order, at least one. */
+  files: Array<{ path: string; size: number; mtimeMs: number }>;
+}
+
 export interface FileListing {
   path: string;
   documentId: number;
@@ -202,6 +209,13 @@ export interface DocumentStore {
    * of n such ids is taken when i = floor(j * n / count) for j = 0 … count-1.
    */
   sampleVectorChunkIds(count: number): Promise<number[]>;
+
+  /**
+   * Every document with its files and its chunks (terms and vectors included), in document order, reading
+   * `batchSize` documents (default 64) per round: what `store copy` moves to another store without re-embedding.
+   * Each document is read whole; documents committed or removed during the walk may or may not be seen.
+   */
+  exportDocuments(options?: { batchSize?: number }): AsyncGenerator<ExportedDocument>;
 
   // --- lexical search -------------------------------------------------------------------------------------------
 

@@ -180,6 +180,22 @@ for (const factory of factories) {
       await expect(store.bindEmbedding(identity)).rejects.toThrow(/no embedding model \(lexical-only\)/);
     });
 
+    it("exports every document whole, with its files, terms and vectors, in batches", async () => {
+      const store = await open(await factory.fresh(), { write: true });
+      await store.bindEmbedding(identity);
+      const a = doc("a", ["南京长江大桥", "桥梁的结构"], [[1, 0, 0, 0], [0, 1, 0, 0]], { section: "桥" });
+      const b = doc("b", ["The river bridge"], [[0, 0, 1, 0]]);
+      const first = await store.commitFile(file("z/a.txt", 5, 7), { document: a });
+      await store.commitFile(file("a-copy.txt", 5, 8), { documentId: first.documentId });
+      await store.commitFile(file("b.txt"), { document: b });
+      const exported = [];
+      for await (const d of store.exportDocuments({ batchSize: 1 })) exported.push(d);
+      expect(exported).toEqual([
+        { document: a, files: [file("a-copy.txt", 5, 8), file("z/a.txt", 5, 7)] },
+        { document: b, files: [file("b.txt")] },
+      ]);
+    });
+
     it("samples chunks with vectors evenly over their ids", async () => {
       const store = await open(await factory.fresh(), { write: true });
       await store.bindEmbedding(identity);

@@ -2,10 +2,11 @@
 // and vectors in one transaction, statistics with them), forgets files and the documents only they used, and reads
 // chunks back for retrieval. Every write here runs inside a transaction the caller opened (store.ts).
 import type pg from "pg";
-import type { FileListing, FileRecord, NewDocument, StoredChunk, StoreTable } from "../contract.js";
+import type { ExportedDocument, FileListing, FileRecord, NewDocument, StoredChunk, StoreTable } from "../contract.js";
 import type { SourceLocation } from "../location.js";
 import { addPostings, postings, removePostings } from "./lexical.js";
-import { vectorLiteral } from "./vectors.js";
+import { inTransaction } from "./connection.js";
+import { parseVector, vectorLiteral } from "./vectors.js";
 
 type Queryable = Pick<pg.Pool, "query"> | Pick<pg.PoolClient, "query">;
 
@@ -93,9 +94,9 @@ export async function commitFile(
       const lengths = c.map((chunk) => postings(chunk.terms).length);
       const rows = await client.query<{ id: number }>(
         `WITH added AS (
-           INSERT INTO chunks(document_id, idx, text, page, page_end, char_start, char_end, section, location, token_count, term_count, vector)
+           INSERT INTO chunks(document_id, idx, text, page, page_end, char_start, char_end, section, location, token_count, terms, term_count, vector)
            SELECT $1::bigint, * FROM unnest($2::int[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[], $8::text[], $9::jsonb[], $10::int[],
-                                    $11::int[], $12::vector[])
+                                    $11::text[], $12::int[], $13::vector[])
            RETURNING id, idx)
          SELECT id FROM added ORDER BY idx`,
         [
@@ -109,6 +110,7 @@ export async function commitFile(
           c.map((x) => x.section),
           c.map((x) => (x.location ? JSON.stringify(x.location) : null)),
           c.map((x) => x.tokenCount),
+          c.map((x) => x.terms),
           lengths,
           c.map((x) => (x.vector ? vectorLiteral(x.vector) : null)),
         ],
@@ -209,4 +211,83 @@ export async function sampleVectorChunkIds(db: Queryable, n: number): Promise<nu
   const ids = result.rows.map((r) => r.id);
   const k = Math.min(Math.max(0, Math.floor(n)), ids.length);
   return Array.from({ length: k }, (_, i) => ids[Math.floor((i * ids.length) / k)]);
+}
+
+/** See DocumentStore.exportDocuments: `batchSize` documents per round, each read whole in one snapshot. */
+export async function* exportDocuments(pool: pg.Pool, batchSize: number): AsyncGenerator<ExportedDocument> {
+  let after = 0;
+  for (;;) {
+    const batch = await inTransaction(
+      pool,
+      async (client) => {
+        const docs = await client.query<{
+          id: number;
+          sha256: string;
+          kind: string;
+          bytes: number;
+          pages: number | null;
+          encoding: string | null;
+          text: string;
+          page_starts: number[];
+        }>("SELECT id, sha256, kind, bytes, pages, encoding, text, page_starts FROM documents WHERE id > $1 ORDER BY id LIMIT $2", [after, batchSize]);
+        const ids = docs.rows.map((d) => d.id);
+        const fileRows = await client.query<{ document_id: number; path: string; size: number; mtime_ms: number }>(
+          "SELECT document_id, path, size, mtime_ms FROM files WHERE document_id = ANY($1::bigint[]) ORDER BY path",
+          [ids],
+        );
+        const chunkRows = await client.query<{
+          document_id: number;
+          idx: number;
+          text: string;
+          page: number | null;
+          page_end: number | null;
+          char_start: number;
+          char_end: number;
+          section: string | null;
+          location: SourceLocation | null;
+          token_count: number;
+          terms: string;
+          vector: string | null;
+        }>(
+          `SELECT document_id, idx, text, page, page_end, char_start, char_end, section, location, token_count, terms, vector::text AS vector
+           FROM chunks WHERE document_id = ANY($1::bigint[]) ORDER BY document_id, idx`,
+          [ids],
+        );
+        const exported = docs.rows.map(
+          (d): ExportedDocument => ({
+            document: {
+              sha256: d.sha256,
+              kind: d.kind,
+              bytes: d.bytes,
+              pages: d.pages,
+              encoding: d.encoding,
+              text: d.text,
+              pageStarts: d.page_starts,
+              chunks: chunkRows.rows
+                .filter((c) => c.document_id === d.id)
+                .map((c) => ({
+                  index: c.idx,
+                  text: c.text,
+                  page: c.page,
+                  pageEnd: c.page_end,
+                  charStart: c.char_start,
+                  charEnd: c.char_end,
+                  section: c.section,
+                  location: c.location,
+                  tokenCount: c.token_count,
+                  terms: c.terms,
+                  vector: c.vector === null ? null : parseVector(c.vector),
+                })),
+            },
+            files: fileRows.rows.filter((f) => f.document_id === d.id).map((f) => ({ path: f.path, size: f.size, mtimeMs: f.mtime_ms })),
+          }),
+        );
+        return { exported, last: ids.length ? ids[ids.length - 1] : after };
+      },
+      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    );
+    if (batch.exported.length === 0) return;
+    for (const d of batch.exported) if (d.files.length > 0) yield d;
+    after = batch.last;
+  }
 }

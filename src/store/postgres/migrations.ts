@@ -64,6 +64,8 @@ CREATE TABLE chunks (
   section     text,
   location    jsonb,
   token_count integer NOT NULL,
+  -- The chunk's lexical terms as ingest gave them (space-joined), kept so a store can be copied as it is.
+  terms       text NOT NULL,
   term_count  integer NOT NULL,
   vector      vector,
   UNIQUE (document_id, idx)

@@ -7,6 +7,7 @@ import type pg from "pg";
 import type { EmbedderIdentity } from "../../models/embedder.js";
 import type {
   DocumentStore,
+  ExportedDocument,
   FileListing,
   FileRecord,
   LexicalHit,
@@ -178,6 +179,19 @@ export class PostgresStore implements DocumentStore {
 
   async sampleVectorChunkIds(count: number): Promise<number[]> {
     return this.guard(() => documents.sampleVectorChunkIds(this.pool, count));
+  }
+
+  exportDocuments(options: { batchSize?: number } = {}): AsyncGenerator<ExportedDocument> {
+    return this.guardEach(documents.exportDocuments(this.pool, options.batchSize ?? 64));
+  }
+
+  /** guard() for each step of a walk. */
+  private async *guardEach<T>(walk: AsyncGenerator<T>): AsyncGenerator<T> {
+    try {
+      yield* walk;
+    } catch (e) {
+      throw useFailure(this.location, e);
+    }
   }
 
   async lexicalSearch(terms: readonly string[], limit: number): Promise<LexicalHit[]> {
