@@ -13,6 +13,7 @@ import { openStore } from "../../../src/store/open.js";
 import { lexicalQuery } from "../../../src/store/segment.js";
 import { projectRoot, tempDir } from "../../helpers.js";
 import { doc, file } from "../fixtures.js";
+import { postJson, startTestServer } from "../../server/serverFixture.js";
 import { startCluster, stopCluster } from "./database.js";
 
 const run = promisify(execFile);
@@ -20,12 +21,14 @@ const script = path.join(projectRoot, "scripts", "pg-test-cluster.sh");
 const parent = tempDir("alpaca-rag-pg-");
 fs.chmodSync(parent, 0o755);
 const dir = path.join(parent, "cluster");
+let plain: string | null = null;
+/** The cluster's URL (started once for this file). */
+const cluster = async () => (plain ??= await startCluster(dir));
 afterAll(() => stopCluster(dir));
 
 describe("a PostgreSQL store whose database goes away", () => {
   it("fails each call with StoreUnavailableError (503) while it is down, then works again with the same handle", async () => {
-    const plain = await startCluster(dir);
-    const parsed = new URL(plain);
+    const parsed = new URL(await cluster());
     parsed.password = "s3cret-pw"; // trust authentication ignores it; it must never show
     const url = parsed.toString();
     const uncaught: unknown[] = [];
@@ -69,6 +72,35 @@ describe("a PostgreSQL store whose database goes away", () => {
       expect(uncaught).toEqual([]);
     } finally {
       process.off("uncaughtException", onUncaught);
+    }
+  });
+
+  it("a real server answers 503 store_unavailable while the database is down, keeps running, and answers again after", async () => {
+    const url = await cluster();
+    const t = await startTestServer({ generator: "none", embedding: "none", settings: { store: url } });
+    try {
+      const search = () => postJson(`${t.url}v1/search`, { query: "lighthouse keeper", k: 1 });
+      const before = await search();
+      expect(before.status).toBe(200);
+      expect(JSON.stringify(await before.json())).toContain("lighthouse.txt");
+
+      await run("bash", [script, "halt", dir]);
+      const during = await search();
+      expect(during.status).toBe(503);
+      expect(during.headers.get("retry-after")).toBe("5");
+      const body = (await during.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("store_unavailable");
+      expect(body.error.message).toMatch(/is unavailable: .*try again once the database is back/);
+      expect((await fetch(`${t.url}readyz`)).status).toBe(503);
+
+      await run("bash", [script, "resume", dir]);
+      const after = await search();
+      expect(after.status).toBe(200);
+      expect(JSON.stringify(await after.json())).toContain("lighthouse.txt");
+      expect((await fetch(`${t.url}readyz`)).status).toBe(200);
+      expect(t.notices.filter((n) => n.startsWith("error:"))).toEqual([]);
+    } finally {
+      await t.close();
     }
   });
 });
