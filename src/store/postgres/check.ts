@@ -1,17 +1,34 @@
 // `alpaca-rag check` on a PostgreSQL store: verifies, without changing anything, that documents, files, chunks, the
 // lexical postings and their statistics, the running totals and the vectors (with their HNSW index) agree.
 import type { CheckReport } from "../contract.js";
-import { PostgresStore } from "./store.js";
+import { createPool, openFailure, redactUrl } from "./connection.js";
+import { latestVersion, schemaVersion } from "./migrations.js";
 
 function sample(ids: Array<number | string>): string {
   return ids.slice(0, 10).join(", ") + (ids.length > 10 ? ` … (${ids.length})` : "");
 }
 
 export async function checkPostgresStore(url: string): Promise<CheckReport> {
-  // A reader: no lock, so a running ingest is not disturbed (each query sees committed data).
-  const store = await PostgresStore.open(url, { vectors: false });
+  // A reader that changes nothing: no lock (a running ingest is not disturbed), and no migrations (a database that
+  // holds no store, or an older schema, is reported, not upgraded).
+  const location = redactUrl(url);
+  const db = createPool(url);
+  let version: number;
+  try {
+    version = await schemaVersion(db);
+  } catch (e) {
+    await db.end().catch(() => {});
+    throw openFailure(location, e);
+  }
+  if (version !== latestVersion) {
+    await db.end().catch(() => {});
+    const problem =
+      version === 0
+        ? `${location} holds no store (no schema_migrations table)`
+        : `${location} has schema version ${version}; this alpaca-rag knows ${latestVersion}${version < latestVersion ? ": run alpaca-rag migrate" : ""}`;
+    return { ok: false, documents: 0, files: 0, chunks: 0, vectors: 0, embedding: "-", problems: [problem] };
+  }
   const problems: string[] = [];
-  const db = store.pool;
   const client = await db.connect();
   const ids = async (sql: string, params: unknown[] = []) => (await client.query<{ id: number | string }>(sql, params)).rows.map((r) => r.id);
   try {
@@ -74,6 +91,6 @@ export async function checkPostgresStore(url: string): Promise<CheckReport> {
     return report;
   } finally {
     client.release();
-    await store.close();
+    await db.end().catch(() => {});
   }
 }

@@ -27,6 +27,9 @@ async function sql<T extends pg.QueryResultRow>(url: string, text: string): Prom
 describe("PostgreSQL store migrations", () => {
   it("applies every migration once on a fresh database, and re-runs are no-ops", async () => {
     const url = await freshDatabase();
+    // check changes nothing: an empty database is reported, not made into a store.
+    expect(await checkStore(url)).toMatchObject({ ok: false, problems: [`${url} holds no store (no schema_migrations table)`] });
+    expect(await sql(url, "SELECT to_regclass('schema_migrations') AS t")).toEqual([{ t: null }]);
     expect(await migrateStore(url)).toEqual({ store: url, applied: migrations.map((m) => m.version), version: latestVersion });
     expect(await migrateStore(url)).toEqual({ store: url, applied: [], version: latestVersion });
     const recorded = await sql<{ version: number; description: string }>(url, "SELECT version, description FROM schema_migrations ORDER BY version");
