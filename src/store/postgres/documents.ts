@@ -82,47 +82,52 @@ export async function commitFile(
   let sameAs: string | null = null;
   let chunkIds: number[] = [];
   if ("document" in content) {
+    // One statement for the document and its chunks, one for the postings and statistics: each round trip to the
+    // server costs more than the work in it on a busy machine.
     const d = content.document;
-    const inserted = await client.query<{ id: number }>(
-      `INSERT INTO documents(sha256, kind, bytes, pages, encoding, text, page_starts, chunk_count, ingested_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-      [d.sha256, d.kind, d.bytes, d.pages, d.encoding, d.text, JSON.stringify(d.pageStarts), d.chunks.length, now],
-    );
-    documentId = inserted.rows[0].id;
-    if (d.chunks.length > 0) {
-      const c = d.chunks;
-      const lengths = c.map((chunk) => postings(chunk.terms).length);
-      const rows = await client.query<{ id: number }>(
-        `WITH added AS (
-           INSERT INTO chunks(document_id, idx, text, page, page_end, char_start, char_end, section, location, token_count, terms, term_count, vector)
-           SELECT $1::bigint, * FROM unnest($2::int[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[], $8::text[], $9::jsonb[], $10::int[],
-                                    $11::text[], $12::int[], $13::vector[])
-           RETURNING id, idx)
-         SELECT id FROM added ORDER BY idx`,
-        [
-          documentId,
-          c.map((x) => x.index),
-          c.map((x) => x.text),
-          c.map((x) => x.page),
-          c.map((x) => x.pageEnd),
-          c.map((x) => x.charStart),
-          c.map((x) => x.charEnd),
-          c.map((x) => x.section),
-          c.map((x) => (x.location ? JSON.stringify(x.location) : null)),
-          c.map((x) => x.tokenCount),
-          c.map((x) => x.terms),
-          lengths,
-          c.map((x) => (x.vector ? vectorLiteral(x.vector) : null)),
-        ],
-      );
-      chunkIds = rows.rows.map((r) => r.id);
-      const length = await addPostings(client, chunkIds.map((id, i) => ({ id, terms: c[i].terms })));
-      await client.query("UPDATE store_totals SET chunks = chunks + $1, term_length = term_length + $2, vectors = vectors + $3", [
+    const c = d.chunks;
+    const inserted = await client.query<{ document_id: number; chunk_ids: number[] }>(
+      `WITH doc AS (
+         INSERT INTO documents(sha256, kind, bytes, pages, encoding, text, page_starts, chunk_count, ingested_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id),
+       added AS (
+         INSERT INTO chunks(document_id, idx, text, page, page_end, char_start, char_end, section, location, token_count, terms, term_count, vector)
+         SELECT doc.id, u.* FROM doc, unnest($10::int[], $11::text[], $12::int[], $13::int[], $14::int[], $15::int[], $16::text[], $17::jsonb[],
+                                            $18::int[], $19::text[], $20::int[], $21::vector[]) AS u
+         RETURNING id, idx)
+       SELECT (SELECT id FROM doc) AS document_id, (SELECT coalesce(json_agg(id ORDER BY idx), '[]'::json) FROM added) AS chunk_ids`,
+      [
+        d.sha256,
+        d.kind,
+        d.bytes,
+        d.pages,
+        d.encoding,
+        d.text,
+        JSON.stringify(d.pageStarts),
         c.length,
-        length,
+        now,
+        c.map((x) => x.index),
+        c.map((x) => x.text),
+        c.map((x) => x.page),
+        c.map((x) => x.pageEnd),
+        c.map((x) => x.charStart),
+        c.map((x) => x.charEnd),
+        c.map((x) => x.section),
+        c.map((x) => (x.location ? JSON.stringify(x.location) : null)),
+        c.map((x) => x.tokenCount),
+        c.map((x) => x.terms),
+        c.map((x) => postings(x.terms).length),
+        c.map((x) => (x.vector ? vectorLiteral(x.vector) : null)),
+      ],
+    );
+    documentId = inserted.rows[0].document_id;
+    chunkIds = inserted.rows[0].chunk_ids;
+    if (c.length > 0)
+      await addPostings(
+        client,
+        chunkIds.map((id, i) => ({ id, terms: c[i].terms })),
         c.filter((x) => x.vector).length,
-      ]);
-    }
+      );
   } else {
     documentId = content.documentId;
     const other = await client.query<{ path: string | null }>("SELECT min(path) AS path FROM files WHERE document_id = $1 AND path <> $2", [
@@ -131,13 +136,16 @@ export async function commitFile(
     ]);
     sameAs = other.rows[0].path;
   }
-  const previous = await client.query<{ document_id: number }>("SELECT document_id FROM files WHERE path = $1", [file.path]);
-  await client.query(
-    `INSERT INTO files(path, document_id, size, mtime_ms, added_at) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (path) DO UPDATE SET document_id = excluded.document_id, size = excluded.size, mtime_ms = excluded.mtime_ms`,
+  // The path's previous document (read in the statement's snapshot, before the upsert) and the upsert itself.
+  const previous = await client.query<{ before: number | null }>(
+    `WITH previous AS (SELECT document_id FROM files WHERE path = $1),
+          upsert AS (
+            INSERT INTO files(path, document_id, size, mtime_ms, added_at) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (path) DO UPDATE SET document_id = excluded.document_id, size = excluded.size, mtime_ms = excluded.mtime_ms)
+     SELECT (SELECT document_id FROM previous) AS before`,
     [file.path, documentId, file.size, file.mtimeMs, now],
   );
-  const before = previous.rows[0]?.document_id;
+  const before = previous.rows[0].before ?? undefined;
   if (before !== undefined && before !== documentId) await collectOrphanDocuments(client, [before]);
   return { documentId, chunkIds, sameAs };
 }

@@ -31,8 +31,11 @@ export function postings(terms: string): { counts: Map<string, number>; length: 
 
 type Queryable = Pick<pg.PoolClient, "query">;
 
-/** Adds the postings of new chunks and their terms' chunk counts and length (inside the commit's transaction). */
-export async function addPostings(client: Queryable, chunks: ReadonlyArray<{ id: number; terms: string }>): Promise<number> {
+/**
+ * Adds the postings of new chunks, their terms' chunk counts and the totals (`vectors`: how many of them have one),
+ * in one statement inside the commit's transaction.
+ */
+export async function addPostings(client: Queryable, chunks: ReadonlyArray<{ id: number; terms: string }>, vectors: number): Promise<void> {
   const term: string[] = [];
   const chunk: number[] = [];
   const tf: number[] = [];
@@ -48,18 +51,15 @@ export async function addPostings(client: Queryable, chunks: ReadonlyArray<{ id:
       length.push(p.length);
     }
   }
-  if (term.length > 0) {
-    await client.query(
-      "INSERT INTO chunk_terms(term, chunk_id, tf, length) SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::int[])",
-      [term, chunk, tf, length],
-    );
-    await client.query(
-      `INSERT INTO term_stats(term, df) SELECT t, count(*) FROM unnest($1::text[]) AS t GROUP BY t
-       ON CONFLICT (term) DO UPDATE SET df = term_stats.df + excluded.df`,
-      [term],
-    );
-  }
-  return total;
+  await client.query(
+    `WITH posted AS (
+       INSERT INTO chunk_terms(term, chunk_id, tf, length) SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::int[])),
+     counted AS (
+       INSERT INTO term_stats(term, df) SELECT t, count(*) FROM unnest($1::text[]) AS t GROUP BY t
+       ON CONFLICT (term) DO UPDATE SET df = term_stats.df + excluded.df)
+     UPDATE store_totals SET chunks = chunks + $5, term_length = term_length + $6, vectors = vectors + $7`,
+    [term, chunk, tf, length, chunks.length, total, vectors],
+  );
 }
 
 /**
