@@ -4,7 +4,7 @@
 // and folding them as FTS5's unicode61 tokenizer (remove_diacritics 2) does, so chunk lengths and counts agree too.
 import type pg from "pg";
 import type { LexicalHit } from "../contract.js";
-import { keptQueryTerms } from "../ranking.js";
+import { commonTermShare, keepEveryTermBelow } from "../ranking.js";
 
 /** FTS5's bm25() constants. */
 const k1 = 1.2;
@@ -86,51 +86,38 @@ export async function removePostings(client: Queryable, chunkIds: readonly numbe
   return length.rows[0].total ?? 0;
 }
 
-/** FTS5's IDF: ln((N − n + 0.5) / (n + 0.5)), and 1e-6 where that is not positive. */
-function idf(chunks: number, doc: number): number {
-  const value = Math.log((chunks - doc + 0.5) / (doc + 0.5));
-  return value <= 0 ? 1e-6 : value;
-}
-
 /**
- * BM25 for the ORed terms, best first (equal scores by chunk id), at most `limit`; terms pruned as ranking.ts says.
- * One read-only snapshot: the statistics and the postings agree.
+ * BM25 for the ORed terms, best first (equal scores by chunk id), at most `limit`. One statement, so one round trip
+ * and one snapshot: the statistics, the pruning and the postings agree. The pruning is ranking.ts's keptQueryTerms
+ * written in SQL (terms in no chunk go; from keepEveryTermBelow chunks on, so do terms in over commonTermShare of them,
+ * unless that leaves none, when the rarest stays, the first of equals); the IDF is FTS5's, ln((N − n + 0.5) /
+ * (n + 0.5)), and 1e-6 where that is not positive. The contract and parity tests hold both stores to the same results.
  */
 export async function lexicalSearch(pool: pg.Pool, terms: readonly string[], limit: number): Promise<LexicalHit[]> {
   if (terms.length === 0 || limit <= 0) return [];
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const totals = await client.query<{ chunks: number; term_length: number }>("SELECT chunks, term_length FROM store_totals");
-    const { chunks, term_length: length } = totals.rows[0];
-    const counted = await client.query<{ term: string; df: number }>("SELECT term, df FROM term_stats WHERE term = ANY($1::text[])", [
-      [...terms],
-    ]);
-    const doc = new Map(counted.rows.map((r) => [r.term, r.df]));
-    const kept = keptQueryTerms(terms.map((term) => ({ term, doc: doc.get(term) ?? 0 })), chunks);
-    if (kept.length === 0) {
-      await client.query("COMMIT");
-      return [];
-    }
-    const average = length / chunks;
-    const rows = await client.query<{ id: number; score: number }>(
-      `SELECT p.chunk_id AS id,
-              sum(q.idf * (p.tf * ($3::float8 + 1)) / (p.tf + $3::float8 * (1 - $4::float8 + $4::float8 * p.length / $5::float8))) AS score
-       FROM chunk_terms p JOIN unnest($1::text[], $2::float8[]) AS q(term, idf) ON p.term = q.term
-       GROUP BY p.chunk_id
-       ORDER BY score DESC, p.chunk_id
-       LIMIT $6`,
-      [kept, kept.map((t) => idf(chunks, doc.get(t)!)), k1, b, average, limit],
-    );
-    await client.query("COMMIT");
-    return rows.rows.map((r) => ({ chunkId: r.id, score: r.score }));
-  } catch (e) {
-    await client.query("ROLLBACK").catch((rollbackError: Error) => {
-      broken = rollbackError;
-    });
-    throw e;
-  } finally {
-    client.release(broken);
-  }
+  const rows = await pool.query<{ id: number; score: number }>(
+    `WITH totals AS (SELECT chunks, term_length FROM store_totals),
+     present AS (
+       SELECT q.term, q.ord, s.df FROM unnest($1::text[]) WITH ORDINALITY AS q(term, ord) JOIN term_stats s ON s.term = q.term WHERE s.df > 0),
+     spread AS (SELECT p.term, p.df FROM present p, totals t WHERE t.chunks < $2 OR p.df <= t.chunks * $3::float8),
+     kept AS (
+       SELECT term, df FROM spread
+       UNION ALL
+       SELECT term, df FROM (SELECT term, df FROM present ORDER BY df, ord LIMIT 1) rarest WHERE NOT EXISTS (SELECT 1 FROM spread)),
+     weights AS (
+       SELECT k.term,
+              CASE WHEN (t.chunks - k.df + 0.5)::float8 / (k.df + 0.5)::float8 > 1
+                   THEN ln((t.chunks - k.df + 0.5)::float8 / (k.df + 0.5)::float8) ELSE 1e-6 END AS idf,
+              t.term_length::float8 / t.chunks AS average
+       FROM kept k, totals t)
+     SELECT p.chunk_id AS id,
+            sum(w.idf * (p.tf * ($4::float8 + 1))
+                / (p.tf + $4::float8 * (1 - $5::float8 + $5::float8 * p.length / w.average))) AS score
+     FROM chunk_terms p JOIN weights w ON p.term = w.term
+     GROUP BY p.chunk_id
+     ORDER BY score DESC, p.chunk_id
+     LIMIT $6`,
+    [[...terms], keepEveryTermBelow, commonTermShare, k1, b, limit],
+  );
+  return rows.rows.map((r) => ({ chunkId: r.id, score: r.score }));
 }
