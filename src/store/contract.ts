@@ -21,11 +21,13 @@
 // - Chunk ids are never reused: they are the vector index's labels, the citations' handles and the API's ids.
 // - A store is made with one embedding model (its identity: file name, fingerprint, dimension) or with none
 //   (lexical-only); see embedding/assertEmbedding/bindEmbedding.
-// - Snapshots: a store can be copied without re-embedding, because every vector is kept with its chunk in the
-//   store's source of truth (SQLite's chunks.vector; a `vector(n)` column in PostgreSQL); indexes are derived.
+// - Snapshots: a store can be copied without re-embedding (exportDocuments, copy.ts), because every vector is kept
+//   with its chunk in the store's source of truth (SQLite's chunks.vector; a pgvector column in PostgreSQL); indexes
+//   are derived.
 //
 // Outside the contract, beside it: the OCR page cache (ocrCache.ts) is its own SQLite file in the embedded store's
-// folder; a server store will keep the same rows (sha256, page, engine, dpi → text) in an `ocr_pages` table.
+// folder; a server store keeps none yet (its pages are read again on re-ingest); the same rows (sha256, page, engine,
+// dpi → text) would go in an `ocr_pages` table.
 import type { EmbedderIdentity } from "../models/embedder.js";
 import type { SourceLocation } from "./location.js";
 
