@@ -22,13 +22,13 @@ import { describeMachine, resultsDir } from "./lib/report.js";
 import { mulberry32 } from "./lib/random-weights.js";
 import { round, summarize } from "./lib/stats.js";
 
-const chunks = numberFlag("chunks", 20_000);
+const chunks = numberFlag("--chunks", 20_000);
 const dimension = 64;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-rag-pgbench-"));
 fs.chmodSync(work, 0o755);
 const script = path.join(projectRoot, "scripts", "pg-test-cluster.sh");
 let ownCluster: string | null = null;
-let base = flag("url") ?? process.env.ALPACA_RAG_TEST_PG;
+let base = flag("--url") ?? process.env.ALPACA_RAG_TEST_PG;
 if (!base) {
   ownCluster = path.join(work, "cluster");
   base = execFileSync("bash", [script, "start", ownCluster], { encoding: "utf8" }).trim().split("\n").pop()!;
