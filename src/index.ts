@@ -18,6 +18,9 @@ export type { AnswerSpan } from "./qa/extractive.js";
 export { searchChunks, type SearchHit, type SearchResult } from "./qa/search.js";
 export { EmbedderMismatchError } from "./store/embedding.js";
 export { openStore } from "./store/open.js";
+export { StoreTargetError, StoreUnavailableError } from "./store/errors.js";
+export { StoreLockedError } from "./store/lock.js";
+export { copyStore, type CopySummary } from "./store/copy.js";
 export type { DocumentStore } from "./store/contract.js";
 
 // LangChain: the engine's retrieval as a retriever, the question path as an LCEL chain and as an agent tool, the

@@ -4,6 +4,7 @@
 // nothing of HTTP.
 import fs from "node:fs";
 import path from "node:path";
+import { storeUrlScheme } from "../../config/schema.js";
 import { ingestFolder, type IngestSummary } from "../../ingest/pipeline.js";
 import { supportedExtensions } from "../../ingest/loaders/index.js";
 import type { QaEngine } from "../../qa/engine.js";
@@ -84,7 +85,11 @@ export class DocumentsService {
 
   constructor(private readonly options: DocumentsServiceOptions) {
     this.inbox = path.resolve(options.engine.settings.inbox);
-    this.stagingDir = path.join(path.resolve(options.engine.settings.store), stagingFolderName);
+    // In the store's folder; a server store (a URL) has none, so a hidden folder in the inbox (the ingest skips hidden
+    // entries, the watcher ignores it), on the inbox's file system as the move into it needs.
+    const store = options.engine.settings.store;
+    this.stagingDir =
+      storeUrlScheme(store) === undefined ? path.join(path.resolve(store), stagingFolderName) : path.join(this.inbox, `.${stagingFolderName}`);
     // Parts left by a server that stopped mid-upload.
     fs.rmSync(this.stagingDir, { recursive: true, force: true });
   }
