@@ -68,7 +68,7 @@ for (const [kind, store] of Object.entries(targets)) {
   const samples: number[] = [];
   tops[kind] = [];
   for (const q of questions) {
-    const { value, ms } = await timed(() => s.lexicalSearch(q, 5));
+    const { value, ms } = await timed(() => s.lexicalSearch(q, 5, { kbs: ["default"] }));
     samples.push(ms);
     tops[kind].push(value.map((h) => h.chunkId).join(","));
   }
@@ -114,7 +114,7 @@ for (const [kind, target] of Object.entries(vectorTargets)) {
           tokenCount: 1, terms: `w${(start + k) % 1000} chunk`, vector,
         })),
       };
-      const { chunkIds } = await store.commitFile({ path: `d${d}.txt`, size: 1, mtimeMs: 1 }, { document });
+      const { chunkIds } = await store.commitFile({ kb: "default", path: `d${d}.txt`, size: 1, mtimeMs: 1 }, { document });
       chunkIds.forEach((id, k) => idOf.set(id, start + k));
     }
     await store.saveVectors();
@@ -122,7 +122,7 @@ for (const [kind, target] of Object.entries(vectorTargets)) {
   const samples: number[] = [];
   let found = 0;
   for (const [n, q] of probes.entries()) {
-    const { value, ms } = await timed(() => store.vectorSearch(q, 10));
+    const { value, ms } = await timed(() => store.vectorSearch(q, 10, { kbs: ["default"] }));
     samples.push(ms);
     const want = new Set(exact[n]);
     found += value.filter((h) => want.has(idOf.get(h.chunkId)!)).length;

@@ -2,8 +2,9 @@
 // and vectors in one transaction, statistics with them), forgets files and the documents only they used, and reads
 // chunks back for retrieval. Every write here runs inside a transaction the caller opened (store.ts).
 import type pg from "pg";
-import type { ExportedDocument, FileListing, FileRecord, NewDocument, StoredChunk, StoreTable } from "../contract.js";
+import type { ExportedDocument, FileListing, FileRecord, KbScope, NewDocument, StoredChunk, StoreTable } from "../contract.js";
 import type { SourceLocation } from "../location.js";
+import { requireKb } from "./kbs.js";
 import { addPostings, postings, removePostings } from "./lexical.js";
 import { inTransaction } from "./connection.js";
 import { parseVector, vectorLiteral } from "./vectors.js";
@@ -15,21 +16,34 @@ export async function count(db: Queryable, table: StoreTable): Promise<number> {
   return result.rows[0].n;
 }
 
-export async function files(db: Queryable): Promise<Map<string, FileRecord>> {
+export async function files(db: Queryable, kb: string): Promise<Map<string, FileRecord>> {
   const result = await db.query<{ path: string; document_id: number; sha256: string; size: number; mtime_ms: number }>(
-    "SELECT f.path, f.document_id, d.sha256, f.size, f.mtime_ms FROM files f JOIN documents d ON d.id = f.document_id",
+    "SELECT f.path, f.document_id, d.sha256, f.size, f.mtime_ms FROM files f JOIN documents d ON d.id = f.document_id WHERE f.kb = $1",
+    [kb],
   );
   return new Map(
     result.rows.map((r) => [r.path, { path: r.path, documentId: r.document_id, sha256: r.sha256, size: r.size, mtimeMs: r.mtime_ms }]),
   );
 }
 
-export async function listFiles(db: Queryable): Promise<FileListing[]> {
-  const result = await db.query<{ path: string; document_id: number; kind: string; pages: number | null; chunk_count: number; bytes: number; added_at: string }>(
-    `SELECT f.path, f.document_id, d.kind, d.pages, d.chunk_count, d.bytes, f.added_at
-     FROM files f JOIN documents d ON d.id = f.document_id ORDER BY f.path`,
+export async function listFiles(db: Queryable, scope: KbScope): Promise<FileListing[]> {
+  if (scope.kbs.length === 0) return [];
+  const result = await db.query<{
+    kb: string;
+    path: string;
+    document_id: number;
+    kind: string;
+    pages: number | null;
+    chunk_count: number;
+    bytes: number;
+    added_at: string;
+  }>(
+    `SELECT f.kb, f.path, f.document_id, d.kind, d.pages, d.chunk_count, d.bytes, f.added_at
+     FROM files f JOIN documents d ON d.id = f.document_id WHERE f.kb = ANY($1::text[]) ORDER BY f.path, f.kb`,
+    [[...scope.kbs]],
   );
   return result.rows.map((r) => ({
+    kb: r.kb,
     path: r.path,
     documentId: r.document_id,
     kind: r.kind,
@@ -46,7 +60,7 @@ export async function documentIdForSha(db: Queryable, sha256: string): Promise<n
 }
 
 /** Deletes the documents among `candidates` no file points to, their chunks, postings and statistics; returns the chunk count. */
-async function collectOrphanDocuments(client: Queryable, candidates: readonly number[]): Promise<number> {
+export async function collectOrphanDocuments(client: Queryable, candidates: readonly number[]): Promise<number> {
   if (candidates.length === 0) return 0;
   const orphans = await client.query<{ id: number }>(
     "SELECT d.id FROM documents d WHERE d.id = ANY($1::bigint[]) AND NOT EXISTS (SELECT 1 FROM files f WHERE f.document_id = d.id)",
@@ -74,9 +88,11 @@ async function collectOrphanDocuments(client: Queryable, candidates: readonly nu
 /** See DocumentStore.commitFile; `client` is inside the commit's transaction. */
 export async function commitFile(
   client: Queryable,
-  file: { path: string; size: number; mtimeMs: number },
+  file: { kb: string; path: string; size: number; mtimeMs: number },
   content: { document: NewDocument } | { documentId: number },
 ): Promise<{ documentId: number; chunkIds: number[]; sameAs: string | null }> {
+  // The base's row stays locked until the commit, so it cannot be deleted under the file being written into it.
+  await requireKb(client, file.kb, true);
   const now = new Date().toISOString();
   let documentId: number;
   let sameAs: string | null = null;
@@ -130,37 +146,40 @@ export async function commitFile(
       );
   } else {
     documentId = content.documentId;
-    const other = await client.query<{ path: string | null }>("SELECT min(path) AS path FROM files WHERE document_id = $1 AND path <> $2", [
-      documentId,
-      file.path,
-    ]);
+    const other = await client.query<{ path: string | null }>(
+      "SELECT min(path) AS path FROM files WHERE document_id = $1 AND kb = $2 AND path <> $3",
+      [documentId, file.kb, file.path],
+    );
     sameAs = other.rows[0].path;
   }
   // The path's previous document (read in the statement's snapshot, before the upsert) and the upsert itself.
   const previous = await client.query<{ before: number | null }>(
-    `WITH previous AS (SELECT document_id FROM files WHERE path = $1),
+    `WITH previous AS (SELECT document_id FROM files WHERE kb = $6 AND path = $1),
           upsert AS (
-            INSERT INTO files(path, document_id, size, mtime_ms, added_at) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (path) DO UPDATE SET document_id = excluded.document_id, size = excluded.size, mtime_ms = excluded.mtime_ms)
+            INSERT INTO files(kb, path, document_id, size, mtime_ms, added_at) VALUES ($6, $1, $2, $3, $4, $5)
+            ON CONFLICT (kb, path) DO UPDATE SET document_id = excluded.document_id, size = excluded.size, mtime_ms = excluded.mtime_ms)
      SELECT (SELECT document_id FROM previous) AS before`,
-    [file.path, documentId, file.size, file.mtimeMs, now],
+    [file.path, documentId, file.size, file.mtimeMs, now, file.kb],
   );
   const before = previous.rows[0].before ?? undefined;
   if (before !== undefined && before !== documentId) await collectOrphanDocuments(client, [before]);
   return { documentId, chunkIds, sameAs };
 }
 
-export async function touchFiles(client: Queryable, list: ReadonlyArray<{ path: string; size: number; mtimeMs: number }>): Promise<void> {
+export async function touchFiles(client: Queryable, kb: string, list: ReadonlyArray<{ path: string; size: number; mtimeMs: number }>): Promise<void> {
   await client.query(
     `UPDATE files f SET size = t.size, mtime_ms = t.mtime_ms
-     FROM unnest($1::text[], $2::bigint[], $3::float8[]) AS t(path, size, mtime_ms) WHERE f.path = t.path`,
-    [list.map((f) => f.path), list.map((f) => f.size), list.map((f) => f.mtimeMs)],
+     FROM unnest($1::text[], $2::bigint[], $3::float8[]) AS t(path, size, mtime_ms) WHERE f.kb = $4 AND f.path = t.path`,
+    [list.map((f) => f.path), list.map((f) => f.size), list.map((f) => f.mtimeMs), kb],
   );
 }
 
 /** Forgets files and the documents only they used; returns the number of chunks removed. */
-export async function removeFiles(client: Queryable, paths: readonly string[]): Promise<number> {
-  const deleted = await client.query<{ document_id: number }>("DELETE FROM files WHERE path = ANY($1::text[]) RETURNING document_id", [[...paths]]);
+export async function removeFiles(client: Queryable, kb: string, paths: readonly string[]): Promise<number> {
+  const deleted = await client.query<{ document_id: number }>("DELETE FROM files WHERE kb = $1 AND path = ANY($2::text[]) RETURNING document_id", [
+    kb,
+    [...paths],
+  ]);
   return collectOrphanDocuments(client, deleted.rows.map((r) => r.document_id));
 }
 
@@ -170,8 +189,8 @@ export async function deleteAll(client: Queryable): Promise<void> {
   await client.query("UPDATE store_totals SET chunks = 0, term_length = 0, vectors = 0");
 }
 
-export async function chunksByIds(db: Queryable, ids: readonly number[]): Promise<StoredChunk[]> {
-  if (ids.length === 0) return [];
+export async function chunksByIds(db: Queryable, ids: readonly number[], scope: KbScope): Promise<StoredChunk[]> {
+  if (ids.length === 0 || scope.kbs.length === 0) return [];
   const result = await db.query<{
     id: number;
     document_id: number;
@@ -184,12 +203,16 @@ export async function chunksByIds(db: Queryable, ids: readonly number[]): Promis
     section: string | null;
     location: SourceLocation | null;
     token_count: number;
-    paths: string[] | null;
+    sources: Array<{ kb: string; path: string }>;
   }>(
-    `SELECT c.id, c.document_id, c.idx, c.text, c.page, c.page_end, c.char_start, c.char_end, c.section, c.location, c.token_count,
-            (SELECT array_agg(f.path ORDER BY f.path) FROM files f WHERE f.document_id = c.document_id) AS paths
-     FROM chunks c WHERE c.id = ANY($1::bigint[])`,
-    [[...ids]],
+    // Each chunk's files in scope, in path order then base; a chunk with none is out of scope and left out.
+    `SELECT * FROM (
+       SELECT c.id, c.document_id, c.idx, c.text, c.page, c.page_end, c.char_start, c.char_end, c.section, c.location, c.token_count,
+              (SELECT json_agg(json_build_object('kb', f.kb, 'path', f.path) ORDER BY f.path, f.kb) FROM files f
+               WHERE f.document_id = c.document_id AND f.kb = ANY($2::text[])) AS sources
+       FROM chunks c WHERE c.id = ANY($1::bigint[])) scoped
+     WHERE sources IS NOT NULL`,
+    [[...ids], [...scope.kbs]],
   );
   const byId = new Map(
     result.rows.map((r) => [
@@ -206,7 +229,8 @@ export async function chunksByIds(db: Queryable, ids: readonly number[]): Promis
         section: r.section,
         location: r.location,
         tokenCount: r.token_count,
-        paths: r.paths ?? [],
+        paths: r.sources.map((f) => f.path),
+        sources: r.sources,
       } satisfies StoredChunk,
     ]),
   );
@@ -239,8 +263,8 @@ export async function* exportDocuments(pool: pg.Pool, batchSize: number): AsyncG
           page_starts: number[];
         }>("SELECT id, sha256, kind, bytes, pages, encoding, text, page_starts FROM documents WHERE id > $1 ORDER BY id LIMIT $2", [after, batchSize]);
         const ids = docs.rows.map((d) => d.id);
-        const fileRows = await client.query<{ document_id: number; path: string; size: number; mtime_ms: number }>(
-          "SELECT document_id, path, size, mtime_ms FROM files WHERE document_id = ANY($1::bigint[]) ORDER BY path",
+        const fileRows = await client.query<{ document_id: number; kb: string; path: string; size: number; mtime_ms: number }>(
+          "SELECT document_id, kb, path, size, mtime_ms FROM files WHERE document_id = ANY($1::bigint[]) ORDER BY path, kb",
           [ids],
         );
         const chunkRows = await client.query<{
@@ -287,7 +311,7 @@ export async function* exportDocuments(pool: pg.Pool, batchSize: number): AsyncG
                   vector: c.vector === null ? null : parseVector(c.vector),
                 })),
             },
-            files: fileRows.rows.filter((f) => f.document_id === d.id).map((f) => ({ path: f.path, size: f.size, mtimeMs: f.mtime_ms })),
+            files: fileRows.rows.filter((f) => f.document_id === d.id).map((f) => ({ kb: f.kb, path: f.path, size: f.size, mtimeMs: f.mtime_ms })),
           }),
         );
         return { exported, last: ids.length ? ids[ids.length - 1] : after };

@@ -3,8 +3,9 @@
 // embedded store's FTS5, so both rank a corpus alike. Also turns a chunk's stored terms into its postings, splitting
 // and folding them as FTS5's unicode61 tokenizer (remove_diacritics 2) does, so chunk lengths and counts agree too.
 import type pg from "pg";
-import type { LexicalHit } from "../contract.js";
+import type { KbScope, LexicalHit } from "../contract.js";
 import { commonTermShare, keepEveryTermBelow } from "../ranking.js";
+import { coversEveryKbSql } from "./kbs.js";
 
 /** FTS5's bm25() constants. */
 const k1 = 1.2;
@@ -92,9 +93,13 @@ export async function removePostings(client: Queryable, chunkIds: readonly numbe
  * written in SQL (terms in no chunk go; from keepEveryTermBelow chunks on, so do terms in over commonTermShare of them,
  * unless that leaves none, when the rarest stays, the first of equals); the IDF is FTS5's, ln((N − n + 0.5) /
  * (n + 0.5)), and 1e-6 where that is not positive. The contract and parity tests hold both stores to the same results.
+ *
+ * The scope is a filter on each ranked chunk inside the statement (HAVING, before ORDER BY … LIMIT), so a small base
+ * still gets `limit` hits; the statistics stay the whole store's, as FTS5's do in the embedded store, so a chunk scores
+ * the same scoped or not. A scope naming every base skips the filter (decided once per statement, an InitPlan).
  */
-export async function lexicalSearch(pool: pg.Pool, terms: readonly string[], limit: number): Promise<LexicalHit[]> {
-  if (terms.length === 0 || limit <= 0) return [];
+export async function lexicalSearch(pool: pg.Pool, terms: readonly string[], limit: number, scope: KbScope): Promise<LexicalHit[]> {
+  if (terms.length === 0 || limit <= 0 || scope.kbs.length === 0) return [];
   const rows = await pool.query<{ id: number; score: number }>(
     `WITH totals AS (SELECT chunks, term_length FROM store_totals),
      present AS (
@@ -115,9 +120,12 @@ export async function lexicalSearch(pool: pg.Pool, terms: readonly string[], lim
                 / (p.tf + $4::float8 * (1 - $5::float8 + $5::float8 * p.length / w.average))) AS score
      FROM chunk_terms p JOIN weights w ON p.term = w.term
      GROUP BY p.chunk_id
+     HAVING ${coversEveryKbSql("$7")}
+         OR EXISTS (SELECT 1 FROM chunks c JOIN files f ON f.document_id = c.document_id
+                    WHERE c.id = p.chunk_id AND f.kb = ANY($7::text[]))
      ORDER BY score DESC, p.chunk_id
      LIMIT $6`,
-    [[...terms], keepEveryTermBelow, commonTermShare, k1, b, limit],
+    [[...terms], keepEveryTermBelow, commonTermShare, k1, b, limit, [...scope.kbs]],
   );
   return rows.rows.map((r) => ({ chunkId: r.id, score: r.score }));
 }

@@ -11,6 +11,11 @@
 // chunk's length, its primary key the posting list; term_stats keeps each term's chunk count and store_totals the
 // chunk, length and vector totals, all updated in the commit's transaction, so BM25 needs no counting at query time.
 // (A tsvector cannot serve: it keeps at most 256 positions of a term, and BM25 needs exact term counts.)
+//
+// Knowledge bases (2): a knowledge_bases table (`default` always there) and files.kb; a path is unique per base, and a
+// renamed base carries its files along (ON UPDATE CASCADE). Files of an older store go to `default`. The lexical
+// statistics stay per store, as in the embedded store (FTS5 keeps one set for the whole index), so a scoped search
+// ranks a chunk exactly as an unscoped one does.
 import type pg from "pg";
 
 export interface Migration {
@@ -97,6 +102,25 @@ CREATE TABLE write_lock_holder (
   since       text NOT NULL,
   backend_pid integer NOT NULL
 );
+`,
+  },
+  {
+    version: 2,
+    description: "knowledge bases: knowledge_bases with `default`, files.kb, paths unique per base",
+    sql: `
+CREATE TABLE knowledge_bases (
+  name       text COLLATE "C" PRIMARY KEY,
+  created_at text NOT NULL
+);
+INSERT INTO knowledge_bases(name, created_at) VALUES ('default', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
+ALTER TABLE files ADD COLUMN kb text COLLATE "C" NOT NULL DEFAULT 'default' REFERENCES knowledge_bases(name) ON UPDATE CASCADE;
+-- Every writer names the base; the default only moved an older store's files into "default".
+ALTER TABLE files ALTER COLUMN kb DROP DEFAULT;
+ALTER TABLE files DROP CONSTRAINT files_pkey;
+ALTER TABLE files ADD PRIMARY KEY (kb, path);
+-- A scoped search asks "has this document a file in these bases?" per candidate chunk.
+DROP INDEX files_by_document;
+CREATE INDEX files_by_document ON files(document_id, kb);
 `,
   },
 ];

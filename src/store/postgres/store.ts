@@ -1,7 +1,7 @@
 // The server store (PostgresStore): documents, chunks, lexical postings and vectors in one PostgreSQL database with
 // pgvector, shared by every server and ingest that names the same URL. The database is the only truth (vectors
 // included, indexes inside it), so there is nothing to reconcile on open. Composes connection.ts (pool, errors),
-// migrations.ts (schema), documents.ts (rows), lexical.ts (BM25 in SQL), vectors.ts (HNSW) and lock.ts (the
+// migrations.ts (schema), documents.ts (rows), kbs.ts (knowledge bases), lexical.ts (BM25 in SQL), vectors.ts (HNSW) and lock.ts (the
 // advisory write lock); the contract is contract.ts.
 import type pg from "pg";
 import type { EmbedderIdentity } from "../../models/embedder.js";
@@ -10,6 +10,8 @@ import type {
   ExportedDocument,
   FileListing,
   FileRecord,
+  KbScope,
+  KnowledgeBase,
   LexicalHit,
   NewDocument,
   OpenStoreOptions,
@@ -25,6 +27,7 @@ import { embeddingMismatch, sameEmbedding } from "../embedding.js";
 import { StoreUnavailableError } from "../errors.js";
 import { createPool, inTransaction, openFailure, redactUrl, useFailure } from "./connection.js";
 import * as documents from "./documents.js";
+import * as kbs from "./kbs.js";
 import { lexicalSearch } from "./lexical.js";
 import { PostgresWriteLock } from "./lock.js";
 import { migrate } from "./migrations.js";
@@ -138,16 +141,32 @@ export class PostgresStore implements DocumentStore {
     });
   }
 
+  async listKbs(): Promise<KnowledgeBase[]> {
+    return this.guard(() => kbs.listKbs(this.pool));
+  }
+
+  async createKb(name: string): Promise<void> {
+    await this.write("createKb", (client) => kbs.createKb(client, name));
+  }
+
+  async renameKb(from: string, to: string): Promise<void> {
+    await this.write("renameKb", (client) => kbs.renameKb(client, from, to));
+  }
+
+  async deleteKb(name: string): Promise<number> {
+    return this.write("deleteKb", async (client) => documents.collectOrphanDocuments(client, await kbs.deleteKbFiles(client, name)));
+  }
+
   async count(table: StoreTable): Promise<number> {
     return this.guard(() => documents.count(this.pool, table));
   }
 
-  async files(): Promise<Map<string, FileRecord>> {
-    return this.guard(() => documents.files(this.pool));
+  async files(kb: string): Promise<Map<string, FileRecord>> {
+    return this.guard(() => documents.files(this.pool, kb));
   }
 
-  async listFiles(): Promise<FileListing[]> {
-    return this.guard(() => documents.listFiles(this.pool));
+  async listFiles(scope: KbScope): Promise<FileListing[]> {
+    return this.guard(() => documents.listFiles(this.pool, scope));
   }
 
   async documentIdForSha(sha256: string): Promise<number | undefined> {
@@ -155,26 +174,26 @@ export class PostgresStore implements DocumentStore {
   }
 
   async commitFile(
-    file: { path: string; size: number; mtimeMs: number },
+    file: { kb: string; path: string; size: number; mtimeMs: number },
     content: { document: NewDocument } | { documentId: number },
   ): Promise<{ documentId: number; chunkIds: number[]; sameAs: string | null }> {
     return this.write("commitFile", (client) => documents.commitFile(client, file, content));
   }
 
-  async touchFiles(list: ReadonlyArray<{ path: string; size: number; mtimeMs: number }>): Promise<void> {
+  async touchFiles(kb: string, list: ReadonlyArray<{ path: string; size: number; mtimeMs: number }>): Promise<void> {
     if (!this.lock) throw new Error(`${this.location}: touchFiles needs the write lock (open the store with write: true)`);
     if (list.length === 0) return;
-    await this.write("touchFiles", (client) => documents.touchFiles(client, list));
+    await this.write("touchFiles", (client) => documents.touchFiles(client, kb, list));
   }
 
-  async removeFiles(paths: readonly string[]): Promise<number> {
+  async removeFiles(kb: string, paths: readonly string[]): Promise<number> {
     if (!this.lock) throw new Error(`${this.location}: removeFiles needs the write lock (open the store with write: true)`);
     if (paths.length === 0) return 0;
-    return this.write("removeFiles", (client) => documents.removeFiles(client, paths));
+    return this.write("removeFiles", (client) => documents.removeFiles(client, kb, paths));
   }
 
-  async chunksByIds(ids: readonly number[]): Promise<StoredChunk[]> {
-    return this.guard(() => documents.chunksByIds(this.pool, ids));
+  async chunksByIds(ids: readonly number[], scope: KbScope): Promise<StoredChunk[]> {
+    return this.guard(() => documents.chunksByIds(this.pool, ids, scope));
   }
 
   async sampleVectorChunkIds(count: number): Promise<number[]> {
@@ -194,8 +213,8 @@ export class PostgresStore implements DocumentStore {
     }
   }
 
-  async lexicalSearch(terms: readonly string[], limit: number): Promise<LexicalHit[]> {
-    return this.guard(() => lexicalSearch(this.pool, terms, limit));
+  async lexicalSearch(terms: readonly string[], limit: number, scope: KbScope): Promise<LexicalHit[]> {
+    return this.guard(() => lexicalSearch(this.pool, terms, limit, scope));
   }
 
   async vectorStatus(): Promise<VectorStatus | null> {
@@ -210,10 +229,11 @@ export class PostgresStore implements DocumentStore {
     });
   }
 
-  async vectorSearch(query: Float32Array, k: number, options: { ef?: number } = {}): Promise<VectorHit[]> {
+  async vectorSearch(query: Float32Array, k: number, options: KbScope & { ef?: number }): Promise<VectorHit[]> {
+    if (options.kbs.length === 0) return [];
     const status = await this.vectorStatus();
     if (!status) return [];
-    return this.guard(() => vectorSearch(this.pool, status.dimension, status.count, query, k, options.ef));
+    return this.guard(() => vectorSearch(this.pool, status.dimension, status.count, query, k, options.kbs, options.ef));
   }
 
   /** Nothing to do: the vectors live in the database, and every search sees every commit. */

@@ -5,6 +5,7 @@
 import type pg from "pg";
 import type { VectorHit } from "../contract.js";
 import { defaultEfSearch } from "../ranking.js";
+import { coversEveryKbSql } from "./kbs.js";
 
 /** pgvector's largest hnsw.ef_search. */
 const maxEfSearch = 1000;
@@ -39,8 +40,14 @@ export async function replaceVectorIndex(client: Queryable, dimension: number | 
 }
 
 /**
- * The `k` nearest chunks by cosine similarity among `live` vectors of `dimension`. One round trip: the breadth is set
- * with set_config(…, true) for this statement's implicit transaction only, so a pooled connection keeps no setting.
+ * The `k` nearest chunks by cosine similarity among `live` vectors of `dimension`, of documents with a file in one of
+ * `kbs`. One round trip: the settings are made with set_config(…, true) for this statement's implicit transaction
+ * only, so a pooled connection keeps none.
+ *
+ * The scope filters inside the index scan: with hnsw.iterative_scan = relaxed_order (pgvector 0.8) the scan goes on
+ * past ef_search candidates until k of them pass the filter (up to hnsw.max_scan_tuples, 20,000 by default), so a
+ * small base still gets k hits; relaxed order may hand them over slightly out of order, so they are sorted again by
+ * distance outside the materialized scan. A scope naming every base skips the filter (an InitPlan, decided once).
  */
 export async function vectorSearch(
   pool: pg.Pool,
@@ -48,18 +55,31 @@ export async function vectorSearch(
   live: number,
   query: Float32Array,
   k: number,
+  kbs: readonly string[],
   ef?: number,
 ): Promise<VectorHit[]> {
-  if (k <= 0 || live === 0) return [];
+  if (k <= 0 || live === 0 || kbs.length === 0) return [];
   if (query.length !== dimension) throw new Error(`query vector has dimension ${query.length}; the store's is ${dimension}`);
   const breadth = Math.min(maxEfSearch, Math.max(ef ?? defaultEfSearch(live), k));
   const n = Math.min(Math.floor(k), live);
   const literal = `'${vectorLiteral(query)}'::vector(${dimension})`;
+  // Base names go in as a quoted array literal: a multi-statement query (the simple protocol) takes no parameters.
+  const scope = `'${pgArrayLiteral(kbs).replace(/'/g, "''")}'`;
   const results = (await pool.query(
-    `SELECT set_config('hnsw.ef_search', '${breadth}', true);
-     SELECT id, 1 - (vector::vector(${dimension}) <=> ${literal}) AS similarity
-     FROM chunks WHERE vector IS NOT NULL
-     ORDER BY vector::vector(${dimension}) <=> ${literal} LIMIT ${n}`,
+    `SELECT set_config('hnsw.ef_search', '${breadth}', true), set_config('hnsw.iterative_scan', 'relaxed_order', true);
+     WITH nearest AS MATERIALIZED (
+       SELECT c.id, c.vector::vector(${dimension}) <=> ${literal} AS distance
+       FROM chunks c
+       WHERE c.vector IS NOT NULL
+         AND (${coversEveryKbSql(scope)}
+              OR EXISTS (SELECT 1 FROM files f WHERE f.document_id = c.document_id AND f.kb = ANY(${scope}::text[])))
+       ORDER BY c.vector::vector(${dimension}) <=> ${literal} LIMIT ${n})
+     SELECT id, 1 - distance AS similarity FROM nearest ORDER BY distance, id`,
   )) as unknown as Array<pg.QueryResult<{ id: number; similarity: number }>>;
   return results[1].rows.map((r) => ({ chunkId: r.id, similarity: r.similarity }));
+}
+
+/** PostgreSQL's text form of a text[]: every element double-quoted, with backslashes and quotes escaped. */
+function pgArrayLiteral(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`;
 }

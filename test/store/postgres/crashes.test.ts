@@ -37,10 +37,10 @@ async function contents(url: string): Promise<Map<string, string[]>> {
 async function answers(url: string, probes: Float32Array[]): Promise<string[][]> {
   const store = await openStore(url);
   try {
-    const keys = async (ids: number[]) => (await store.chunksByIds(ids)).map((c) => `${c.paths.join("+")}#${c.index}`);
+    const keys = async (ids: number[]) => (await store.chunksByIds(ids, { kbs: ["default"] })).map((c) => `${c.paths.join("+")}#${c.index}`);
     const out: string[][] = [];
-    for (const q of queries) out.push(await keys((await store.lexicalSearch(lexicalQuery(q), 5)).map((h) => h.chunkId)));
-    for (const p of probes) out.push(await keys((await store.vectorSearch(p, 10, { ef: 1000 })).map((h) => h.chunkId)));
+    for (const q of queries) out.push(await keys((await store.lexicalSearch(lexicalQuery(q), 5, { kbs: ["default"] })).map((h) => h.chunkId)));
+    for (const p of probes) out.push(await keys((await store.vectorSearch(p, 10, { kbs: ["default"], ef: 1000 })).map((h) => h.chunkId)));
     return out;
   } finally {
     await store.close();

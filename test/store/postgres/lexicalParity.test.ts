@@ -15,8 +15,8 @@ usePostgres();
 
 /** The top hits of each store as "path#chunk-index", which do not depend on the ids either store chose. */
 async function top(store: DocumentStore, terms: string[], k: number): Promise<string[]> {
-  const hits = await store.lexicalSearch(terms, k);
-  const chunks = await store.chunksByIds(hits.map((h) => h.chunkId));
+  const hits = await store.lexicalSearch(terms, k, { kbs: ["default"] });
+  const chunks = await store.chunksByIds(hits.map((h) => h.chunkId), { kbs: ["default"] });
   return chunks.map((c) => `${c.paths[0]}#${c.index}`);
 }
 
@@ -44,7 +44,7 @@ describe("lexical ranking: PostgreSQL matches the embedded store", () => {
         const [a, b] = [await top(embedded, terms, 5), await top(server, terms, 5)];
         if (a.length === b.length && a.every((x) => b.includes(x))) same += 1;
         if (a.join() === b.join()) sameOrder += 1;
-        const [sa, sb] = [await embedded.lexicalSearch(terms, 1), await server.lexicalSearch(terms, 1)];
+        const [sa, sb] = [await embedded.lexicalSearch(terms, 1, { kbs: ["default"] }), await server.lexicalSearch(terms, 1, { kbs: ["default"] })];
         if (sa.length && sb.length) scoreGap = Math.max(scoreGap, Math.abs(sa[0].score - sb[0].score) / sa[0].score);
       }
       console.log(`lexical parity on ${questions.length} CMRC trial questions: same top-5 set ${same}, same order ${sameOrder}, largest top-1 score gap ${scoreGap.toExponential(2)}`);

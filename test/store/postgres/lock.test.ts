@@ -83,7 +83,7 @@ describe("PostgreSQL write lock", () => {
     }
     await new Promise((r) => setTimeout(r, 200));
     await expect(writer.commitFile(file("b.txt"), { document: doc("b", ["丁戊己"], null) })).rejects.toThrow(StoreUnavailableError);
-    await expect(writer.removeFiles(["a.txt"])).rejects.toThrow(/write lock was lost/);
+    await expect(writer.removeFiles("default", ["a.txt"])).rejects.toThrow(/write lock was lost/);
     const next = await openStore(url, { write: true });
     expect(await next.count("files")).toBe(1);
     await next.commitFile(file("b.txt"), { document: doc("b", ["丁戊己"], null) });

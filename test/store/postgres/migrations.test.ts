@@ -79,7 +79,7 @@ describe("check on a PostgreSQL store", () => {
     await store.commitFile(file("b.txt"), { document: doc("b", ["The river bridge opened"], [[0, 0, 1, 0]]) });
     await store.commitFile(file("c.txt"), { document: doc("c", ["替换前的内容"], [[0, 0, 0, 1]]) });
     await store.commitFile(file("c.txt", 11, 2), { document: doc("c2", ["替换后的内容"], [[0, 1, 1, 0]]) });
-    await store.removeFiles(["b.txt"]);
+    await store.removeFiles("default", ["b.txt"]);
     await store.close();
     expect(await checkStore(url)).toEqual({ ok: true, documents: 2, files: 2, chunks: 3, vectors: 3, embedding: "test.gguf (4)", problems: [] });
 

@@ -41,10 +41,10 @@ describe("a PostgreSQL store whose database goes away", () => {
       await writer.commitFile(file("a.txt"), { document: doc("a", ["南京长江大桥"], null) });
       const reader = await openStore(url);
       const question = lexicalQuery("长江大桥");
-      expect(await reader.lexicalSearch(question, 5)).toHaveLength(1);
+      expect(await reader.lexicalSearch(question, 5, { kbs: ["default"] })).toHaveLength(1);
 
       await run("bash", [script, "halt", dir]);
-      const failure = await reader.lexicalSearch(question, 5).then(
+      const failure = await reader.lexicalSearch(question, 5, { kbs: ["default"] }).then(
         () => null,
         (e: unknown) => e,
       );
@@ -54,12 +54,12 @@ describe("a PostgreSQL store whose database goes away", () => {
       const http = toHttpError(failure);
       expect([http.status, http.code, http.headers["Retry-After"]]).toEqual([503, "store_unavailable", "5"]);
       await expect(reader.count("documents")).rejects.toThrow(StoreUnavailableError);
-      await expect(reader.chunksByIds([1])).rejects.toThrow(StoreUnavailableError);
+      await expect(reader.chunksByIds([1], { kbs: ["default"] })).rejects.toThrow(StoreUnavailableError);
       await expect(writer.commitFile(file("b.txt"), { document: doc("b", ["丁戊己"], null) })).rejects.toThrow(StoreUnavailableError);
 
       await run("bash", [script, "resume", dir]);
       // The reader's pool reconnects on the next request.
-      expect(await reader.lexicalSearch(question, 5)).toHaveLength(1);
+      expect(await reader.lexicalSearch(question, 5, { kbs: ["default"] })).toHaveLength(1);
       expect(await reader.count("documents")).toBe(1);
       // The writer's lock ended with the server: it must not write without one; a new writer takes over.
       await expect(writer.commitFile(file("b.txt"), { document: doc("b", ["丁戊己"], null) })).rejects.toThrow(/write lock was lost/);
