@@ -1,5 +1,6 @@
 // `alpaca-rag check` on a PostgreSQL store: verifies, without changing anything, that documents, files, chunks, the
-// lexical postings and their statistics, the running totals and the vectors (with their HNSW index) agree.
+// lexical postings and their statistics, the running totals, the knowledge bases and the vectors (with their HNSW
+// index) agree.
 import type { CheckReport } from "../contract.js";
 import { createPool, openFailure, redactUrl } from "./connection.js";
 import { latestVersion, schemaVersion } from "./migrations.js";
@@ -42,6 +43,14 @@ export async function checkPostgresStore(url: string): Promise<CheckReport> {
 
     const unusedDocuments = await ids("SELECT d.id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.document_id = d.id)");
     if (unusedDocuments.length) problems.push(`documents no file points to: ${sample(unusedDocuments)}`);
+    // Bases: `default` always there, and every file in a base the store has (the foreign key keeps this; a
+    // hand-edited database may not).
+    if ((await client.query("SELECT 1 FROM knowledge_bases WHERE name = 'default'")).rowCount === 0)
+      problems.push('the "default" knowledge base is missing');
+    const homeless = await ids(
+      "SELECT f.kb || ':' || f.path AS id FROM files f WHERE NOT EXISTS (SELECT 1 FROM knowledge_bases k WHERE k.name = f.kb) ORDER BY f.kb, f.path",
+    );
+    if (homeless.length) problems.push(`files in knowledge bases the store does not have: ${sample(homeless)}`);
     const miscounted = await ids("SELECT d.id FROM documents d WHERE d.chunk_count != (SELECT count(*) FROM chunks c WHERE c.document_id = d.id)");
     if (miscounted.length) problems.push(`documents whose chunks are incomplete or duplicated: ${sample(miscounted)}`);
     const noTerms = await ids(
