@@ -48,7 +48,7 @@ async function answers(url: string, probes: Float32Array[]): Promise<string[][]>
 }
 
 describe("SIGKILL during ingests into PostgreSQL", () => {
-  it("killed again and again, then finished, it checks clean and equals a clean ingest", { timeout: 420_000 }, async () => {
+  it("killed again and again, then finished, it checks clean and equals a clean ingest", { timeout: 600_000 }, async () => {
     const inbox = tempDir("alpaca-rag-crash-inbox-");
     paragraphs.forEach((p, i) => fs.writeFileSync(path.join(inbox, `p${String(i).padStart(3, "0")}.txt`), p.context));
     const clean = await freshDatabase();

@@ -14,14 +14,15 @@ import { freshDatabase, usePostgres } from "./database.js";
 usePostgres();
 
 /** The top hits of each store as "path#chunk-index", which do not depend on the ids either store chose. */
-async function top(store: DocumentStore, terms: string[], k: number): Promise<string[]> {
+async function top(store: DocumentStore, terms: string[], k: number): Promise<{ keys: string[]; best: number | null }> {
   const hits = await store.lexicalSearch(terms, k, { kbs: ["default"] });
   const chunks = await store.chunksByIds(hits.map((h) => h.chunkId), { kbs: ["default"] });
-  return chunks.map((c) => `${c.paths[0]}#${c.index}`);
+  return { keys: chunks.map((c) => `${c.paths[0]}#${c.index}`), best: hits[0]?.score ?? null };
 }
 
 describe("lexical ranking: PostgreSQL matches the embedded store", () => {
-  it("gives the same top-5 on the CMRC trial questions for at least 95 % of them", async () => {
+  // Two ingests and 2,004 searches: about a minute on a quiet 2-core machine, several on a busy one.
+  it("gives the same top-5 on the CMRC trial questions for at least 95 % of them", { timeout: 600_000 }, async () => {
     const paragraphs = cmrcParagraphs();
     const inbox = tempDir();
     paragraphs.forEach((p, i) => fs.writeFileSync(path.join(inbox, `${String(i).padStart(4, "0")}-${p.id}.txt`), p.context));
@@ -42,10 +43,9 @@ describe("lexical ranking: PostgreSQL matches the embedded store", () => {
       for (const question of questions) {
         const terms = lexicalQuery(question);
         const [a, b] = [await top(embedded, terms, 5), await top(server, terms, 5)];
-        if (a.length === b.length && a.every((x) => b.includes(x))) same += 1;
-        if (a.join() === b.join()) sameOrder += 1;
-        const [sa, sb] = [await embedded.lexicalSearch(terms, 1, { kbs: ["default"] }), await server.lexicalSearch(terms, 1, { kbs: ["default"] })];
-        if (sa.length && sb.length) scoreGap = Math.max(scoreGap, Math.abs(sa[0].score - sb[0].score) / sa[0].score);
+        if (a.keys.length === b.keys.length && a.keys.every((x) => b.keys.includes(x))) same += 1;
+        if (a.keys.join() === b.keys.join()) sameOrder += 1;
+        if (a.best !== null && b.best !== null) scoreGap = Math.max(scoreGap, Math.abs(a.best - b.best) / a.best);
       }
       console.log(`lexical parity on ${questions.length} CMRC trial questions: same top-5 set ${same}, same order ${sameOrder}, largest top-1 score gap ${scoreGap.toExponential(2)}`);
       expect(questions.length).toBeGreaterThan(500);
