@@ -25,6 +25,9 @@ export interface IngestOutcome {
   error: string | null;
 }
 
+/** Who follows the inbox; see IngestStatus.watcher. */
+export type WatcherPlace = "here" | "elsewhere" | "off";
+
 /** Example: {running: true, trigger: "watch", filesDone: 3, filesTotal: 10, currentFile: "notes/a.pdf", watching: true, …}. */
 export interface IngestStatus {
   running: boolean;
@@ -37,8 +40,13 @@ export interface IngestStatus {
   currentFile: string | null;
   /** When the running ingest started (ISO 8601); null when none runs. */
   startedAt: string | null;
-  /** Whether the inbox watcher is on (`server.watch`, `serve --no-watch`). */
+  /** Whether this server's inbox watcher is on (`server.watch`, `serve --no-watch`). */
   watching: boolean;
+  /**
+   * Who follows the inbox: "here" (this server), "elsewhere" (another server sharing the store holds the watcher
+   * lease; this one takes over if that one stops) or "off" (`--no-watch`).
+   */
+  watcher: WatcherPlace;
   /** Ingests finished since the server started, the start-up one included: a client that sees it grow reloads its lists. */
   runs: number;
   /** When the last ingest finished (ISO 8601); null before the first. */
@@ -47,7 +55,10 @@ export interface IngestStatus {
 }
 
 /** The few fields of the status that are safe to show without a key (no file names). */
-export type IngestHealth = Pick<IngestStatus, "running" | "trigger" | "filesDone" | "filesTotal" | "watching" | "runs" | "lastFinishedAt">;
+export type IngestHealth = Pick<
+  IngestStatus,
+  "running" | "trigger" | "filesDone" | "filesTotal" | "watching" | "watcher" | "runs" | "lastFinishedAt"
+>;
 
 export class IngestStatusTracker {
   private current: { trigger: IngestTrigger; startedAt: string; progress: IngestProgress | null } | null = null;
@@ -55,6 +66,8 @@ export class IngestStatusTracker {
   private runs = 0;
   /** Set by the server when it starts or stops its inbox watcher. */
   watching = false;
+  /** Set by the server: who follows the inbox. */
+  watcher: WatcherPlace = "off";
 
   /** An ingest starts; the caller runs one at a time. */
   begin(trigger: IngestTrigger): void {
@@ -122,6 +135,7 @@ export class IngestStatusTracker {
       currentFile: c?.progress?.currentFile ?? null,
       startedAt: c?.startedAt ?? null,
       watching: this.watching,
+      watcher: this.watcher,
       runs: this.runs,
       lastFinishedAt: this.last?.finishedAt ?? null,
       last: this.last,
@@ -129,7 +143,7 @@ export class IngestStatusTracker {
   }
 
   health(): IngestHealth {
-    const { running, trigger, filesDone, filesTotal, watching, runs, lastFinishedAt } = this.snapshot();
-    return { running, trigger, filesDone, filesTotal, watching, runs, lastFinishedAt };
+    const { running, trigger, filesDone, filesTotal, watching, watcher, runs, lastFinishedAt } = this.snapshot();
+    return { running, trigger, filesDone, filesTotal, watching, watcher, runs, lastFinishedAt };
   }
 }
