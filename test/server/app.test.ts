@@ -23,7 +23,7 @@ describe("health", () => {
     const alive = await fetch(`${t.url}healthz`);
     expect(alive.status).toBe(200);
     // The start-up ingest is the one finished so far; the inbox is being watched.
-    const ingest = { running: false, trigger: null, filesDone: 0, filesTotal: 0, watching: true, runs: 1, lastFinishedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) };
+    const ingest = { running: false, trigger: null, filesDone: 0, filesTotal: 0, watching: true, watcher: "here", runs: 1, lastFinishedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) };
     expect(await alive.json()).toEqual({ status: "ok", ingest });
     const ready = await fetch(`${t.url}readyz`);
     expect(ready.status).toBe(200);
