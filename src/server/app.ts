@@ -83,7 +83,7 @@ export function createApp(deps: AppDeps): App {
   app.use(requireJsonBodies(["/v1/documents"]));
   app.use(jsonBody(limits.maxBodyBytes));
   app.use(askRouter(ask, timing));
-  app.use(searchRouter(new SearchService(engine), { maxQueryChars: limits.maxQuestionChars }));
+  app.use(searchRouter(new SearchService(engine, metrics), { maxQueryChars: limits.maxQuestionChars }));
   app.use(openaiRouter(ask, new OpenAiService(engine.generator?.name ?? null), timing));
   app.use(documentsRouter(documents, { maxUploadBytes: limits.maxUploadBytes, maxUploadFiles: limits.maxUploadFiles, redact }));
   app.use(infoRouter(engine, redact));

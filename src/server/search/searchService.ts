@@ -1,13 +1,20 @@
-// The search feature for the HTTP API: ranked chunks with the engine's retrieval settings; no generation.
+// The search feature for the HTTP API: ranked chunks with the engine's retrieval settings; no generation. Each
+// search's store time goes to the metrics.
 import type { QaEngine } from "../../qa/engine.js";
 import { searchChunks, type SearchResult } from "../../qa/search.js";
+import type { ServerMetrics } from "../metrics/metricsService.js";
 
 export type { SearchHit, SearchResult } from "../../qa/search.js";
 
 export class SearchService {
-  constructor(private readonly engine: QaEngine) {}
+  constructor(
+    private readonly engine: QaEngine,
+    private readonly metrics?: ServerMetrics,
+  ) {}
 
-  search(query: string, k?: number): Promise<SearchResult> {
-    return searchChunks(this.engine, query, k);
+  async search(query: string, k?: number): Promise<SearchResult> {
+    const result = await searchChunks(this.engine, query, k);
+    this.metrics?.storeQueried(result.timings, { lexical: result.mode !== "dense", dense: result.mode !== "lexical" });
+    return result;
   }
 }
