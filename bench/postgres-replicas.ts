@@ -64,16 +64,33 @@ function cpuSeconds(pid: number): number {
     return 0;
   }
 }
-/** CPU seconds of every PostgreSQL process on this machine (the server and its backends). */
+/** The parent process id of `pid`, from /proc; 0 when it is gone. */
+function parentOf(pid: number): number {
+  try {
+    return Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+  } catch {
+    return 0;
+  }
+}
+/** The store's PostgreSQL server process (the parent of a backend), when it runs on this machine. */
+const probe = new pg.Client({ connectionString: store });
+await probe.connect();
+const backendParent = parentOf((await probe.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid);
+// A server on another machine: its pids mean nothing here, and its CPU is not on these cores.
+const postmaster = (() => {
+  try {
+    return fs.readFileSync(`/proc/${backendParent}/comm`, "utf8").startsWith("postgres") ? backendParent : 0;
+  } catch {
+    return 0;
+  }
+})();
+await probe.end();
+/** CPU seconds of the store's PostgreSQL: the server and every process it started (backends, writers), live ones. */
 function postgresCpu(): number {
-  let total = 0;
+  if (!postmaster) return 0;
+  let total = cpuSeconds(postmaster);
   for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (fs.readFileSync(`/proc/${entry}/comm`, "utf8").trim().startsWith("postgres")) total += cpuSeconds(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
+    if (/^\d+$/.test(entry) && parentOf(Number(entry)) === postmaster) total += cpuSeconds(Number(entry));
   }
   return total;
 }
@@ -166,7 +183,8 @@ const notes =
   `Lexical search (BM25 in PostgreSQL) over the ${paragraphs.length} CMRC trial passages, ${connections} connections, ${seconds} s per run; ` +
   `replicas pinned with taskset${hasTaskset ? "" : " (not available here: unpinned)"}, PostgreSQL unpinned on the same two cores. ` +
   "The machine's two cores were shared with other work during the run, so the absolute numbers are noisy. " +
-  "postgres CPU share = PostgreSQL's CPU seconds / (PostgreSQL's + the replicas'), over the measured window.";
+  "postgres CPU share = PostgreSQL's CPU seconds / (PostgreSQL's + the replicas'), over the measured window; a backend's CPU counts while it lives " +
+  "(the replicas keep their pooled connections for the whole run).";
 const table = formatTable(
   ["replicas", "requests/s", "non-2xx", "p50 ms", "p99 ms", "replica CPU s", "postgres CPU s", "postgres share"],
   [one, two].map((r) => [r.replicas, r.requestsPerSecond, r.non2xx, r.p50Ms, r.p99Ms, r.replicaCpuSeconds, r.postgresCpuSeconds, r.postgresCpuShare]),
