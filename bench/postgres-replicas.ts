@@ -84,6 +84,13 @@ const postmaster = (() => {
     return 0;
   }
 })();
+// What the store takes per chunk of real Chinese text with its lexical postings (no vectors here).
+const size = await probe.query<{ bytes: number; chunks: number }>(
+  `SELECT (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE c.relkind = 'r' AND n.nspname = 'public')::float8 AS bytes, (SELECT count(*) FROM chunks)::float8 AS chunks`,
+);
+const textBytesPerChunk = Math.round(size.rows[0].bytes / size.rows[0].chunks);
+const storedChunks = size.rows[0].chunks;
 await probe.end();
 /** CPU seconds of the store's PostgreSQL: the server and every process it started (backends, writers), live ones. */
 function postgresCpu(): number {
@@ -191,8 +198,8 @@ const table = formatTable(
 );
 writeResults(
   "postgres-replicas",
-  { connections, seconds, runs: [one, two], notes, ratios: { twoVsOne: ratio }, ratioNote: "requests/s of two replicas over one (goal 1.7)" },
-  `Two serve replicas on one PostgreSQL store vs one (${describeMachine()})\n\n${table}\n\ntwo / one: ${ratio}× (goal 1.7×)\n\n${notes}\n`,
+  { connections, seconds, runs: [one, two], chunks: storedChunks, textBytesPerChunk, notes, ratios: { twoVsOne: ratio }, ratioNote: "requests/s of two replicas over one (goal 1.7)" },
+  `Two serve replicas on one PostgreSQL store vs one (${describeMachine()})\n\n${table}\n\ntwo / one: ${ratio}× (goal 1.7×)\n\nStore: ${storedChunks} chunks, ${textBytesPerChunk} bytes per chunk (text, lexical postings and their indexes; no vectors).\n\n${notes}\n`,
 );
 if (ownCluster) execFileSync("bash", [script, "stop", ownCluster]);
 fs.rmSync(work, { recursive: true, force: true });

@@ -67,8 +67,19 @@ fs.mkdirSync(inbox);
 paragraphs.forEach((p, i) => fs.writeFileSync(path.join(inbox, `p${String(i).padStart(4, "0")}.txt`), p.context));
 const questions = paragraphs.flatMap((p) => p.qas.map((q) => lexicalQuery(q.question)));
 
+/** Bytes the store takes on disk: the folder, or every table of the database with its indexes and TOAST. */
+async function storeBytes(kind: string, target: string): Promise<number> {
+  if (kind === "sqlite") return fs.readdirSync(target).reduce((sum, f) => sum + fs.statSync(path.join(target, f)).size, 0);
+  const client = new pg.Client({ connectionString: target });
+  await client.connect();
+  const r = await client.query<{ bytes: string }>(
+    "SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public'",
+  );
+  await client.end();
+  return Number(r.rows[0].bytes);
+}
 const targets = { sqlite: path.join(work, "sqlite-lexical"), postgres: await freshDatabase() };
-const lexical: Record<string, { ingestFilesPerSecond: number; p50Ms: number; p99Ms: number }> = {};
+const lexical: Record<string, { ingestFilesPerSecond: number; p50Ms: number; p99Ms: number; chunks: number; bytesPerChunk: number }> = {};
 const tops: Record<string, string[]> = {};
 for (const [kind, store] of Object.entries(targets)) {
   const settings = loadSettings({ cwd: projectRoot, env: {}, overrides: { store, inbox, threads: 1, gpu: false, "embedding.model": "none" } });
@@ -81,9 +92,17 @@ for (const [kind, store] of Object.entries(targets)) {
     samples.push(ms);
     tops[kind].push(value.map((h) => h.chunkId).join(","));
   }
+  const storedChunks = await s.count("chunks");
   await s.close();
   const latency = summarize(samples);
-  lexical[kind] = { ingestFilesPerSecond: round(paragraphs.length / (ingest.ms / 1000), 1), p50Ms: latency.p50Ms, p99Ms: latency.p99Ms };
+  lexical[kind] = {
+    ingestFilesPerSecond: round(paragraphs.length / (ingest.ms / 1000), 1),
+    p50Ms: latency.p50Ms,
+    p99Ms: latency.p99Ms,
+    chunks: storedChunks,
+    // Real chunks of Chinese text with their lexical postings (no vectors): what text costs per chunk.
+    bytesPerChunk: round((await storeBytes(kind, store)) / storedChunks, 0),
+  };
 }
 const sameTop5 = round(tops.sqlite.filter((t, i) => t === tops.postgres[i]).length / questions.length, 4);
 
@@ -101,17 +120,6 @@ const vectors = Array.from({ length: chunks }, point);
 const probes = Array.from({ length: 200 }, point);
 const identity = { name: "synthetic-64.gguf", fingerprint: "synthetic-64", dimension };
 const dense: Record<string, { bytesPerChunk: number; commitChunksPerSecond: number; p50Ms: number; p99Ms: number; recallAt10: number }> = {};
-/** Bytes the store takes on disk: the folder, or every table of the database with its indexes and TOAST. */
-async function storeBytes(kind: string, target: string): Promise<number> {
-  if (kind === "sqlite") return fs.readdirSync(target).reduce((sum, f) => sum + fs.statSync(path.join(target, f)).size, 0);
-  const client = new pg.Client({ connectionString: target });
-  await client.connect();
-  const r = await client.query<{ bytes: string }>(
-    "SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public'",
-  );
-  await client.end();
-  return Number(r.rows[0].bytes);
-}
 const vectorTargets = { sqlite: path.join(work, "sqlite-dense"), postgres: await freshDatabase() };
 const exact = probes.map((q) =>
   vectors
@@ -166,6 +174,7 @@ const table =
       ["lexical search p50 (ms)", lexical.sqlite.p50Ms, lexical.postgres.p50Ms, round(lexical.postgres.p50Ms / lexical.sqlite.p50Ms, 2)],
       ["lexical search p99 (ms)", lexical.sqlite.p99Ms, lexical.postgres.p99Ms, round(lexical.postgres.p99Ms / lexical.sqlite.p99Ms, 2)],
       [`same lexical top-5 (${questions.length} questions)`, "-", sameTop5, "-"],
+      [`bytes per chunk, CMRC text + lexical rows (${lexical.sqlite.chunks} chunks)`, lexical.sqlite.bytesPerChunk, lexical.postgres.bytesPerChunk, round(lexical.postgres.bytesPerChunk / lexical.sqlite.bytesPerChunk, 2)],
       [`commit ${chunks} vectors (chunks/s)`, dense.sqlite.commitChunksPerSecond, dense.postgres.commitChunksPerSecond, round(dense.postgres.commitChunksPerSecond / dense.sqlite.commitChunksPerSecond, 2)],
       ["dense search p50 (ms)", dense.sqlite.p50Ms, dense.postgres.p50Ms, round(dense.postgres.p50Ms / dense.sqlite.p50Ms, 2)],
       ["dense search p99 (ms)", dense.sqlite.p99Ms, dense.postgres.p99Ms, round(dense.postgres.p99Ms / dense.sqlite.p99Ms, 2)],
