@@ -72,26 +72,6 @@ function parentOf(pid: number): number {
     return 0;
   }
 }
-/** The store's PostgreSQL server process (the parent of a backend), when it runs on this machine. */
-const probe = new pg.Client({ connectionString: store });
-await probe.connect();
-const backendParent = parentOf((await probe.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid);
-// A server on another machine: its pids mean nothing here, and its CPU is not on these cores.
-const postmaster = (() => {
-  try {
-    return fs.readFileSync(`/proc/${backendParent}/comm`, "utf8").startsWith("postgres") ? backendParent : 0;
-  } catch {
-    return 0;
-  }
-})();
-// What the store takes per chunk of real Chinese text with its lexical postings (no vectors here).
-const size = await probe.query<{ bytes: number; chunks: number }>(
-  `SELECT (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE c.relkind = 'r' AND n.nspname = 'public')::float8 AS bytes, (SELECT count(*) FROM chunks)::float8 AS chunks`,
-);
-const textBytesPerChunk = Math.round(size.rows[0].bytes / size.rows[0].chunks);
-const storedChunks = size.rows[0].chunks;
-await probe.end();
 /** CPU seconds of the store's PostgreSQL: the server and every process it started (backends, writers), live ones. */
 function postgresCpu(): number {
   if (!postmaster) return 0;
@@ -115,6 +95,27 @@ fs.writeFileSync(
 );
 const cli = path.join(projectRoot, "bin", "alpaca-rag.js");
 execFileSync(process.execPath, [cli, "ingest", "--config", config, "--json"], { stdio: ["ignore", "ignore", "inherit"] });
+
+/** The store's PostgreSQL server process (the parent of a backend), when it runs on this machine. */
+const probe = new pg.Client({ connectionString: store });
+await probe.connect();
+const backendParent = parentOf((await probe.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid);
+// A server on another machine: its pids mean nothing here, and its CPU is not on these cores.
+const postmaster = (() => {
+  try {
+    return fs.readFileSync(`/proc/${backendParent}/comm`, "utf8").startsWith("postgres") ? backendParent : 0;
+  } catch {
+    return 0;
+  }
+})();
+// What the store takes per chunk of real Chinese text with its lexical postings (no vectors here).
+const size = await probe.query<{ bytes: number; chunks: number }>(
+  `SELECT (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE c.relkind = 'r' AND n.nspname = 'public')::float8 AS bytes, (SELECT count(*) FROM chunks)::float8 AS chunks`,
+);
+const textBytesPerChunk = Math.round(size.rows[0].bytes / size.rows[0].chunks);
+const storedChunks = size.rows[0].chunks;
+await probe.end();
 
 async function startReplica(core: number): Promise<{ child: ChildProcess; url: string }> {
   const args = [cli, "serve", "--config", config, "--no-ingest", "--no-watch"];
