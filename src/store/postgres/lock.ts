@@ -1,7 +1,8 @@
 // The PostgreSQL store's write lock: a session-level advisory lock (pg_try_advisory_lock) taken on a connection of
 // its own, held for the store's lifetime, so one writer runs at a time across every machine sharing the database and
 // a holder that dies (or whose machine does) loses it with its connection. The holder describes itself in a row
-// (purpose, pid, host, since) that a refused writer reads back into StoreLockedError.
+// (purpose, pid, host, since) that a refused writer reads back into StoreLockedError. PostgresWatcherLock is a second
+// advisory lock of the same kind: the one server (of many sharing the database) that follows the inbox holds it.
 import os from "node:os";
 import pg from "pg";
 import { StoreLockedError } from "../lock.js";
@@ -9,6 +10,7 @@ import { clientConfig } from "./connection.js";
 import { lockSpace } from "./migrations.js";
 
 const writeLockKey = 1;
+const watcherLockKey = 2;
 
 export class PostgresWriteLock {
   private lost: Error | null = null;
@@ -71,6 +73,51 @@ export class PostgresWriteLock {
     } catch {
       // The session is gone already, and the lock with it.
     }
+    await this.client.end().catch(() => {});
+  }
+}
+
+/**
+ * The inbox watcher's lease: held by at most one process across every machine sharing the database, released with
+ * its connection (the holder stopping, dying or losing the database), so another server can take the watching over.
+ */
+export class PostgresWatcherLock {
+  private lost: Error | null = null;
+  private released = false;
+
+  private constructor(private readonly client: pg.Client) {
+    client.on("error", (e) => {
+      this.lost ??= e;
+    });
+    client.on("end", () => {
+      if (!this.released) this.lost ??= new Error("the watcher lock's connection ended");
+    });
+  }
+
+  /** Takes the lease, or null when another process holds it. Rejects when the database cannot be reached. */
+  static async tryAcquire(url: string): Promise<PostgresWatcherLock | null> {
+    const client = new pg.Client(clientConfig(url));
+    client.on("error", () => {});
+    await client.connect();
+    try {
+      const taken = await client.query<{ taken: boolean }>("SELECT pg_try_advisory_lock($1, $2) AS taken", [lockSpace, watcherLockKey]);
+      if (taken.rows[0].taken) return new PostgresWatcherLock(client);
+    } catch (e) {
+      await client.end().catch(() => {});
+      throw e;
+    }
+    await client.end().catch(() => {});
+    return null;
+  }
+
+  /** Why the lease is no longer held (its connection broke), or null while it is. */
+  get failure(): Error | null {
+    return this.lost;
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
     await this.client.end().catch(() => {});
   }
 }
