@@ -1,16 +1,20 @@
 // What limiting a search to some knowledge bases costs: a store of N chunks in the default base and a small base of
 // N/100, searched (lexical BM25 and HNSW vectors) over every base (no filter), the small base (FTS5 join; hnswlib
 // filter) and the default base alone (the filter admits nearly everything). Prints median and p95 milliseconds.
-// Usage: npx tsx bench/kb-scope.ts [chunks=20000] [dimension=64]
+// With a postgres:// URL of an empty database, the same on the PostgreSQL store (EXISTS on files inside the BM25 SQL;
+// pgvector's filtered HNSW scan with iterative_scan, or the planner's exact read for a small base).
+// Usage: npx tsx bench/kb-scope.ts [chunks=20000] [dimension=64] [postgres://… empty database]
 import os from "node:os";
 import path from "node:path";
 import fs from "node:fs";
-import type { NewChunk } from "../src/store/contract.js";
+import type { DocumentStore, NewChunk } from "../src/store/contract.js";
+import { openStore } from "../src/store/open.js";
 import { lexicalQuery, segmentForIndex } from "../src/store/segment.js";
 import { SqliteStore } from "../src/store/sqlite/store.js";
 
 const total = Number(process.argv[2] ?? 20_000);
 const dimension = Number(process.argv[3] ?? 64);
+const url = process.argv[4];
 const words = ["river", "bridge", "ledger", "harvest", "lantern", "quarry", "orchard", "ferry", "mill", "granary", "harbour", "weaver", "kiln", "pasture", "beacon", "tannery"];
 let seed = 7;
 const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -29,11 +33,11 @@ function chunks(count: number): NewChunk[] {
   });
 }
 
-function timeIt(label: string, runs: number, work: (i: number) => unknown): void {
+async function timeIt(label: string, runs: number, work: (i: number) => unknown): Promise<void> {
   const ms: number[] = [];
   for (let i = 0; i < runs + 5; i++) {
     const t = performance.now();
-    work(i);
+    await work(i);
     if (i >= 5) ms.push(performance.now() - t);
   }
   ms.sort((a, b) => a - b);
@@ -42,7 +46,7 @@ function timeIt(label: string, runs: number, work: (i: number) => unknown): void
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-rag-kb-scope-"));
 try {
-  const store = SqliteStore.open(dir, { write: true });
+  const store: DocumentStore = url ? await openStore(url, { write: true, purpose: "bench" }) : SqliteStore.open(dir, { write: true });
   await store.bindEmbedding({ name: "bench", fingerprint: "bench", dimension });
   await store.createKb("small");
   const perDocument = 500;
@@ -56,8 +60,8 @@ try {
   const queries = Array.from({ length: 60 }, () => ({ terms: lexicalQuery(`${pick()} ${pick()} ${pick()}`), vector: unitVector() }));
   const runs = 200;
   for (const [label, scope] of [["every base (no filter)", ["default", "small"]], ["the small base", ["small"]], ["the default base alone", ["default"]]] as const) {
-    timeIt(`lexical top 50, ${label}`, runs, (i) => store.lexicalSearch(queries[i % queries.length].terms, 50, { kbs: scope }));
-    timeIt(`vector top 50, ${label}`, runs, (i) => store.vectorSearch(queries[i % queries.length].vector, 50, { kbs: scope }));
+    await timeIt(`lexical top 50, ${label}`, runs, (i) => store.lexicalSearch(queries[i % queries.length].terms, 50, { kbs: scope }));
+    await timeIt(`vector top 50, ${label}`, runs, (i) => store.vectorSearch(queries[i % queries.length].vector, 50, { kbs: scope }));
   }
   await store.close();
 } finally {

@@ -6,7 +6,7 @@
 // fixed): its numbers mean nothing.
 // `--summary` runs nothing: it rebuilds the summary and the README's Performance section from the results files as
 // they are, each dated (for when one benchmark was re-run alone, e.g. after a new format or engine).
-// Flags: --full, --quick, --summary, --threads N (passed on), --only ingest,quality,search,generation,ingest-scale,service,formats,ocr,pool,concurrency,chart
+// Flags: --full, --quick, --summary, --threads N (passed on), --only ingest,quality,search,generation,ingest-scale,service,formats,ocr,pool,concurrency,postgres,replicas,chart
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -48,6 +48,10 @@ const steps: Step[] = [
   { name: "pool", script: "bench/pool.ts", args: quick ? ["--seconds", "3"] : [] },
   // alpaca-rag's /v1/ask and its generator alone against llama-server at 1, 4 and 16 clients (about 6 minutes).
   { name: "concurrency", script: "bench/concurrency.ts", args: [...threadArgs, ...(quick ? ["--quick"] : [])] },
+  // PostgreSQL + pgvector vs the embedded store (100k synthetic chunks, 1M with --full), then two serve replicas on
+  // one database vs one; both skip with a message where PostgreSQL or pgvector is missing.
+  { name: "postgres", script: "bench/postgres-store.ts", args: full ? ["--chunks", "1000000"] : quick ? ["--chunks", "5000"] : ["--chunks", "100000"] },
+  { name: "replicas", script: "bench/postgres-replicas.ts", args: quick ? ["--seconds", "3"] : [] },
   { name: "chart", script: "bench/chart.ts", args: [] },
 ].filter((s) => !(quick && s.name === "ingest"));
 const only = listFlag("--only", steps.map((s) => s.name));
@@ -76,12 +80,12 @@ const totalMinutes = (performance.now() - started) / 60_000;
 
 const m = machineInfo();
 const table = formatTable(["benchmark", "measure", "model / size", "alpaca-rag", "baseline", "ratio (> 1: ours better)"], summaryRows());
-const details = ["ingest", "retrieval-quality", "search-scale", "generation", "ingest-scale", "service-load", "formats", "ocr", "pool", "concurrency"]
+const details = ["ingest", "retrieval-quality", "search-scale", "generation", "ingest-scale", "service-load", "formats", "ocr", "pool", "concurrency", "postgres-store", "postgres-replicas"]
   .filter((n) => fs.existsSync(path.join(resultsDir(), `${n}.md`)))
   .map((n) => `[${n}](bench/results/${n}.md)`)
   .join(", ");
 // Results this run did not write (--only, or a failed step) are older: the summary says so rather than pass them off.
-const earlier = ["ingest", "retrieval-quality", "search-scale", "generation", "ingest-scale", "service-load", "formats", "ocr", "pool", "concurrency"].flatMap((n) => {
+const earlier = ["ingest", "retrieval-quality", "search-scale", "generation", "ingest-scale", "service-load", "formats", "ocr", "pool", "concurrency", "postgres-store", "postgres-replicas"].flatMap((n) => {
   const r = readResults<{ date?: string }>(n);
   return r?.date && new Date(r.date) < startedAt ? [`${n} (${r.date.slice(0, 10)})`] : [];
 });

@@ -19,6 +19,9 @@ export type { AnswerSpan } from "./qa/extractive.js";
 export type { SearchHit, SearchResult } from "./qa/search.js";
 export { EmbedderMismatchError } from "./store/embedding.js";
 export { openStore } from "./store/open.js";
+export { StoreTargetError, StoreUnavailableError } from "./store/errors.js";
+export { StoreLockedError } from "./store/lock.js";
+export { copyStore, type CopySummary } from "./store/copy.js";
 export type { DocumentStore, KnowledgeBase } from "./store/contract.js";
 // Knowledge bases: the default one's name and the errors about names; create, rename and delete with their folders.
 export { defaultKb, KbExistsError, KbNameError, UnknownKbError } from "./store/kb.js";

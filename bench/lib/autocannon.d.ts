@@ -27,6 +27,8 @@ declare module "autocannon" {
     url: string;
     connections?: number;
     duration?: number;
+    /** Requests in all, instead of a duration. */
+    amount?: number;
     /** Seconds before a request counts as timed out. */
     timeout?: number;
     method?: string;
@@ -35,7 +37,7 @@ declare module "autocannon" {
     requests?: RequestSpec[];
   }
 
-  interface Result {
+  export interface Result {
     requests: Histogram;
     latency: Histogram;
     throughput: Histogram;

@@ -165,6 +165,36 @@ function concurrencyRows(): SummaryRow[] {
   return rows;
 }
 
+function postgresRows(): SummaryRow[] {
+  type Dense = { bytesPerChunk?: number; commitChunksPerSecond: number; p50Ms: number; p99Ms: number; recallAt10: number };
+  const r = readResults<{ chunks: number; dimension: number; sameTop5: number; questions: number; dense: Record<string, Dense> }>("postgres-store");
+  const rows: SummaryRow[] = [];
+  if (r) {
+    const { sqlite, postgres } = r.dense;
+    rows.push(
+      ["postgres store", `dense search p50 / p99 (ms), ${r.chunks} chunks, ${r.dimension}-d; recall@10`, "synthetic", `${fmt(postgres.p50Ms)} / ${fmt(postgres.p99Ms)}; ${fmt(postgres.recallAt10, 4)}`, `embedded ${fmt(sqlite.p50Ms)} / ${fmt(sqlite.p99Ms)}; ${fmt(sqlite.recallAt10, 4)}`, fmt(sqlite.p50Ms / postgres.p50Ms)],
+      ["postgres store", "vector ingest (chunks/s)", "synthetic", fmt(postgres.commitChunksPerSecond, 0), `embedded ${fmt(sqlite.commitChunksPerSecond, 0)}`, fmt(postgres.commitChunksPerSecond / sqlite.commitChunksPerSecond)],
+      ["postgres store", `same lexical top-5 as embedded (${r.questions} CMRC questions)`, "none", fmt(r.sameTop5, 4), "-", "-"],
+    );
+    if (postgres.bytesPerChunk !== undefined && sqlite.bytesPerChunk !== undefined)
+      rows.push(["postgres store", `bytes per chunk on disk (${r.dimension}-d)`, "synthetic", fmt(postgres.bytesPerChunk, 0), `embedded ${fmt(sqlite.bytesPerChunk, 0)}`, fmt(sqlite.bytesPerChunk / postgres.bytesPerChunk)]);
+  }
+  type Run = { requestsPerSecond: number; postgresCpuShare: number };
+  const replicas = readResults<{ connections: number; runs: Run[]; ratios: Ratios }>("postgres-replicas");
+  if (replicas) {
+    const [one, two] = replicas.runs;
+    rows.push([
+      "postgres replicas",
+      `/v1/search requests/s at ${replicas.connections} connections, two pinned replicas vs one (goal 1.7×); postgres CPU share`,
+      "none",
+      `${fmt(two.requestsPerSecond, 1)}; ${fmt(two.postgresCpuShare)}`,
+      `one replica ${fmt(one.requestsPerSecond, 1)}; ${fmt(one.postgresCpuShare)}`,
+      fmt(replicas.ratios.twoVsOne),
+    ]);
+  }
+  return rows;
+}
+
 export function summaryRows(): SummaryRow[] {
-  return [...ingestRows(), ...qualityRows(), ...generationRows(), ...searchRows(), ...serviceRows(), ...formatsRows(), ...ocrRows(), ...poolRows(), ...concurrencyRows()];
+  return [...ingestRows(), ...qualityRows(), ...generationRows(), ...searchRows(), ...serviceRows(), ...formatsRows(), ...ocrRows(), ...poolRows(), ...concurrencyRows(), ...postgresRows()];
 }

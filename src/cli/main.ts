@@ -7,9 +7,11 @@ import { registerEvalCommand } from "./commands/eval.js";
 import { registerIngestCommand } from "./commands/ingest.js";
 import { registerKbCommand } from "./commands/kb.js";
 import { registerInitCommand } from "./commands/init.js";
+import { registerMigrateCommand } from "./commands/migrate.js";
 import { registerModelsCommand } from "./commands/models.js";
 import { registerSearchCommand } from "./commands/search.js";
 import { registerServeCommand } from "./commands/serve.js";
+import { registerStoreCommand } from "./commands/store.js";
 
 const program = new Command()
   .name("alpaca-rag")
@@ -21,6 +23,8 @@ const program = new Command()
 registerIngestCommand(program);
 registerKbCommand(program);
 registerCheckCommand(program);
+registerMigrateCommand(program);
+registerStoreCommand(program);
 registerSearchCommand(program);
 registerAskCommand(program);
 registerChatCommand(program);

@@ -18,7 +18,7 @@ export interface CommonFlags {
 export function withSettingsFlags(command: Command): Command {
   return command
     .option("--config <file>", "settings file (default ./alpaca-rag.config.json)")
-    .option("--store <dir>", "store directory (settings key: store)")
+    .option("--store <dir|url>", "store directory or postgres:// URL (settings key: store)")
     .option("--threads <n>", "llama.cpp threads (settings key: threads)")
     .option("--gpu <auto|true|false>", "use a GPU (settings key: gpu)")
     .option("--embedding-model <model>", "GGUF path, hf: URI, preset, auto or none (settings key: embedding.model)")

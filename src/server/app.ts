@@ -98,7 +98,7 @@ export function createApp(deps: AppDeps): App {
   app.use(requireJsonBodies(["/v1/documents"]));
   app.use(jsonBody(limits.maxBodyBytes));
   app.use(askRouter(ask, timing));
-  app.use(searchRouter(new SearchService(engine), { maxQueryChars: limits.maxQuestionChars }));
+  app.use(searchRouter(new SearchService(engine, metrics), { maxQueryChars: limits.maxQuestionChars }));
   const openai = new OpenAiService(engine.generator?.name ?? null);
   app.use(openaiRouter(ask, openai, timing));
   app.use(completionsRouter(ask, openai, timing));

@@ -1,5 +1,5 @@
 // Starts the HTTP server: checks the binding is safe, brings the store up to date with the inbox, loads the models
-// once, listens, and follows the inbox (server.watch). close() stops watching and accepting, aborts running answers
+// once, listens, and follows the inbox (server.watch; with a shared store, one server of those sharing it). close() stops watching and accepting, aborts running answers
 // and ingests, and frees the models.
 import { setMaxListeners } from "node:events";
 import fs from "node:fs";
@@ -9,7 +9,9 @@ import path from "node:path";
 import type { Settings } from "../config/schema.js";
 import type { IngestSummary } from "../ingest/pipeline.js";
 import { openEngine, type QaEngine } from "../qa/engine.js";
+import { storeTarget } from "../store/open.js";
 import { createApp, type App } from "./app.js";
+import { InboxFollower } from "./documents/inboxFollower.js";
 import { InboxWatcher } from "./documents/inboxWatcher.js";
 import { assertSafeBinding } from "./http/auth.js";
 import { decideEmbedding, startupIngest, storeIsUndecided } from "./startupIngest.js";
@@ -101,32 +103,42 @@ export async function startServer(settings: Settings, options: StartServerOption
     for (const summary of ingests ?? []) app.documents.ingestStatus.record("startup", summary);
 
     // Changes to the inbox from now on are ingested through the documents service, one writer with uploads and deletes.
-    let watcher: InboxWatcher | null = null;
+    // With a shared store (PostgreSQL), only the server holding the store's watcher lease follows the inbox.
+    let follower: InboxFollower | null = null;
     if (settings.server.watch) {
-      watcher = new InboxWatcher({
-        inbox,
-        // Only the bases whose folders changed are ingested again (a change at the inbox root is the default base's).
-        ingest: async (changed) => app.documents.ingest(await app.documents.kbsFor(changed), "watch"),
-        ignore: [settings.store, app.documents.stagingDir],
-        debounceMs: settings.server.watchDebounceMs,
+      follower = new InboxFollower({
+        store: storeTarget(settings.store),
+        watcher: () =>
+          new InboxWatcher({
+            inbox,
+            // Only the bases whose folders changed are ingested again (a change at the inbox root is the default base's).
+            ingest: async (changed) => app.documents.ingest(await app.documents.kbsFor(changed), "watch"),
+            ignore: [settings.store, app.documents.stagingDir],
+            debounceMs: settings.server.watchDebounceMs,
+            onNotice: notice,
+          }),
+        // Taking the watch over from another server: whatever changed meanwhile may be in any base.
+        onTakeOver: () =>
+          void (async () => app.documents.ingest(await app.documents.kbsFor(null), "watch"))().catch((e: unknown) =>
+            notice(`inbox watcher: ingest failed: ${(e as Error)?.message ?? String(e)}`),
+          ),
+        status: app.documents.ingestStatus,
         onNotice: notice,
       });
       try {
-        await watcher.start();
+        await follower.start();
       } catch (e) {
-        await watcher.close().catch(() => {});
+        await follower.close().catch(() => {});
         server.close();
         throw e;
       }
-      app.documents.ingestStatus.watching = true;
     }
 
     let closing: Promise<void> | null = null;
     const close = () =>
       (closing ??= (async () => {
         // No new ingests from the inbox; one already running stops after its current file (the shutdown signal).
-        const stopWatching = watcher?.close() ?? Promise.resolve();
-        app.documents.ingestStatus.watching = false;
+        const stopWatching = follower?.close() ?? Promise.resolve();
         shutdown.abort();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

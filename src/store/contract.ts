@@ -21,8 +21,9 @@
 // - Chunk ids are never reused: they are the vector index's labels, the citations' handles and the API's ids.
 // - A store is made with one embedding model (its identity: file name, fingerprint, dimension) or with none
 //   (lexical-only); see embedding/assertEmbedding/bindEmbedding.
-// - Snapshots: a store can be copied without re-embedding, because every vector is kept with its chunk in the
-//   store's source of truth (SQLite's chunks.vector; a `vector(n)` column in PostgreSQL); indexes are derived.
+// - Snapshots: a store can be copied without re-embedding (exportDocuments, copy.ts), because every vector is kept
+//   with its chunk in the store's source of truth (SQLite's chunks.vector; a pgvector column in PostgreSQL); indexes
+//   are derived.
 //
 // - Knowledge bases. Files belong to a named base (kb.ts: `default` always exists); a path is unique within its base.
 //   Documents stay shared by content: the same bytes in two bases are one document, listed and cited per base. Every
@@ -30,7 +31,8 @@
 //   forget it; searches filter inside the index so a small base still gets its k results.
 //
 // Outside the contract, beside it: the OCR page cache (ocrCache.ts) is its own SQLite file in the embedded store's
-// folder; a server store will keep the same rows (sha256, page, engine, dpi → text) in an `ocr_pages` table.
+// folder; a server store keeps none yet (its pages are read again on re-ingest); the same rows (sha256, page, engine,
+// dpi → text) would go in an `ocr_pages` table.
 import type { EmbedderIdentity } from "../models/embedder.js";
 import type { SourceLocation } from "./location.js";
 
@@ -98,6 +100,13 @@ export interface StoredChunk extends ChunkPlacement {
   paths: string[];
   /** The same files with their base, in the same order. */
   sources: Array<{ kb: string; path: string }>;
+}
+
+/** A stored document as it was committed (its chunks with their terms and vectors) and the files that hold it. */
+export interface ExportedDocument {
+  document: NewDocument;
+  /** In path order (then base), at least one, each with its base. */
+  files: Array<{ kb: string; path: string; size: number; mtimeMs: number }>;
 }
 
 export interface FileListing {
@@ -246,6 +255,13 @@ export interface DocumentStore {
    * of n such ids is taken when i = floor(j * n / count) for j = 0 … count-1.
    */
   sampleVectorChunkIds(count: number): Promise<number[]>;
+
+  /**
+   * Every document with its files and its chunks (terms and vectors included), in document order, reading
+   * `batchSize` documents (default 64) per round: what `store copy` moves to another store without re-embedding.
+   * Each document is read whole; documents committed or removed during the walk may or may not be seen.
+   */
+  exportDocuments(options?: { batchSize?: number }): AsyncGenerator<ExportedDocument>;
 
   // --- lexical search -------------------------------------------------------------------------------------------
 

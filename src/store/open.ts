@@ -1,24 +1,24 @@
 // The one place that chooses a store implementation from the `store` setting: a folder is the embedded store
-// (SQLite + FTS5 + hnswlib, sqlite/); a postgres:// URL will be the server store (PostgreSQL + pgvector), refused
-// with a clear error until it exists.
+// (SQLite + FTS5 + hnswlib, sqlite/); a postgres:// or postgresql:// URL is the server store (PostgreSQL + pgvector,
+// postgres/).
 import { storeUrlScheme } from "../config/schema.js";
 import type { DocumentStore, OpenStoreOptions } from "./contract.js";
+import { StoreTargetError } from "./errors.js";
+import { PostgresStore } from "./postgres/store.js";
 import { SqliteStore } from "./sqlite/store.js";
 
-export class StoreTargetError extends Error {
-  override name = "StoreTargetError";
-}
+export { StoreTargetError } from "./errors.js";
 
 /** What a `store` setting names. */
-export type StoreTarget = { kind: "sqlite"; dir: string };
+export type StoreTarget = { kind: "sqlite"; dir: string } | { kind: "postgres"; url: string };
 
-/** Reads a `store` setting: a folder, or (not yet supported) a database URL. */
+/** Reads a `store` setting: a folder, or a PostgreSQL URL. */
 export function storeTarget(target: string): StoreTarget {
-  if (target.trim() === "") throw new StoreTargetError("store: empty; give a folder (e.g. ./storage)");
+  if (target.trim() === "") throw new StoreTargetError("store: empty; give a folder (e.g. ./storage) or a postgres:// URL");
   const scheme = storeUrlScheme(target);
-  if (scheme === "postgres" || scheme === "postgresql")
-    throw new StoreTargetError(`store: PostgreSQL stores (${scheme}://…) are not supported by this version yet; give a folder`);
-  if (scheme !== undefined) throw new StoreTargetError(`store: unknown kind of store "${scheme}://…"; give a folder`);
+  if (scheme === "postgres" || scheme === "postgresql") return { kind: "postgres", url: target.trim() };
+  if (scheme !== undefined)
+    throw new StoreTargetError(`store: unknown kind of store "${scheme}://…"; give a folder or a postgres:// URL`);
   return { kind: "sqlite", dir: target };
 }
 
@@ -28,5 +28,6 @@ export function storeTarget(target: string): StoreTarget {
  */
 export async function openStore(target: string | { store: string }, options: OpenStoreOptions = {}): Promise<DocumentStore> {
   const resolved = storeTarget(typeof target === "string" ? target : target.store);
+  if (resolved.kind === "postgres") return PostgresStore.open(resolved.url, options);
   return SqliteStore.open(resolved.dir, options);
 }

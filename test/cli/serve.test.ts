@@ -52,7 +52,7 @@ describe("alpaca-rag serve", () => {
     // The notice goes to stderr just after "serving on" goes to stdout: the two pipes may arrive in either order.
     await cli.waitFor(/not following the inbox \(--no-watch\)/, 10_000);
     const status = async () => (await (await fetch(`${url}v1/ingest/status`)).json()) as { watching: boolean; runs: number; running: boolean };
-    expect(await status()).toMatchObject({ watching: false, runs: 1, running: false });
+    expect(await status()).toMatchObject({ watching: false, watcher: "off", runs: 1, running: false });
     // The database, its write-ahead log and the vector file: any write to the store changes one of them.
     const storeFiles = () =>
       fs.readdirSync(path.join(dir, "store")).filter((f) => /^(index\.sqlite(-wal)?|vectors\.hnsw)$/.test(f)).map((f) => {
@@ -66,7 +66,7 @@ describe("alpaca-rag serve", () => {
     fs.rmSync(path.join(dir, "inbox", "northvale-seed-library.pdf"));
     // Five times what a watching server takes to pick a change up (about 1.1 s): nothing may happen meanwhile.
     await new Promise((r) => setTimeout(r, 5500));
-    expect(await status()).toMatchObject({ watching: false, runs: 1, running: false });
+    expect(await status()).toMatchObject({ watching: false, watcher: "off", runs: 1, running: false });
     const paths = async () => ((await (await fetch(`${url}v1/documents`)).json()) as { documents: Array<{ path: string }> }).documents.map((d) => d.path);
     expect(await paths()).toEqual(["northvale-seed-library.pdf"]);
     expect(storeFiles()).toEqual(storeBefore);

@@ -23,7 +23,7 @@ describe("health", () => {
     const alive = await fetch(`${t.url}healthz`);
     expect(alive.status).toBe(200);
     // The start-up ingest is the one finished so far; the inbox is being watched.
-    const ingest = { running: false, trigger: null, filesDone: 0, filesTotal: 0, watching: true, runs: 1, lastFinishedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) };
+    const ingest = { running: false, trigger: null, filesDone: 0, filesTotal: 0, watching: true, watcher: "here", runs: 1, lastFinishedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) };
     expect(await alive.json()).toEqual({ status: "ok", ingest });
     const ready = await fetch(`${t.url}readyz`);
     expect(ready.status).toBe(200);
@@ -59,6 +59,8 @@ describe("GET /metrics", () => {
   it("exposes requests, latency, queue depth and tokens in the Prometheus text format", async () => {
     await postJson(`${t.url}v1/ask`, { question: "When was the lighthouse built?" });
     await fetch(`${t.url}healthz`);
+    const searched = await postJson(`${t.url}v1/search`, { query: "lighthouse", k: 1 });
+    const mode = ((await searched.json()) as { mode: string }).mode;
     const res = await fetch(`${t.url}metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -73,6 +75,10 @@ describe("GET /metrics", () => {
     expect(metricValue(text, "alpaca_rag_prompt_tokens_total")).toBeGreaterThan(0);
     expect(metricValue(text, "alpaca_rag_generation_queue_waiting")).toBe(0);
     expect(metricValue(text, "alpaca_rag_generation_running")).toBe(0);
+    // The store's search time, per kind that ran, for the search above (and any before it in this file).
+    expect(text).toMatch(/^# TYPE alpaca_rag_store_query_duration_seconds histogram$/m);
+    expect(metricValue(text, "alpaca_rag_store_query_duration_seconds_count", { kind: "lexical" })).toBeGreaterThanOrEqual(mode === "dense" ? 0 : 1);
+    expect(metricValue(text, "alpaca_rag_store_query_duration_seconds_count", { kind: "dense" })).toBeGreaterThanOrEqual(mode === "lexical" ? 0 : 1);
   });
 
   it("labels unmatched paths as one route, so clients cannot grow the label set", async () => {

@@ -1,6 +1,7 @@
 // The store contract (src/store/contract.ts), exercised through openStore only, against every implementation in
 // `factories`: documents and files, chunks, lexical search, vectors, the embedding identity, metadata and the write
 // lock. A new implementation joins by adding a factory that names a fresh, empty store of its kind.
+// The PostgreSQL factory uses the cluster named by ALPACA_RAG_TEST_PG, or starts its own (test/store/postgres/database.ts).
 import { afterEach, describe, expect, it } from "vitest";
 import type { DocumentStore, OpenStoreOptions } from "../../src/store/contract.js";
 import { EmbedderMismatchError } from "../../src/store/embedding.js";
@@ -10,6 +11,7 @@ import { openStore } from "../../src/store/open.js";
 import { lexicalQuery } from "../../src/store/segment.js";
 import { tempDir } from "../helpers.js";
 import { doc, file, identity, unit } from "./fixtures.js";
+import { freshDatabase, usePostgres } from "./postgres/database.js";
 
 interface StoreFactory {
   name: string;
@@ -17,7 +19,12 @@ interface StoreFactory {
   fresh(): Promise<string>;
 }
 
-const factories: StoreFactory[] = [{ name: "sqlite (folder)", fresh: async () => tempDir() }];
+const factories: StoreFactory[] = [
+  { name: "sqlite (folder)", fresh: async () => tempDir() },
+  // A fresh database per test in the cluster of ALPACA_RAG_TEST_PG, or in one this file starts (and stops).
+  { name: "postgres (pgvector)", fresh: freshDatabase },
+];
+usePostgres();
 
 for (const factory of factories) {
   describe(`store contract: ${factory.name}`, () => {
@@ -173,6 +180,31 @@ for (const factory of factories) {
       expect(await store.vectorSearch(unit([1, 0, 0, 0]), 5, { kbs: ["default"] })).toEqual([]);
       expect(await store.sampleVectorChunkIds(10)).toEqual([]);
       await expect(store.bindEmbedding(identity)).rejects.toThrow(/no embedding model \(lexical-only\)/);
+    });
+
+    it("exports every document whole, with its files, terms and vectors, in batches", async () => {
+      const store = await open(await factory.fresh(), { write: true });
+      await store.bindEmbedding(identity);
+      const a = doc("a", ["南京长江大桥", "桥梁的结构"], [[1, 0, 0, 0], [0, 1, 0, 0]], { section: "桥" });
+      const b = doc("b", ["The river bridge"], [[0, 0, 1, 0]]);
+      const first = await store.commitFile(file("z/a.txt", 5, 7), { document: a });
+      await store.commitFile(file("a-copy.txt", 5, 8), { documentId: first.documentId });
+      await store.commitFile(file("b.txt"), { document: b });
+      const exported = [];
+      for await (const d of store.exportDocuments({ batchSize: 1 })) exported.push(d);
+      expect(exported).toEqual([
+        { document: a, files: [file("a-copy.txt", 5, 8), file("z/a.txt", 5, 7)] },
+        { document: b, files: [file("b.txt")] },
+      ]);
+    });
+
+    it("gives back a document's whole text and page starts (a citation preview's context), nothing for an unknown id", async () => {
+      const store = await open(await factory.fresh(), { write: true });
+      await store.bindEmbedding(null);
+      const d = { ...doc("paged", ["第一页的内容", "第二页的内容"], null), pages: 2, pageStarts: [0, 8] };
+      const { documentId } = await store.commitFile(file("p.pdf"), { document: d });
+      expect(await store.documentText(documentId)).toEqual({ text: "第一页的内容\n\n第二页的内容", pageStarts: [0, 8] });
+      expect(await store.documentText(documentId + 1000)).toBeUndefined();
     });
 
     it("samples chunks with vectors evenly over their ids", async () => {

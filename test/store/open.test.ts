@@ -1,5 +1,6 @@
-// Choosing the store from the `store` setting: a folder opens the embedded store; a database URL this version cannot
-// open yet, or any other URL, is refused with an error naming the setting, before anything is created.
+// Choosing the store from the `store` setting: a folder opens the embedded store; a postgres:// URL is never taken for
+// a folder (test/store/postgres/ opens real ones); any other URL is refused with an error naming the setting, before
+// anything is created.
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -19,12 +20,12 @@ describe("openStore", () => {
     expect(await checkStore(dir)).toMatchObject({ ok: true, documents: 0, embedding: "not set" });
   });
 
-  it("refuses URLs it cannot open yet, naming the setting, and creates nothing", async () => {
+  it("refuses URLs it cannot open, naming the setting, and creates nothing", async () => {
     const cwd = process.cwd();
-    await expect(openStore("postgres://alpaca@127.0.0.1:5432/rag")).rejects.toThrow(StoreTargetError);
-    await expect(openStore({ store: "postgresql://db.example/rag" })).rejects.toThrow(/^store: PostgreSQL stores \(postgresql:\/\/…\) are not supported/);
+    expect(storeTarget("postgresql://db.example/rag")).toEqual({ kind: "postgres", url: "postgresql://db.example/rag" });
+    await expect(openStore({ store: "postgres://alpaca@db.invalid/rag" })).rejects.toThrow(/^store postgres:\/\/alpaca@db\.invalid\/rag: unknown host/);
     await expect(openStore("mysql://db.example/rag")).rejects.toThrow(/store: unknown kind of store "mysql:\/\/…"/);
-    await expect(checkStore("postgres://db.example/rag")).rejects.toThrow(StoreTargetError);
+    await expect(checkStore("mysql://db.example/rag")).rejects.toThrow(StoreTargetError);
     expect(() => storeTarget("  ")).toThrow(/store: empty/);
     expect(fs.existsSync(path.join(cwd, "postgres:"))).toBe(false);
     expect(fs.existsSync(path.join(cwd, "mysql:"))).toBe(false);

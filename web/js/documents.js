@@ -132,7 +132,7 @@ async function upload(event) {
 function showIngestStatus(s) {
   const line = $("ingest-status");
   const failedList = $("ingest-failed");
-  const watching = t(s.watching ? "watching" : "notWatching");
+  const watching = t(s.watching ? "watching" : s.watcher === "elsewhere" ? "watchingElsewhere" : "notWatching");
   const trigger = (name) => t(`trigger_${name}`);
   failedList.replaceChildren();
   if (s.running) {

@@ -43,7 +43,14 @@ export function registerServeCommand(program: Command): void {
       if (server.engine.generatorNote && !server.engine.generator) process.stderr.write(`${server.engine.generatorNote}\n`);
       const keys = settings.server.apiKeys.length;
       process.stdout.write(`alpaca-rag is serving on ${server.url}  (open it in a browser${keys ? `; API key required: ${keys} configured` : ""}; Ctrl-C stops)\n`);
-      process.stderr.write(settings.server.watch ? `following the inbox ${settings.inbox}: changes there are ingested by themselves\n` : "not following the inbox (--no-watch): POST /v1/ingest or a restart picks up changes\n");
+      const watcher = server.app.documents.ingestStatus.watcher;
+      process.stderr.write(
+        watcher === "here"
+          ? `following the inbox ${settings.inbox}: changes there are ingested by themselves\n`
+          : watcher === "elsewhere"
+            ? "another server sharing the store follows the inbox (this one takes over if it stops)\n"
+            : "not following the inbox (--no-watch): POST /v1/ingest or a restart picks up changes\n",
+      );
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off("SIGINT", stop);

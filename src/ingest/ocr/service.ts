@@ -1,7 +1,7 @@
 // The OCR service an ingest hands to its loaders (LoadContext.ocr): looks pages up in the cache first, starts the
 // worker pool only when a page must really be read, bounds the pages in flight, and counts pages for progress.
 import os from "node:os";
-import type { Settings } from "../../config/schema.js";
+import { storeUrlScheme, type Settings } from "../../config/schema.js";
 import { OcrCache } from "../../store/ocrCache.js";
 import type { OcrEngineName, PageOcr, PageOcrRequest } from "./contract.js";
 import { OcrUnavailableError, pageText } from "./contract.js";
@@ -162,7 +162,8 @@ export function ocrServiceFor(settings: Settings, storeDir: string, onProgress: 
     dpi: settings.ocr.dpi,
     threads: settings.threads ?? Math.max(1, os.availableParallelism()),
     tesseractCommand: settings.ocr.tesseractCommand,
-    openCache: () => OcrCache.open(storeDir),
+    // The cache is a file in the embedded store's folder; a server store (a URL) has no folder, and keeps none yet.
+    openCache: storeUrlScheme(storeDir) === undefined ? () => OcrCache.open(storeDir) : undefined,
     onProgress,
   });
 }

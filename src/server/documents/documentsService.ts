@@ -3,13 +3,16 @@
 // being ingested. Writes run one at a time; the engine's in-memory vector index is refreshed after each. Knows
 // nothing of HTTP.
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { storeUrlScheme } from "../../config/schema.js";
 import { ingestFolder, type IngestSummary } from "../../ingest/pipeline.js";
 import { supportedExtensions } from "../../ingest/loaders/index.js";
 import type { QaEngine } from "../../qa/engine.js";
 import { kbFolder } from "../../ingest/kbFolders.js";
 import type { DocumentStore } from "../../store/contract.js";
 import { defaultKb } from "../../store/kb.js";
+import { StoreLockedError } from "../../store/lock.js";
 import { openStore } from "../../store/open.js";
 import { placeFile, safeFileName } from "./fileNames.js";
 import { IngestStatusTracker, type IngestStatus, type IngestTrigger, type KbVisibility } from "./ingestStatus.js";
@@ -76,6 +79,31 @@ export interface DocumentsServiceOptions {
  */
 export const stagingFolderName = "upload-staging";
 
+/** Longest an upload waits for another process's ingest to release the store (a file is ingested in seconds). */
+const uploadLockWaitMs = 30_000;
+
+/** Removes the staging folders (`HOST-PID`) of this machine's servers that are no longer running. */
+function removeDeadStaging(shared: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(shared);
+  } catch {
+    return;
+  }
+  const host = os.hostname();
+  for (const name of names) {
+    const m = /^(.*)-(\d+)$/.exec(name);
+    if (!m || m[1] !== host) continue;
+    let alive = true;
+    try {
+      process.kill(Number(m[2]), 0);
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+    if (!alive) fs.rmSync(path.join(shared, name), { recursive: true, force: true });
+  }
+}
+
 export class DocumentsService {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly inbox: string;
@@ -84,9 +112,20 @@ export class DocumentsService {
 
   constructor(private readonly options: DocumentsServiceOptions) {
     this.inbox = path.resolve(options.engine.settings.inbox);
-    this.stagingDir = path.join(path.resolve(options.engine.settings.store), stagingFolderName);
-    // Parts left by a server that stopped mid-upload.
-    fs.rmSync(this.stagingDir, { recursive: true, force: true });
+    // In the store's folder; a server store (a URL) has none, so a hidden folder in the inbox (the ingest skips hidden
+    // entries, the watcher ignores it), on the inbox's file system as the move into it needs. Servers sharing a store
+    // may share the inbox too: each stages in a folder of its own there and clears only its own and dead ones'.
+    const store = options.engine.settings.store;
+    if (storeUrlScheme(store) === undefined) {
+      this.stagingDir = path.join(path.resolve(store), stagingFolderName);
+      // Parts left by a server that stopped mid-upload.
+      fs.rmSync(this.stagingDir, { recursive: true, force: true });
+    } else {
+      const shared = path.join(this.inbox, `.${stagingFolderName}`);
+      this.stagingDir = path.join(shared, `${os.hostname()}-${process.pid}`);
+      removeDeadStaging(shared);
+      fs.rmSync(this.stagingDir, { recursive: true, force: true });
+    }
   }
 
   /** Where uploads are received before they are named and moved into the inbox. */
@@ -158,6 +197,22 @@ export class DocumentsService {
   }
 
   /**
+   * An upload's ingest: when another server sharing the store is ingesting (its watcher may be picking up this very
+   * upload), waits for it up to uploadLockWaitMs instead of failing the upload; then StoreLockedError (409) as usual.
+   */
+  private async ingestWhenFree(trigger: IngestTrigger, kb: string): Promise<IngestSummary> {
+    const deadline = Date.now() + uploadLockWaitMs;
+    for (;;) {
+      try {
+        return await this.runIngest(trigger, kb);
+      } catch (e) {
+        if (!(e instanceof StoreLockedError) || Date.now() >= deadline || this.options.shutdown?.aborted) throw e;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+
+  /**
    * Makes the store follow the inbox again (files added, changed or deleted there by hand). `trigger` says who asked:
    * "request" (POST /v1/ingest, the default) or "watch" (the inbox watcher).
    */
@@ -212,7 +267,7 @@ export class DocumentsService {
       } finally {
         for (const f of files) fs.rmSync(f.stagedPath, { force: true });
       }
-      const ingest = await this.runIngest("upload", kb);
+      const ingest = await this.ingestWhenFree("upload", kb);
       const result: UploadedFile[] = placed.map(({ name, savedAs }) => {
         const failed = ingest.failed.find((x) => x.path === savedAs);
         if (failed) {

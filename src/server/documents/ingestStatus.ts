@@ -27,6 +27,9 @@ export interface IngestOutcome {
   error: string | null;
 }
 
+/** Who follows the inbox; see IngestStatus.watcher. */
+export type WatcherPlace = "here" | "elsewhere" | "off";
+
 /** Example: {running: true, trigger: "watch", filesDone: 3, filesTotal: 10, currentFile: "notes/a.pdf", watching: true, …}. */
 export interface IngestStatus {
   running: boolean;
@@ -41,8 +44,13 @@ export interface IngestStatus {
   currentFile: string | null;
   /** When the running ingest started (ISO 8601); null when none runs. */
   startedAt: string | null;
-  /** Whether the inbox watcher is on (`server.watch`, `serve --no-watch`). */
+  /** Whether this server's inbox watcher is on (`server.watch`, `serve --no-watch`). */
   watching: boolean;
+  /**
+   * Who follows the inbox: "here" (this server), "elsewhere" (another server sharing the store holds the watcher
+   * lease; this one takes over if that one stops) or "off" (`--no-watch`).
+   */
+  watcher: WatcherPlace;
   /** Ingests finished since the server started, the start-up one included: a client that sees it grow reloads its lists. */
   runs: number;
   /** When the last ingest finished (ISO 8601); null before the first. */
@@ -51,7 +59,10 @@ export interface IngestStatus {
 }
 
 /** The few fields of the status that are safe to show without a key (no file names). */
-export type IngestHealth = Pick<IngestStatus, "running" | "trigger" | "filesDone" | "filesTotal" | "watching" | "runs" | "lastFinishedAt">;
+export type IngestHealth = Pick<
+  IngestStatus,
+  "running" | "trigger" | "filesDone" | "filesTotal" | "watching" | "watcher" | "runs" | "lastFinishedAt"
+>;
 
 /** Which bases a reader of the status may see (a key sees only its own bases' ingests); undefined: every one. */
 export type KbVisibility = ((kb: string) => boolean) | undefined;
@@ -63,6 +74,8 @@ export class IngestStatusTracker {
   private readonly runsByKb = new Map<string, number>();
   /** Set by the server when it starts or stops its inbox watcher. */
   watching = false;
+  /** Set by the server: who follows the inbox. */
+  watcher: WatcherPlace = "off";
 
   /** An ingest starts; the caller runs one at a time. */
   begin(trigger: IngestTrigger, kb: string): void {
@@ -143,6 +156,7 @@ export class IngestStatusTracker {
       currentFile: c?.progress?.currentFile ?? null,
       startedAt: c?.startedAt ?? null,
       watching: this.watching,
+      watcher: this.watcher,
       runs,
       lastFinishedAt: last?.finishedAt ?? null,
       last,
@@ -154,8 +168,8 @@ export class IngestStatusTracker {
    * only whether an ingest runs and whether the inbox is watched.
    */
   health(scoped = false): IngestHealth {
-    const { running, trigger, filesDone, filesTotal, watching, runs, lastFinishedAt } = this.snapshot();
-    if (scoped) return { running, trigger: null, filesDone: 0, filesTotal: 0, watching, runs: 0, lastFinishedAt: null };
-    return { running, trigger, filesDone, filesTotal, watching, runs, lastFinishedAt };
+    const { running, trigger, filesDone, filesTotal, watching, watcher, runs, lastFinishedAt } = this.snapshot();
+    if (scoped) return { running, trigger: null, filesDone: 0, filesTotal: 0, watching, watcher, runs: 0, lastFinishedAt: null };
+    return { running, trigger, filesDone, filesTotal, watching, watcher, runs, lastFinishedAt };
   }
 }

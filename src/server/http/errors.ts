@@ -9,6 +9,7 @@ import { PromptTooLongError } from "../../qa/pack.js";
 import { KbExistsError, KbNameError, UnknownKbError } from "../../store/kb.js";
 import { StoreLockedError } from "../../store/lock.js";
 import { EmbedderMismatchError } from "../../store/embedding.js";
+import { StoreUnavailableError } from "../../store/errors.js";
 import { QueueFullError } from "./generationQueue.js";
 
 /** An error meant for the client: its status, a stable machine code, a message for people, and extra headers. */
@@ -74,6 +75,8 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof UnknownKbError) return new HttpError(404, "kb_not_found", error.message);
   if (error instanceof KbExistsError) return new HttpError(409, "kb_exists", error.message);
   if (error instanceof KbNameError) return new HttpError(400, "invalid_request", error.message);
+  // A server store that stopped answering: the pool reconnects on the next request, so the client may retry.
+  if (error instanceof StoreUnavailableError) return new HttpError(503, "store_unavailable", error.message, { "Retry-After": "5" });
   if (error instanceof StoreLockedError) return new HttpError(409, "store_locked", error.message);
   if (error instanceof EmbedderMismatchError || error instanceof IngestFatalError) return new HttpError(409, "ingest_refused", error.message);
   // body-parser (express.json) marks its errors with a status and a type.

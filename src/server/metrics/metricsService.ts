@@ -1,5 +1,6 @@
 // The server's Prometheus metrics, kept by prom-client in a registry of their own (two servers in one process, as in
-// the tests, never share counters): requests, latency, the generation queue's depth, tokens generated, refusals.
+// the tests, never share counters): requests, latency, the generation queue's depth, tokens generated, refusals, and
+// the store's search time (the first thing to grow with the corpus).
 import client from "prom-client";
 import type { BackendStatus } from "../../models/backendPool.js";
 import type { RequestRecord } from "../http/accessLog.js";
@@ -45,6 +46,14 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  private readonly storeQueries = new client.Histogram({
+    name: "alpaca_rag_store_query_duration_seconds",
+    help: "Store search time per search request in seconds, by kind (lexical: BM25; dense: the vector index); PostgreSQL's includes the round trip",
+    labelNames: ["kind"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean; backends?: () => Record<string, BackendStatus[] | undefined> } = {}) {
     // Process CPU, memory and event-loop lag, under the usual names.
     if (options.processMetrics ?? true) client.collectDefaultMetrics({ register: this.registry });
@@ -72,6 +81,12 @@ export class ServerMetrics {
   observeRequest(record: RequestRecord): void {
     this.requests.inc({ method: record.method, route: record.route, status: String(record.status) });
     this.latency.observe({ method: record.method, route: record.route }, record.ms / 1000);
+  }
+
+  /** One search's store time (milliseconds), from the retrieval's own timings; a kind that did not run is left out. */
+  storeQueried(timings: { lexicalMs: number; denseMs: number }, ran: { lexical: boolean; dense: boolean }): void {
+    if (ran.lexical) this.storeQueries.observe({ kind: "lexical" }, timings.lexicalMs / 1000);
+    if (ran.dense) this.storeQueries.observe({ kind: "dense" }, timings.denseMs / 1000);
   }
 
   queueChanged(state: { running: number; waiting: number }): void {

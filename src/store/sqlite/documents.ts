@@ -1,7 +1,7 @@
 // The embedded store's documents, files and chunks: the SQL that writes a file's document (rows, lexical terms and
 // vectors in one transaction), forgets files and the documents only they used, and reads chunks back for retrieval.
 import type { SourceLocation } from "../location.js";
-import type { FileListing, FileRecord, KbScope, KnowledgeBase, NewDocument, StoredChunk, StoreTable } from "../contract.js";
+import type { ExportedDocument, FileListing, FileRecord, KbScope, KnowledgeBase, NewDocument, StoredChunk, StoreTable } from "../contract.js";
 import { assertKbName, defaultKb, KbExistsError, KbNameError, UnknownKbError } from "../kb.js";
 import type { StoreDatabase } from "./database.js";
 
@@ -278,6 +278,63 @@ export class SqliteDocuments {
     const ids = this.db.prepare("SELECT id FROM chunks WHERE vector IS NOT NULL ORDER BY id").pluck().all() as number[];
     const n = Math.min(Math.max(0, Math.floor(count)), ids.length);
     return Array.from({ length: n }, (_, i) => ids[Math.floor((i * ids.length) / n)]);
+  }
+
+  /** One round of DocumentStore.exportDocuments: up to `batchSize` documents after id `after`, each whole. */
+  exportBatch(after: number, batchSize: number): { exported: ExportedDocument[]; last: number } {
+    return this.db.transaction(() => {
+      const docs = this.db
+        .prepare("SELECT id, sha256, kind, bytes, pages, encoding, text, page_starts FROM documents WHERE id > ? ORDER BY id LIMIT ?")
+        .all(after, batchSize) as Array<{
+        id: number;
+        sha256: string;
+        kind: string;
+        bytes: number;
+        pages: number | null;
+        encoding: string | null;
+        text: string;
+        page_starts: string;
+      }>;
+      const filesOf = this.db.prepare("SELECT kb, path, size, mtime_ms FROM files WHERE document_id = ? ORDER BY path, kb");
+      const chunksOf = this.db.prepare(
+        `SELECT c.idx, c.text, c.page, c.page_end, c.char_start, c.char_end, c.section, c.location, c.token_count, c.vector, f.terms
+         FROM chunks c LEFT JOIN chunks_fts f ON f.rowid = c.id WHERE c.document_id = ? ORDER BY c.idx`,
+      );
+      const exported = docs.map((d): ExportedDocument => {
+        const chunks = chunksOf.all(d.id) as Array<Record<string, unknown>>;
+        return {
+          document: {
+            sha256: d.sha256,
+            kind: d.kind,
+            bytes: d.bytes,
+            pages: d.pages,
+            encoding: d.encoding,
+            text: d.text,
+            pageStarts: JSON.parse(d.page_starts) as number[],
+            chunks: chunks.map((c) => ({
+              index: c.idx as number,
+              text: c.text as string,
+              page: c.page as number | null,
+              pageEnd: c.page_end as number | null,
+              charStart: c.char_start as number,
+              charEnd: c.char_end as number,
+              section: c.section as string | null,
+              location: c.location === null ? null : (JSON.parse(c.location as string) as SourceLocation),
+              tokenCount: c.token_count as number,
+              terms: (c.terms as string | null) ?? "",
+              vector: c.vector === null ? null : blobToVector(c.vector as Buffer),
+            })),
+          },
+          files: (filesOf.all(d.id) as Array<{ kb: string; path: string; size: number; mtime_ms: number }>).map((f) => ({
+            kb: f.kb,
+            path: f.path,
+            size: f.size,
+            mtimeMs: f.mtime_ms,
+          })),
+        };
+      });
+      return { exported, last: docs.length ? docs[docs.length - 1].id : after };
+    })();
   }
 }
 

@@ -6,6 +6,7 @@ import path from "node:path";
 import type { EmbedderIdentity } from "../../models/embedder.js";
 import type {
   DocumentStore,
+  ExportedDocument,
   FileListing,
   FileRecord,
   KbScope,
@@ -219,6 +220,16 @@ export class SqliteStore implements DocumentStore {
 
   async sampleVectorChunkIds(count: number): Promise<number[]> {
     return this.documents.sampleVectorChunkIds(count);
+  }
+
+  async *exportDocuments(options: { batchSize?: number } = {}): AsyncGenerator<ExportedDocument> {
+    let after = 0;
+    for (;;) {
+      const { exported, last } = this.documents.exportBatch(after, options.batchSize ?? 64);
+      if (exported.length === 0) return;
+      for (const d of exported) if (d.files.length > 0) yield d;
+      after = last;
+    }
   }
 
   async lexicalSearch(terms: readonly string[], limit: number, scope: KbScope): Promise<LexicalHit[]> {

@@ -1,0 +1,191 @@
+// The PostgreSQL + pgvector store against the embedded one on the same data, in one run (ratios, not absolutes):
+// a lexical-only ingest of the CMRC trial passages (files/s), lexical search latency over every trial question and
+// how often both stores give the same top-5; then N synthetic chunks of clustered 64-dimension unit vectors
+// committed through the store contract, dense search latency at each store's default breadth and recall@10 against
+// an exact search, and the bytes each store takes per chunk. `npx tsx bench/postgres-store.ts [--url postgres://…]
+// [--chunks 20000] [--dimension 64]`; without --url it uses
+// ALPACA_RAG_TEST_PG or starts a throwaway cluster (scripts/pg-test-cluster.sh). Writes bench/results/postgres-store.*.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { ingestFolder } from "../src/ingest/pipeline.js";
+import { loadSettings } from "../src/config/load.js";
+import type { DocumentStore, NewDocument } from "../src/store/contract.js";
+import { openStore } from "../src/store/open.js";
+import { lexicalQuery } from "../src/store/segment.js";
+import { flag, numberFlag } from "./lib/cli.js";
+import { cmrcTrialPath } from "./lib/cmrc.js";
+import { formatTable } from "./lib/measure.js";
+import { projectRoot } from "./lib/paths.js";
+import { describeMachine, resultsDir } from "./lib/report.js";
+import { mulberry32 } from "./lib/random-weights.js";
+import { round, summarize } from "./lib/stats.js";
+
+const chunks = numberFlag("--chunks", 20_000);
+const dimension = numberFlag("--dimension", 64);
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-rag-pgbench-"));
+fs.chmodSync(work, 0o755);
+const script = path.join(projectRoot, "scripts", "pg-test-cluster.sh");
+let ownCluster: string | null = null;
+let base = flag("--url") ?? process.env.ALPACA_RAG_TEST_PG;
+if (!base) {
+  ownCluster = path.join(work, "cluster");
+  try {
+    base = execFileSync("bash", [script, "start", ownCluster], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split("\n").pop()!;
+  } catch (e) {
+    // No PostgreSQL server or no pgvector here: say so and skip, as the other benchmarks do for missing tools.
+    const why = String((e as { stderr?: unknown }).stderr ?? (e as Error).message).trim().split("\n").pop();
+    console.log(`postgres-store: skipped, no PostgreSQL with pgvector to start here (${why}); install postgresql and run scripts/pgvector.sh, or pass --url`);
+    fs.rmSync(work, { recursive: true, force: true });
+    process.exit(0);
+  }
+}
+
+async function freshDatabase(): Promise<string> {
+  const name = `bench_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - t };
+}
+
+const squad = JSON.parse(fs.readFileSync(cmrcTrialPath, "utf8")) as { data: Array<{ paragraphs: Array<{ context: string; qas: Array<{ question: string }> }> }> };
+const paragraphs = squad.data.flatMap((d) => d.paragraphs);
+const inbox = path.join(work, "inbox");
+fs.mkdirSync(inbox);
+paragraphs.forEach((p, i) => fs.writeFileSync(path.join(inbox, `p${String(i).padStart(4, "0")}.txt`), p.context));
+const questions = paragraphs.flatMap((p) => p.qas.map((q) => lexicalQuery(q.question)));
+
+/** Bytes the store takes on disk: the folder, or every table of the database with its indexes and TOAST. */
+async function storeBytes(kind: string, target: string): Promise<number> {
+  if (kind === "sqlite") return fs.readdirSync(target).reduce((sum, f) => sum + fs.statSync(path.join(target, f)).size, 0);
+  const client = new pg.Client({ connectionString: target });
+  await client.connect();
+  const r = await client.query<{ bytes: string }>(
+    "SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public'",
+  );
+  await client.end();
+  return Number(r.rows[0].bytes);
+}
+const targets = { sqlite: path.join(work, "sqlite-lexical"), postgres: await freshDatabase() };
+const lexical: Record<string, { ingestFilesPerSecond: number; p50Ms: number; p99Ms: number; chunks: number; bytesPerChunk: number }> = {};
+const tops: Record<string, string[]> = {};
+for (const [kind, store] of Object.entries(targets)) {
+  const settings = loadSettings({ cwd: projectRoot, env: {}, overrides: { store, inbox, threads: 1, gpu: false, "embedding.model": "none" } });
+  const ingest = await timed(() => ingestFolder({ settings, folder: inbox }));
+  const s = await openStore(store);
+  const samples: number[] = [];
+  tops[kind] = [];
+  for (const q of questions) {
+    const { value, ms } = await timed(() => s.lexicalSearch(q, 5, { kbs: ["default"] }));
+    samples.push(ms);
+    tops[kind].push(value.map((h) => h.chunkId).join(","));
+  }
+  const storedChunks = await s.count("chunks");
+  await s.close();
+  const latency = summarize(samples);
+  lexical[kind] = {
+    ingestFilesPerSecond: round(paragraphs.length / (ingest.ms / 1000), 1),
+    p50Ms: latency.p50Ms,
+    p99Ms: latency.p99Ms,
+    chunks: storedChunks,
+    // Real chunks of Chinese text with their lexical postings (no vectors): what text costs per chunk.
+    bytesPerChunk: round((await storeBytes(kind, store)) / storedChunks, 0),
+  };
+}
+const sameTop5 = round(tops.sqlite.filter((t, i) => t === tops.postgres[i]).length / questions.length, 4);
+
+// Synthetic vectors: 100 cluster centres, points around them, unit length.
+const draw = mulberry32(7);
+const random = () => draw() / 2 ** 32;
+const centres = Array.from({ length: 100 }, () => Array.from({ length: dimension }, () => random() * 2 - 1));
+function point(): Float32Array {
+  const c = centres[Math.floor(random() * centres.length)];
+  const v = Float32Array.from(c, (x) => x + (random() - 0.5) * 0.6);
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+}
+const vectors = Array.from({ length: chunks }, point);
+const probes = Array.from({ length: 200 }, point);
+const identity = { name: "synthetic-64.gguf", fingerprint: "synthetic-64", dimension };
+const dense: Record<string, { bytesPerChunk: number; commitChunksPerSecond: number; p50Ms: number; p99Ms: number; recallAt10: number }> = {};
+const vectorTargets = { sqlite: path.join(work, "sqlite-dense"), postgres: await freshDatabase() };
+const exact = probes.map((q) =>
+  vectors
+    .map((v, i) => ({ i, s: v.reduce((sum, x, j) => sum + x * q[j], 0) }))
+    .sort((a, b) => b.s - a.s)
+    .slice(0, 10)
+    .map((h) => h.i),
+);
+for (const [kind, target] of Object.entries(vectorTargets)) {
+  const store: DocumentStore = await openStore(target, { write: true, purpose: "bench" });
+  await store.bindEmbedding(identity);
+  const idOf = new Map<number, number>();
+  const commit = await timed(async () => {
+    for (let start = 0, d = 0; start < chunks; start += 50, d++) {
+      const part = vectors.slice(start, start + 50);
+      const document: NewDocument = {
+        sha256: `doc-${d}`, kind: "text", bytes: 1, pages: null, encoding: "UTF-8", text: "x", pageStarts: [],
+        chunks: part.map((vector, k) => ({
+          index: k, text: `chunk ${start + k}`, page: null, pageEnd: null, charStart: 0, charEnd: 1, section: null, location: null,
+          tokenCount: 1, terms: `w${(start + k) % 1000} chunk`, vector,
+        })),
+      };
+      const { chunkIds } = await store.commitFile({ kb: "default", path: `d${d}.txt`, size: 1, mtimeMs: 1 }, { document });
+      chunkIds.forEach((id, k) => idOf.set(id, start + k));
+    }
+    await store.saveVectors();
+  });
+  const samples: number[] = [];
+  let found = 0;
+  for (const [n, q] of probes.entries()) {
+    const { value, ms } = await timed(() => store.vectorSearch(q, 10, { kbs: ["default"] }));
+    samples.push(ms);
+    const want = new Set(exact[n]);
+    found += value.filter((h) => want.has(idOf.get(h.chunkId)!)).length;
+  }
+  await store.close();
+  const bytes = await storeBytes(kind, target);
+  const latency = summarize(samples);
+  dense[kind] = { bytesPerChunk: round(bytes / chunks, 0), commitChunksPerSecond: round(chunks / (commit.ms / 1000), 0), p50Ms: latency.p50Ms, p99Ms: latency.p99Ms, recallAt10: round(found / (probes.length * 10), 4) };
+}
+
+const notes =
+  "Two shared cores: other work ran on the same machine during the run, so absolute latencies are noisy; the ratios come from one run. " +
+  "Bytes per chunk are the whole store (rows, lexical postings, vectors, indexes) over the synthetic chunks, whose text is a few bytes: add a real chunk's text and terms (about 2-3 KB) for a corpus.";
+const result = { machine: describeMachine(), notes, passages: paragraphs.length, questions: questions.length, sameTop5, lexical, chunks, dimension, dense };
+const table =
+  `PostgreSQL + pgvector vs the embedded store (${describeMachine()})\n\n` +
+  formatTable(
+    ["measure", "sqlite", "postgres", "postgres / sqlite"],
+    [
+      ["CMRC trial lexical ingest (files/s)", lexical.sqlite.ingestFilesPerSecond, lexical.postgres.ingestFilesPerSecond, round(lexical.postgres.ingestFilesPerSecond / lexical.sqlite.ingestFilesPerSecond, 2)],
+      ["lexical search p50 (ms)", lexical.sqlite.p50Ms, lexical.postgres.p50Ms, round(lexical.postgres.p50Ms / lexical.sqlite.p50Ms, 2)],
+      ["lexical search p99 (ms)", lexical.sqlite.p99Ms, lexical.postgres.p99Ms, round(lexical.postgres.p99Ms / lexical.sqlite.p99Ms, 2)],
+      [`same lexical top-5 (${questions.length} questions)`, "-", sameTop5, "-"],
+      [`bytes per chunk, CMRC text + lexical rows (${lexical.sqlite.chunks} chunks)`, lexical.sqlite.bytesPerChunk, lexical.postgres.bytesPerChunk, round(lexical.postgres.bytesPerChunk / lexical.sqlite.bytesPerChunk, 2)],
+      [`commit ${chunks} vectors (chunks/s)`, dense.sqlite.commitChunksPerSecond, dense.postgres.commitChunksPerSecond, round(dense.postgres.commitChunksPerSecond / dense.sqlite.commitChunksPerSecond, 2)],
+      ["dense search p50 (ms)", dense.sqlite.p50Ms, dense.postgres.p50Ms, round(dense.postgres.p50Ms / dense.sqlite.p50Ms, 2)],
+      ["dense search p99 (ms)", dense.sqlite.p99Ms, dense.postgres.p99Ms, round(dense.postgres.p99Ms / dense.sqlite.p99Ms, 2)],
+      ["dense recall@10", dense.sqlite.recallAt10, dense.postgres.recallAt10, "-"],
+      [`bytes per chunk (${dimension}-d vectors, store on disk)`, dense.sqlite.bytesPerChunk, dense.postgres.bytesPerChunk, round(dense.postgres.bytesPerChunk / dense.sqlite.bytesPerChunk, 2)],
+    ],
+  ) +
+  `\n\n${notes}`;
+fs.mkdirSync(resultsDir(), { recursive: true });
+fs.writeFileSync(path.join(resultsDir(), "postgres-store.json"), `${JSON.stringify(result, null, 2)}\n`);
+fs.writeFileSync(path.join(resultsDir(), "postgres-store.md"), `${table}\n`);
+console.log(table);
+if (ownCluster) execFileSync("bash", [script, "stop", ownCluster]);
+fs.rmSync(work, { recursive: true, force: true });
