@@ -31,11 +31,11 @@ export interface QuestionSetResult {
   /** Share of questions whose top 5 chunk ids are identical, in order, and whose whole top `limit` is. */
   sameTop5: number;
   sameTopLimit: number;
-  /** Share of searches the pruned path answered (the rest fell back to FTS5 over every term), and why they fell back. */
+  /** Share of searches summed from posting lists (the rest were left to FTS5's bm25), and why the rest were. */
   prunedShare: number;
   fallbacks: Record<string, number>;
-  /** Mean chunks rescored by a pruned search. */
-  meanRescored: number;
+  /** Mean postings a summed search added up. */
+  meanPostings: number;
 }
 
 export interface LexicalScaleSearchResult {
@@ -63,16 +63,16 @@ function measureSet(store: SqliteStore, exact: SqliteLexical, questions: readonl
   let sameTop5 = 0;
   let sameTopLimit = 0;
   let pruned = 0;
-  let rescored = 0;
+  let summedPostings = 0;
   const fallbacks: Record<string, number> = {};
   for (const q of questions) {
     let t = performance.now();
     const a = store.lexicalIndex.search(lexicalQuery(q), limit);
     prunedMs.push(performance.now() - t);
     const plan = store.lexicalIndex.lastPlan!;
-    if (plan.path === "pruned") {
+    if (plan.path === "postings") {
       pruned += 1;
-      rescored += plan.rescored;
+      summedPostings += plan.postings;
     } else {
       const reason = plan.reason.replace(/\d+/g, "N");
       fallbacks[reason] = (fallbacks[reason] ?? 0) + 1;
@@ -93,7 +93,7 @@ function measureSet(store: SqliteStore, exact: SqliteLexical, questions: readonl
     sameTopLimit: sameTopLimit / n,
     prunedShare: pruned / n,
     fallbacks,
-    meanRescored: pruned > 0 ? rescored / pruned : 0,
+    meanPostings: pruned > 0 ? summedPostings / pruned : 0,
   };
 }
 

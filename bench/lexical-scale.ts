@@ -62,7 +62,7 @@ function setJson(r: QuestionSetResult) {
     sameTop5: round(r.sameTop5, 4),
     sameTopLimit: round(r.sameTopLimit, 4),
     prunedShare: round(r.prunedShare, 3),
-    meanRescored: Math.round(r.meanRescored),
+    meanPostings: Math.round(r.meanPostings),
     // exact ÷ pruned: > 1 means the pruned search is faster.
     speedup: { p50: ratio(r.exact.p50Ms, r.pruned.p50Ms), p95: ratio(r.exact.p95Ms, r.pruned.p95Ms), p99: ratio(r.exact.p99Ms, r.pruned.p99Ms) },
   };
@@ -89,7 +89,7 @@ const rows = (["synthetic", "cmrc"] as const).map((name) => {
 const fallbackLines = (["synthetic", "cmrc"] as const).map((name) => {
   const r = name === "synthetic" ? synthetic : cmrc;
   const why = Object.entries(r.fallbacks).map(([reason, n]) => `${reason} (${n})`).join("; ");
-  return `- ${name}: ${r.meanRescored} chunks rescored per pruned search on average; fell back to FTS5 over every term: ${why || "never"}.`;
+  return `- ${name}: ${r.meanPostings} postings summed per search on average; left to FTS5's bm25: ${why || "none"}.`;
 });
 const markdown = [
   `## Lexical search at ${chunks.toLocaleString("en-US")} chunks (${new Date().toISOString().slice(0, 10)}; ${describeMachine()})`,

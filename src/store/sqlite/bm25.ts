@@ -1,14 +1,11 @@
-// FTS5's BM25 computed outside FTS5, for the lexical search's pruning (lexical.ts): the same formula and constants as
-// SQLite's bm25() (fts5_aux.c: k1 1.2, b 0.75, IDF floored at 1e-6), the same row count and token totals (read from
-// FTS5's own records), and the same token counts of a row (its docsize record), so a score computed here equals the
-// one FTS5 gives up to floating-point summation order.
+// FTS5's BM25 computed outside FTS5, for the lexical search (lexical.ts): the same formula, constants and order of
+// operations as SQLite's bm25() (fts5_aux.c: k1 1.2, b 0.75, IDF floored at 1e-6), over the same row count and token
+// totals (read from FTS5's own records) and the same token counts of each row (its docsize record), so a score
+// computed here is the very number FTS5 gives.
 import type { StoreDatabase } from "./database.js";
 
 const k1 = 1.2;
 const b = 0.75;
-
-/** The largest share of a row's score one term can add: its IDF times this (the limit of the tf factor). */
-export const maxTermFactor = k1 + 1;
 
 /** FTS5's IDF for a term in `hits` of `rows` rows. */
 export function bm25Idf(rows: number, hits: number): number {
@@ -60,57 +57,12 @@ export function docsizeTokens(sz: Uint8Array): number {
 }
 
 /**
- * Terms whose FTS5 tokenisation is certainly the term itself: lower-case ASCII letters and digits and Han characters
- * (unicode61 keeps each as a token character and folds none of them). Only such terms are scored here.
+ * Terms whose FTS5 tokenisation is certainly the term itself, one token: lower-case ASCII letters and digits and Han
+ * characters (unicode61 keeps each as a token character and folds none of them). Only such terms are scored here; a
+ * query with another (a phrase of several tokens to FTS5, or one it folds) is left to FTS5.
  */
 const plainTerm = /^[a-z0-9\p{Script=Han}]+$/u;
 
 export function isPlainTerm(term: string): boolean {
   return plainTerm.test(term);
-}
-
-const tokenRun = /[\p{L}\p{N}\p{M}]+/gu;
-const marks = /\p{M}/gu;
-
-/** Anything but plain characters and the spaces between words. */
-const notPlainText = /[^a-z0-9\u4e00-\u9fff ]/;
-
-/**
- * How often each of `wanted` (plain terms, see isPlainTerm; `tf` filled by their index) occurs among a row's tokens,
- * and how many tokens the row has, as unicode61 with remove_diacritics 2 cuts them (runs of letters, digits and
- * marks; lower-cased, marks dropped). A row of plain words only (nearly all) is one token a word: its count is
- * `tokens` (FTS5's own) and each term is counted by searching the text for it between spaces. Other rows are cut
- * here, and the total lets the caller check that cut against FTS5's count.
- */
-export function countTerms(text: string, tokens: number, wanted: ReadonlyMap<string, number>, tf: Float64Array): number {
-  tf.fill(0);
-  if (!notPlainText.test(text)) {
-    for (const [term, i] of wanted) {
-      let n = 0;
-      for (let at = text.indexOf(term); at !== -1; at = text.indexOf(term, at + term.length)) {
-        const end = at + term.length;
-        if ((at === 0 || text.charCodeAt(at - 1) === 0x20) && (end === text.length || text.charCodeAt(end) === 0x20)) n += 1;
-      }
-      tf[i] = n;
-    }
-    return tokens;
-  }
-  let count = 0;
-  for (const word of text.split(" ")) {
-    if (word === "") continue;
-    if (plainTerm.test(word)) {
-      count += 1;
-      const i = wanted.get(word);
-      if (i !== undefined) tf[i] += 1;
-      continue;
-    }
-    for (const match of word.matchAll(tokenRun)) {
-      const token = match[0].toLowerCase().normalize("NFD").replace(marks, "");
-      if (token === "") continue;
-      count += 1;
-      const i = wanted.get(token);
-      if (i !== undefined) tf[i] += 1;
-    }
-  }
-  return count;
 }

@@ -1,72 +1,59 @@
 // The embedded store's lexical search: BM25 over the chunks' jieba terms, exactly as SQLite's FTS5 ranks them, leaving
-// out terms nearly every chunk has (ranking.ts). Long posting lists are what made it slow at scale (p99 328 ms at 1M
-// chunks): FTS5 scores every chunk any query term is in, and bm25() reads each term's whole list again to count it.
-// So the search prunes, MaxScore-style: the rare terms go to FTS5, whose bm25 gives each chunk their exact share; the
-// common terms' share is added here (bm25.ts) to just the chunks that can still reach the top, and only when a bound
-// proves no other chunk can is that answer returned; otherwise the search is FTS5's own over every term.
+// out terms nearly every chunk has (ranking.ts). FTS5's own bm25() was what made search slow at scale (p99 328 ms at
+// 1M chunks): for every chunk any query term is in it decodes positions and looks up the chunk's size (~5 µs a chunk),
+// and first reads each term's whole list again to count it. Here the same score is summed term at a time in typed
+// arrays from FTS5's own posting lists and token counts (postings.ts), cached in memory, and the best `limit` taken
+// with a heap: the numbers are FTS5's to the last bit (bm25.ts). Queries with a term FTS5 would cut into several tokens
+// or fold are left to FTS5 itself.
 import type { LexicalHit } from "../contract.js";
 import { keptQueryTerms } from "../ranking.js";
 import { matchExpression } from "../segment.js";
-import { bm25Idf, bm25Term, countTerms, docsizeTokens, isPlainTerm, maxTermFactor, readFtsTotals } from "./bm25.js";
+import { bm25Idf, bm25Term, isPlainTerm, readFtsTotals } from "./bm25.js";
 import type { StoreDatabase } from "./database.js";
+import { FtsPostings } from "./postings.js";
 
 /** Terms in at least this many chunks have their counts cached (counting fewer costs microseconds). */
 const commonTermCacheFloor = 1000;
 
-/**
- * A term is scored here rather than by FTS5 when it is in at least this many chunks and this share of them: below
- * that its posting list costs FTS5 little, and each term moved here loosens the bound (its IDF × 2.2) that decides
- * whether the pruned answer is provably the exact one.
- */
-export const pruneFloor = { chunks: 2000, share: 0.004 };
-
-/** Tries at pruning, each with one common term fewer, before FTS5 searches every term. */
-const pruneAttempts = 3;
-
-/** Candidates rescored per SQLite read. */
-const rescoreBatch = 32;
-
-/** Slack on score comparisons, far above the summation-order differences between FTS5's sums and ours. */
-const epsilon = 1e-9;
-
 interface Stats {
   version: string;
-  /** FTS5's row count and token total: what its bm25 divides by. */
+  /** FTS5's row count and mean tokens per row: what its bm25 divides by. */
   rows: number;
   averageTokens: number;
   termCounts: Map<string, number>;
 }
 
-/** How a search ran, for benchmarks and tests: pruned (answer proven exact) or FTS5 over every term, and why. */
+/** How the latest search ran, for benchmarks and tests: summed here from posting lists, or by FTS5's bm25 and why. */
 export interface LexicalPlan {
-  path: "pruned" | "exact" | "empty";
+  path: "postings" | "fts5" | "empty";
   reason: string;
-  /** Chunks whose common-term share was computed (pruned path). */
-  rescored: number;
+  /** Postings summed (postings path). */
+  postings: number;
 }
 
 export class SqliteLexical {
   private statsAt: Stats | null = null;
-  /** The plan of the latest search. */
+  private readonly postings: FtsPostings;
+  /** Scores by chunk id, zero between searches; `touched` lists the ids a search set, to clear them after. */
+  private scores = new Float64Array(0);
   lastPlan: LexicalPlan | null = null;
 
-  /** `prune`: where common terms begin (pruneFloor unless given; tests lower it to prune in small stores). */
-  constructor(
-    private readonly db: StoreDatabase,
-    private readonly prune: { chunks: number; share: number } = pruneFloor,
-  ) {}
+  constructor(private readonly db: StoreDatabase) {
+    this.postings = new FtsPostings(db);
+  }
 
   /**
-   * What the search knows of the store's content: FTS5's totals and the counts of common terms, dropped together
-   * whenever the content may have changed: data_version moves on another connection's commit, total_changes() on this
-   * connection's own writes (which leave data_version alone).
+   * What the search knows of the store's content: FTS5's totals, the counts of common terms and the cached posting
+   * lists, dropped together whenever the content may have changed: data_version moves on another connection's commit,
+   * total_changes() on this connection's own writes (which leave data_version alone).
    */
   private stats(): Stats {
     const version = `${this.db.pragma("data_version", { simple: true })}:${this.db.prepare("SELECT total_changes()").pluck().get()}`;
     if (this.statsAt?.version !== version) {
-      // FTS5's own row count (one row per chunk) read in O(1), where count(*) over chunks walks a million-row index.
+      // FTS5's own row count (one row per chunk), read in O(1) where count(*) over chunks walks a million-row index.
       const { rows, tokens } = readFtsTotals(this.db, "chunks_fts");
       this.statsAt = { version, rows, averageTokens: rows > 0 ? tokens / rows : 0, termCounts: new Map() };
+      this.postings.invalidate();
     }
     return this.statsAt;
   }
@@ -90,121 +77,114 @@ export class SqliteLexical {
     return counts;
   }
 
-  /** The query terms a search runs with (ranking.ts's rule), with their chunk counts. */
-  private keptTerms(terms: readonly string[], stats: Stats): Array<{ term: string; doc: number }> {
+  /** The query terms a search runs with (ranking.ts's rule), in query order. */
+  private keptTerms(terms: readonly string[], stats: Stats): string[] {
     const counts = this.documentCounts(terms, stats.termCounts);
-    const kept = keptQueryTerms(terms.map((term) => ({ term, doc: counts.get(term) ?? 0 })), stats.rows);
-    return kept.map((term) => ({ term, doc: counts.get(term)! }));
+    return keptQueryTerms(terms.map((term) => ({ term, doc: counts.get(term) ?? 0 })), stats.rows);
   }
 
   /** BM25 over the ORed terms, best first, as a positive score (higher is better); see the file's comment. */
   search(terms: readonly string[], limit: number): LexicalHit[] {
-    this.lastPlan = { path: "empty", reason: "no query term is in any chunk", rescored: 0 };
+    this.lastPlan = { path: "empty", reason: "no query term is in any chunk", postings: 0 };
     if (terms.length === 0 || limit <= 0) return [];
     const stats = this.stats();
     const kept = this.keptTerms(terms, stats);
     if (kept.length === 0) return [];
-    const floor = Math.max(this.prune.chunks, stats.rows * this.prune.share);
-    // Most common first; the rarest of them is handed back to FTS5 after each try that cannot prove its answer.
-    const common = kept.filter((t) => t.doc >= floor && isPlainTerm(t.term)).sort((a, b) => b.doc - a.doc);
-    if (common.length === kept.length) common.pop();
-    let reason = "no common term to prune";
-    for (let attempt = 0; attempt < pruneAttempts && common.length > 0; attempt++) {
-      const outcome = this.pruned(kept.filter((t) => !common.includes(t)), common, limit, stats);
-      if (typeof outcome !== "string") return outcome;
-      reason = outcome;
-      if (outcome.startsWith("chunk ")) break;
-      common.pop();
-    }
-    return this.exactKept(kept, limit, reason);
+    const odd = kept.find((t) => !isPlainTerm(t));
+    if (odd !== undefined) return this.fts5(kept, limit, `"${odd}" is not one plain FTS5 token`);
+    const lists = kept.map((t) => this.postings.list(t));
+    if (lists.some((l) => l.saturated)) return this.fts5(kept, limit, "a chunk holds a term over 65535 times");
+    return this.summed(lists, limit, stats);
   }
 
   /**
-   * FTS5's BM25 for every term, no pruning: the reference the pruned search must equal (tests and benchmarks compare
-   * the two), and its fallback.
+   * FTS5's bm25() over every kept term: the reference the summed search must equal (tests and benchmarks compare the
+   * two), and what answers queries the summed search leaves to FTS5.
    */
   exactSearch(terms: readonly string[], limit: number): LexicalHit[] {
-    this.lastPlan = { path: "empty", reason: "no query term is in any chunk", rescored: 0 };
+    this.lastPlan = { path: "empty", reason: "no query term is in any chunk", postings: 0 };
     if (terms.length === 0 || limit <= 0) return [];
     const kept = this.keptTerms(terms, this.stats());
-    return kept.length === 0 ? [] : this.exactKept(kept, limit, "exact search asked for");
+    return kept.length === 0 ? [] : this.fts5(kept, limit, "exact search asked for");
   }
 
-  private exactKept(kept: ReadonlyArray<{ term: string }>, limit: number, reason: string): LexicalHit[] {
-    this.lastPlan = { path: "exact", reason, rescored: 0 };
+  private fts5(kept: readonly string[], limit: number, reason: string): LexicalHit[] {
+    this.lastPlan = { path: "fts5", reason, postings: 0 };
     const rows = this.db
       .prepare("SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?")
       .raw()
-      .all(matchExpression(kept.map((t) => t.term)), limit) as Array<[number, number]>;
+      .all(matchExpression(kept), limit) as Array<[number, number]>;
     return rows.map(([chunkId, rank]) => ({ chunkId, score: -rank }));
   }
 
   /**
-   * The rare terms' exact share from FTS5, best first; every chunk whose share plus the most the common terms could
-   * add (`bound`) still reaches the limit-th best share is rescored with the common terms' exact share. Chunks not
-   * rescored cannot beat the limit-th rescored score; chunks with no rare term score under `bound`, so the answer is
-   * exact when the limit-th score is above it. Otherwise (and when a row's tokens are not cut as FTS5 cut them) it
-   * says why it could not prove its answer.
+   * Term at a time, in query order (each chunk's sum is then added up in FTS5's order, so it is the same double), a
+   * term given twice counted twice as FTS5 counts each phrase; then the best `limit` by a min-heap.
    */
-  private pruned(
-    rare: ReadonlyArray<{ term: string }>,
-    common: ReadonlyArray<{ term: string; doc: number }>,
-    limit: number,
-    stats: Stats,
-  ): LexicalHit[] | string {
-    const idf = common.map((t) => bm25Idf(stats.rows, t.doc));
-    const bound = idf.reduce((sum, x) => sum + x * maxTermFactor, 0);
-    const candidates: Array<{ chunkId: number; share: number }> = [];
-    let kth = Infinity;
-    const ranked = this.db
-      .prepare("SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank")
-      .raw()
-      .iterate(matchExpression(rare.map((t) => t.term))) as IterableIterator<[number, number]>;
-    for (const [chunkId, rank] of ranked) {
-      const share = -rank;
-      if (candidates.length >= limit && share + bound < kth - epsilon) break;
-      candidates.push({ chunkId, share });
-      if (candidates.length === limit) kth = share;
-    }
-    if (candidates.length < limit) return `rare terms match only ${candidates.length} chunks`;
-
-    // Each distinct common term has a slot of tf; a term given twice counts twice, as FTS5 counts each phrase.
-    const wanted = new Map<string, number>();
-    for (const t of common) if (!wanted.has(t.term)) wanted.set(t.term, wanted.size);
-    const slot = common.map((t) => wanted.get(t.term)!);
-    const tf = new Float64Array(wanted.size);
-    const read = this.db
-      .prepare("SELECT c.id, c.c0, d.sz FROM json_each(?) j JOIN chunks_fts_content c ON c.id = j.value JOIN chunks_fts_docsize d ON d.id = j.value")
-      .raw();
-
-    // Candidates in order of their rare share, a batch at a time: each batch raises the limit-th full score (`floorScore`),
-    // and a candidate whose share plus `bound` cannot reach it ends the search, as no later one can either.
-    let top: LexicalHit[] = [];
-    let floorScore = -Infinity;
-    let rescored = 0;
-    for (let at = 0; at < candidates.length; ) {
-      let end = Math.min(candidates.length, at + rescoreBatch);
-      while (end > at && top.length >= limit && candidates[end - 1].share + bound < floorScore - epsilon) end -= 1;
-      if (end === at) break;
-      const batch = candidates.slice(at, end);
-      at = end;
-      const rows = read.all(JSON.stringify(batch.map((c) => c.chunkId))) as Array<[number, string, Buffer]>;
-      if (rows.length !== batch.length) return "chunk records missing from FTS5";
-      const share = new Map(batch.map((c) => [c.chunkId, c.share]));
-      for (const [chunkId, text, sz] of rows) {
-        const tokens = docsizeTokens(sz);
-        if (countTerms(text, tokens, wanted, tf) !== tokens) return `chunk ${chunkId}'s tokens are not cut as FTS5 cut them`;
-        let score = share.get(chunkId)!;
-        for (let i = 0; i < common.length; i++) if (tf[slot[i]] > 0) score += bm25Term(idf[i], tf[slot[i]], tokens, stats.averageTokens);
-        top.push({ chunkId, score });
+  private summed(lists: ReturnType<FtsPostings["list"]>[], limit: number, stats: Stats): LexicalHit[] {
+    const lengths = this.postings.tokenCounts();
+    if (this.scores.length < lengths.length) this.scores = new Float64Array(lengths.length);
+    const scores = this.scores;
+    const touched: number[] = [];
+    let postings = 0;
+    for (const { chunks, counts } of lists) {
+      const idf = bm25Idf(stats.rows, chunks.length);
+      postings += chunks.length;
+      for (let i = 0; i < chunks.length; i++) {
+        const id = chunks[i];
+        // Every term's share is positive (IDF is at least 1e-6 and tf at least 1), so zero means untouched.
+        if (scores[id] === 0) touched.push(id);
+        scores[id] += bm25Term(idf, counts[i], lengths[id], stats.averageTokens);
       }
-      rescored += rows.length;
-      top.sort((a, b) => b.score - a.score || a.chunkId - b.chunkId);
-      top = top.slice(0, limit);
-      if (top.length >= limit) floorScore = top[limit - 1].score;
     }
-    if (floorScore <= bound + epsilon) return "a chunk with only common terms could reach the top";
-    this.lastPlan = { path: "pruned", reason: `${common.length} common of ${common.length + rare.length} terms`, rescored };
-    return top;
+    const top = new TopHits(limit);
+    for (const id of touched) {
+      top.offer(id, scores[id]);
+      scores[id] = 0;
+    }
+    this.lastPlan = { path: "postings", reason: `${lists.length} terms`, postings };
+    return top.sorted();
+  }
+}
+
+/** The best `limit` hits seen: a min-heap on score (ties: the higher chunk id counts as worse). */
+class TopHits {
+  private readonly heap: LexicalHit[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  private static worse(a: LexicalHit, b: LexicalHit): boolean {
+    return a.score < b.score || (a.score === b.score && a.chunkId > b.chunkId);
+  }
+
+  offer(chunkId: number, score: number): void {
+    const heap = this.heap;
+    if (heap.length === this.limit && !TopHits.worse(heap[0], { chunkId, score })) return;
+    if (heap.length < this.limit) {
+      heap.push({ chunkId, score });
+      for (let i = heap.length - 1; i > 0; ) {
+        const parent = (i - 1) >> 1;
+        if (!TopHits.worse(heap[i], heap[parent])) break;
+        [heap[i], heap[parent]] = [heap[parent], heap[i]];
+        i = parent;
+      }
+      return;
+    }
+    heap[0] = { chunkId, score };
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let least = i;
+      if (l < heap.length && TopHits.worse(heap[l], heap[least])) least = l;
+      if (r < heap.length && TopHits.worse(heap[r], heap[least])) least = r;
+      if (least === i) break;
+      [heap[i], heap[least]] = [heap[least], heap[i]];
+      i = least;
+    }
+  }
+
+  /** Best first. */
+  sorted(): LexicalHit[] {
+    return [...this.heap].sort((a, b) => b.score - a.score || a.chunkId - b.chunkId);
   }
 }
