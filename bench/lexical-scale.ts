@@ -70,7 +70,7 @@ function setJson(r: QuestionSetResult) {
 const synthetic = setJson(s.synthetic);
 const cmrc = setJson(s.cmrc);
 const goals = {
-  p99: { goalMs: goal.p99Ms, syntheticMs: s.synthetic.pruned.p99Ms, met: s.synthetic.pruned.p99Ms < goal.p99Ms },
+  p99: { goalMs: goal.p99Ms, syntheticMs: s.synthetic.pruned.p99Ms, met: s.synthetic.pruned.p99Ms < goal.p99Ms, warmMs: s.synthetic.prunedWarm.p99Ms, metWarm: s.synthetic.prunedWarm.p99Ms < goal.p99Ms },
   sameTop5: { goal: goal.sameTop5, cmrc: cmrc.sameTop5, met: s.cmrc.sameTop5 >= goal.sameTop5 },
 };
 
@@ -79,6 +79,7 @@ const rows = (["synthetic", "cmrc"] as const).map((name) => {
   return [
     name === "synthetic" ? `synthetic (${r.questions})` : `CMRC trial (${r.questions})`,
     r.pruned.p50Ms, r.pruned.p95Ms, r.pruned.p99Ms,
+    r.prunedWarm.p50Ms, r.prunedWarm.p99Ms,
     r.exact.p50Ms, r.exact.p95Ms, r.exact.p99Ms,
     r.speedup.p99 ?? "n/a",
     `${round(r.prunedShare * 100, 1)} %`,
@@ -95,17 +96,18 @@ const markdown = [
   `## Lexical search at ${chunks.toLocaleString("en-US")} chunks (${new Date().toISOString().slice(0, 10)}; ${describeMachine()})`,
   "",
   formatTable(
-    ["questions", "pruned p50", "pruned p95", "pruned p99", "exact p50", "exact p95", "exact p99", "p99 exact ÷ pruned", "pruned path", "same top 5", `same top ${limit}`],
+    ["questions", "summed p50", "summed p95", "summed p99", "warm p50", "warm p99", "FTS5 bm25 p50", "FTS5 bm25 p95", "FTS5 bm25 p99", "p99 FTS5 ÷ summed", "summed path", "same top 5", `same top ${limit}`],
     rows,
   ),
   "",
-  `Milliseconds per question, jieba included, ${limit} candidates as retrieval asks. pruned: the store's lexical search (MaxScore over FTS5: rare ` +
-    "terms by FTS5's bm25, the common terms' exact share added to the chunks that can still reach the top, FTS5 over every term when the bound " +
-    "cannot prove the answer); exact: FTS5's bm25 over every kept term, the search before pruning, on the same store in the same run. " +
+  `Milliseconds per question, jieba included, ${limit} candidates as retrieval asks. summed: the store's lexical search (FTS5's BM25 summed ` +
+    "term at a time from FTS5's posting lists and token counts, lists cached in memory; the first pass over the questions, after 20 warm-up " +
+    "ones); warm: the same questions again right after (their lists and term counts cached); FTS5 bm25: FTS5's bm25() over every kept term, " +
+    "the search before, on the same store in the same run. " +
     `Store: ${s.chunks.toLocaleString("en-US")} chunks (seeded synthetic text plus the CMRC trial passages, one chunk each), lexical only, opened in ${round(s.openSeconds, 2)} s.`,
   "",
   ...fallbackLines,
-  `- Goals: synthetic p99 < ${goal.p99Ms} ms: ${goals.p99.met ? "met" : "not met"} (${goals.p99.syntheticMs} ms); CMRC top 5 identical to exact BM25 for ≥ ${goal.sameTop5 * 100} %: ${goals.sameTop5.met ? "met" : "not met"} (${round(cmrc.sameTop5 * 100, 1)} %).`,
+  `- Goals: synthetic p99 < ${goal.p99Ms} ms: ${goals.p99.met ? "met" : "not met"} (${goals.p99.syntheticMs} ms; warm ${goals.p99.metWarm ? "met" : "not met"}, ${goals.p99.warmMs} ms); CMRC top 5 identical to exact BM25 for ≥ ${goal.sameTop5 * 100} %: ${goals.sameTop5.met ? "met" : "not met"} (${round(cmrc.sameTop5 * 100, 1)} %).`,
 ].join("\n");
 
 writeResults(

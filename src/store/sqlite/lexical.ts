@@ -67,7 +67,7 @@ export class SqliteLexical {
     const lookup = this.db.prepare("SELECT doc FROM chunks_vocab WHERE term = ?").pluck();
     const counts = new Map<string, number>();
     for (const term of terms) {
-      let doc = cached.get(term);
+      let doc = cached.get(term) ?? this.postings.cachedCount(term);
       if (doc === undefined) {
         doc = (lookup.get(term) as number | undefined) ?? 0;
         if (doc >= commonTermCacheFloor) cached.set(term, doc);
@@ -147,44 +147,54 @@ export class SqliteLexical {
   }
 }
 
-/** The best `limit` hits seen: a min-heap on score (ties: the higher chunk id counts as worse). */
+/** The best `limit` hits seen: a min-heap on score (ties: the higher chunk id counts as worse), in parallel arrays. */
 class TopHits {
-  private readonly heap: LexicalHit[] = [];
+  private readonly ids: number[] = [];
+  private readonly scores: number[] = [];
 
   constructor(private readonly limit: number) {}
 
-  private static worse(a: LexicalHit, b: LexicalHit): boolean {
-    return a.score < b.score || (a.score === b.score && a.chunkId > b.chunkId);
+  /** Whether entry i ranks below entry j. */
+  private worse(i: number, j: number): boolean {
+    return this.scores[i] < this.scores[j] || (this.scores[i] === this.scores[j] && this.ids[i] > this.ids[j]);
+  }
+
+  private swap(i: number, j: number): void {
+    [this.ids[i], this.ids[j]] = [this.ids[j], this.ids[i]];
+    [this.scores[i], this.scores[j]] = [this.scores[j], this.scores[i]];
   }
 
   offer(chunkId: number, score: number): void {
-    const heap = this.heap;
-    if (heap.length === this.limit && !TopHits.worse(heap[0], { chunkId, score })) return;
-    if (heap.length < this.limit) {
-      heap.push({ chunkId, score });
-      for (let i = heap.length - 1; i > 0; ) {
+    const { ids, scores } = this;
+    if (ids.length < this.limit) {
+      ids.push(chunkId);
+      scores.push(score);
+      for (let i = ids.length - 1; i > 0; ) {
         const parent = (i - 1) >> 1;
-        if (!TopHits.worse(heap[i], heap[parent])) break;
-        [heap[i], heap[parent]] = [heap[parent], heap[i]];
+        if (!this.worse(i, parent)) break;
+        this.swap(i, parent);
         i = parent;
       }
       return;
     }
-    heap[0] = { chunkId, score };
+    // Not better than the worst kept: most chunks stop here.
+    if (score < scores[0] || (score === scores[0] && chunkId > ids[0])) return;
+    ids[0] = chunkId;
+    scores[0] = score;
     for (let i = 0; ; ) {
       const l = 2 * i + 1;
       const r = l + 1;
       let least = i;
-      if (l < heap.length && TopHits.worse(heap[l], heap[least])) least = l;
-      if (r < heap.length && TopHits.worse(heap[r], heap[least])) least = r;
+      if (l < ids.length && this.worse(l, least)) least = l;
+      if (r < ids.length && this.worse(r, least)) least = r;
       if (least === i) break;
-      [heap[i], heap[least]] = [heap[least], heap[i]];
+      this.swap(i, least);
       i = least;
     }
   }
 
   /** Best first. */
   sorted(): LexicalHit[] {
-    return [...this.heap].sort((a, b) => b.score - a.score || a.chunkId - b.chunkId);
+    return this.ids.map((chunkId, i) => ({ chunkId, score: this.scores[i] })).sort((a, b) => b.score - a.score || a.chunkId - b.chunkId);
   }
 }

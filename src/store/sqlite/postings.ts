@@ -53,6 +53,11 @@ export class FtsPostings {
     return this.lengths;
   }
 
+  /** How many chunks hold `term`, when its list is cached (undefined otherwise). */
+  cachedCount(term: string): number | undefined {
+    return this.lists.get(term)?.chunks.length;
+  }
+
   /** The posting list of one term (one FTS5 token), from the cache or from FTS5's index. */
   list(term: string): PostingList {
     const cached = this.lists.get(term);
