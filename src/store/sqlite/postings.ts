@@ -17,6 +17,17 @@ export interface PostingList {
 /** Memory for cached posting lists: 64 MiB holds ~11M postings, every common term of most question sets at 1M chunks. */
 export const postingBudgetBytes = 64 * 2 ** 20;
 
+/** Packs a chunk id and a token count below 2^21 into one number (ids stay below 2^31, so it is exact). */
+const sizeRadix = 2 ** 22;
+const hexDigit = (i: number) => `(instr('0123456789ABCDEF', substr(h, ${i}, 1)) - 1)`;
+const byte = (k: number) => `(${hexDigit(2 * k + 1)} * 16 + ${hexDigit(2 * k + 2)})`;
+/** SQLite varints of one to three bytes (high bit: more follow), decoded from the blob's hex. */
+const packedSizes =
+  `SELECT id * ${sizeRadix} + CASE WHEN ${byte(0)} < 128 THEN ${byte(0)} ` +
+  `WHEN ${byte(1)} < 128 THEN (${byte(0)} - 128) * 128 + ${byte(1)} ` +
+  `ELSE ((${byte(0)} - 128) * 128 + ${byte(1)} - 128) * 128 + ${byte(2)} END ` +
+  "FROM (SELECT id, hex(sz) AS h FROM chunks_fts_docsize WHERE id > ? AND length(sz) <= 3)";
+
 export class FtsPostings {
   private lists = new Map<string, PostingList>();
   private bytes = 0;
@@ -36,21 +47,30 @@ export class FtsPostings {
     this.bytes = 0;
   }
 
-  /** Token counts by chunk id, read for chunks added since the last call. */
+  /**
+   * Token counts by chunk id, read for chunks added since the last call. The docsize varints of up to three bytes (up
+   * to 2M tokens: every real chunk) are decoded by SQL into one number per row, id and count together, which reads a
+   * million rows ~3x faster than a Buffer per row; longer ones are read as Buffers.
+   */
   tokenCounts(): Uint32Array {
-    const rows = this.db.prepare("SELECT id, sz FROM chunks_fts_docsize WHERE id > ? ORDER BY id").raw().iterate(this.lengthsThrough);
-    for (const [id, sz] of rows as IterableIterator<[number, Buffer]>) {
-      if (id >= this.lengths.length) {
-        let size = this.lengths.length;
-        while (size <= id) size *= 2;
-        const grown = new Uint32Array(size);
-        grown.set(this.lengths);
-        this.lengths = grown;
-      }
-      this.lengths[id] = docsizeTokens(sz);
-      this.lengthsThrough = id;
-    }
+    const from = this.lengthsThrough;
+    for (const packed of this.db.prepare(packedSizes).pluck().iterate(from) as IterableIterator<number>)
+      this.setLength(Math.floor(packed / sizeRadix), packed % sizeRadix);
+    for (const [id, sz] of this.db.prepare("SELECT id, sz FROM chunks_fts_docsize WHERE id > ? AND length(sz) > 3").raw().iterate(from) as IterableIterator<[number, Buffer]>)
+      this.setLength(id, docsizeTokens(sz));
     return this.lengths;
+  }
+
+  private setLength(id: number, tokens: number): void {
+    if (id >= this.lengths.length) {
+      let size = this.lengths.length;
+      while (size <= id) size *= 2;
+      const grown = new Uint32Array(size);
+      grown.set(this.lengths);
+      this.lengths = grown;
+    }
+    this.lengths[id] = tokens;
+    if (id > this.lengthsThrough) this.lengthsThrough = id;
   }
 
   /** How many chunks hold `term`, when its list is cached (undefined otherwise). */

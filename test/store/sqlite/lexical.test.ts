@@ -91,6 +91,10 @@ describe("SqliteLexical", () => {
     // The summed search gives FTS5's very number, not merely a close one.
     expect(lexical.search(["桥梁"], 5)).toEqual(exact);
     expect(lexical.lastPlan?.path).toBe("postings");
+    // Token counts of two and three varint bytes (≥ 128, ≥ 16384) are read as FTS5 wrote them.
+    const long = (n: number) => Array.from({ length: n }, (_, i) => (i % 50 === 0 ? "桥梁" : `w${i % 7}`));
+    await store.commitFile({ path: "b.txt", size: 1, mtimeMs: 1 }, { document: document("b", [long(300), long(17_000)]) });
+    expect(lexical.search(["桥梁", "w3"], 10)).toEqual(lexical.exactSearch(["桥梁", "w3"], 10));
     // Full-width letters are a token of their own that the plain-term check does not vouch for: FTS5 answers.
     expect(lexical.search(["ｘｙ", "长江"], 5)).toEqual(lexical.exactSearch(["ｘｙ", "长江"], 5));
     lexical.search(["ｘｙ", "长江"], 5);
