@@ -20,6 +20,8 @@ export interface LexicalScaleSearchOptions {
   queries: number;
   /** Candidates asked of lexical search, as retrieval asks (retrieval.candidates). */
   limit: number;
+  /** CMRC trial questions asked (default all). */
+  cmrcQuestions?: number;
 }
 
 export interface QuestionSetResult {
@@ -28,6 +30,11 @@ export interface QuestionSetResult {
   pruned: LatencySummary;
   /** The same questions again, right after: posting lists and term counts cached by the first pass. */
   prunedWarm: LatencySummary;
+  /**
+   * CPU time (process.cpuUsage, milliseconds) of each search of the three passes: on a shared machine wall-clock p99 is
+   * mostly time spent waiting for a core, which this leaves out.
+   */
+  cpuMs: { pruned: LatencySummary; prunedWarm: LatencySummary; exact: LatencySummary };
   /** The same questions through FTS5's bm25 over every kept term (the search before pruning). */
   exact: LatencySummary;
   /** Share of questions whose top 5 chunk ids are identical, in order, and whose whole top `limit` is. */
@@ -62,15 +69,22 @@ function measureSet(store: SqliteStore, exact: SqliteLexical, questions: readonl
   }
   const prunedMs: number[] = [];
   const exactMs: number[] = [];
+  const cpu = { pruned: [] as number[], prunedWarm: [] as number[], exact: [] as number[] };
+  const cpuSince = (c: NodeJS.CpuUsage) => {
+    const d = process.cpuUsage(c);
+    return (d.user + d.system) / 1000;
+  };
   let sameTop5 = 0;
   let sameTopLimit = 0;
   let pruned = 0;
   let summedPostings = 0;
   const fallbacks: Record<string, number> = {};
   for (const q of questions) {
+    let c = process.cpuUsage();
     let t = performance.now();
     const a = store.lexicalIndex.search(lexicalQuery(q), limit);
     prunedMs.push(performance.now() - t);
+    cpu.pruned.push(cpuSince(c));
     const plan = store.lexicalIndex.lastPlan!;
     if (plan.path === "postings") {
       pruned += 1;
@@ -79,22 +93,27 @@ function measureSet(store: SqliteStore, exact: SqliteLexical, questions: readonl
       const reason = plan.reason.replace(/\d+/g, "N");
       fallbacks[reason] = (fallbacks[reason] ?? 0) + 1;
     }
+    c = process.cpuUsage();
     t = performance.now();
     const b = exact.exactSearch(lexicalQuery(q), limit);
     exactMs.push(performance.now() - t);
+    cpu.exact.push(cpuSince(c));
     const ids = (hits: typeof a, k: number) => hits.slice(0, k).map((h) => h.chunkId).join(",");
     if (ids(a, 5) === ids(b, 5)) sameTop5 += 1;
     if (ids(a, limit) === ids(b, limit)) sameTopLimit += 1;
   }
   const warmMs: number[] = [];
   for (const q of questions) {
+    const c = process.cpuUsage();
     const t = performance.now();
     store.lexicalIndex.search(lexicalQuery(q), limit);
     warmMs.push(performance.now() - t);
+    cpu.prunedWarm.push(cpuSince(c));
   }
   const n = questions.length;
   return {
     prunedWarm: summarize(warmMs),
+    cpuMs: { pruned: summarize(cpu.pruned), prunedWarm: summarize(cpu.prunedWarm), exact: summarize(cpu.exact) },
     questions: n,
     pruned: summarize(prunedMs),
     exact: summarize(exactMs),
@@ -119,7 +138,7 @@ export async function measureLexicalScale(opts: LexicalScaleSearchOptions): Prom
       chunks: await store.count("chunks"),
       openSeconds,
       synthetic: measureSet(store, exact, synthetic, opts.limit),
-      cmrc: measureSet(store, exact, cmrcQuestions(), opts.limit),
+      cmrc: measureSet(store, exact, cmrcQuestions().slice(0, opts.cmrcQuestions ?? Infinity), opts.limit),
     };
   } finally {
     await store.close();
