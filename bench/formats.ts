@@ -111,7 +111,7 @@ async function recallByFormat(storeDir: string): Promise<Record<string, number>>
     const hits: Record<string, [number, number]> = {};
     for (const [index, passage] of trial.entries()) {
       for (const question of passage.questions) {
-        const chunks = await store.chunksByIds((await store.lexicalSearch(lexicalQuery(question), k)).map((h) => h.chunkId));
+        const chunks = await store.chunksByIds((await store.lexicalSearch(lexicalQuery(question), k, { kbs: ["default"] })).map((h) => h.chunkId), { kbs: ["default"] });
         const found = chunks.slice(0, k).some((c) => matcher.passagesIn(c.text).has(index));
         const tally = (hits[formatOf[index]] ??= [0, 0]);
         tally[0] += found ? 1 : 0;

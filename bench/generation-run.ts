@@ -124,7 +124,7 @@ export async function runGeneration(opts: GenerationRunOptions): Promise<Generat
   try {
     const { engine, last } = recordingEngine(opened);
     const generator = engine.generator!;
-    const prepared = prepareQuestion(engine, await retrieveForQuestion(engine, { question: opts.question }));
+    const prepared = prepareQuestion(engine, await retrieveForQuestion(engine, { kbs: ["default"], question: opts.question }));
     const prompt: PromptInput = prepared.packed!.prompt;
 
     // The raw side: its own model and context, as a node-llama-cpp user would write it, sized like ours.
@@ -170,7 +170,7 @@ export async function runGeneration(opts: GenerationRunOptions): Promise<Generat
     const runOurs = async () => {
       let firstText: number | null = null;
       const start = performance.now();
-      const answer = await answerQuestion(engine, {
+      const answer = await answerQuestion(engine, { kbs: ["default"],
         question: opts.question,
         onText: () => {
           firstText ??= performance.now() - start;

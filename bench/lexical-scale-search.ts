@@ -64,7 +64,7 @@ function cmrcQuestions(): string[] {
 function measureSet(store: SqliteStore, exact: SqliteLexical, questions: readonly string[], limit: number): QuestionSetResult {
   // Warm-up questions first, for both, so neither pays for loading pages or counting common terms the other did not.
   for (const q of questions.slice(0, warmUp)) {
-    store.lexicalIndex.search(lexicalQuery(q), limit);
+    store.lexicalIndex.search(lexicalQuery(q), limit, null);
     exact.exactSearch(lexicalQuery(q), limit);
   }
   const prunedMs: number[] = [];
@@ -82,7 +82,7 @@ function measureSet(store: SqliteStore, exact: SqliteLexical, questions: readonl
   for (const q of questions) {
     let c = process.cpuUsage();
     let t = performance.now();
-    const a = store.lexicalIndex.search(lexicalQuery(q), limit);
+    const a = store.lexicalIndex.search(lexicalQuery(q), limit, null);
     prunedMs.push(performance.now() - t);
     cpu.pruned.push(cpuSince(c));
     const plan = store.lexicalIndex.lastPlan!;
@@ -106,7 +106,7 @@ function measureSet(store: SqliteStore, exact: SqliteLexical, questions: readonl
   for (const q of questions) {
     const c = process.cpuUsage();
     const t = performance.now();
-    store.lexicalIndex.search(lexicalQuery(q), limit);
+    store.lexicalIndex.search(lexicalQuery(q), limit, null);
     warmMs.push(performance.now() - t);
     cpu.prunedWarm.push(cpuSince(c));
   }

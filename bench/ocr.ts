@@ -82,7 +82,7 @@ async function retrieval(settings: Settings): Promise<Retrieval> {
     for (const [index, passage] of passages.entries()) {
       for (const qa of passage.qas) {
         questions += 1;
-        const hits = (await searchChunks(engine, qa.question, 5)).results;
+        const hits = (await searchChunks(engine, qa.question, ["default"], 5)).results;
         let hit = false;
         for (const h of hits) {
           const g = bigrams(h.text);

@@ -51,7 +51,7 @@ export async function runQualityAlpaca(opts: QualityAlpacaOptions): Promise<Qual
   try {
     const questions = opts.questions.map((q) => ({ question: q.question, goldPaths: [q.goldFile] }));
     const run = (weights: { dense: number; lexical: number } | "auto") =>
-      evaluateRetrieval({ store: engine.store, embedder: engine.embedder, questions, k: 10, candidates: settings.retrieval.candidates, weights });
+      evaluateRetrieval({ kbs: ["default"], store: engine.store, embedder: engine.embedder, questions, k: 10, candidates: settings.retrieval.candidates, weights });
     const calibration = engine.embedder ? await calibrationFor(engine.store, engine.embedder) : null;
     return {
       chunks: await engine.store.count("chunks"),

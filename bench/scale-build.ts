@@ -66,7 +66,7 @@ export async function buildScaleStore(opts: ScaleBuildOptions): Promise<ScaleBui
       const name = `doc-${String(documents).padStart(7, "0")}.txt`;
       const bytes = Buffer.byteLength(text);
       await store.commitFile(
-        { path: name, size: bytes, mtimeMs: Date.now() },
+        { kb: "default", path: name, size: bytes, mtimeMs: Date.now() },
         {
           document: {
             sha256: crypto.createHash("sha256").update(`${opts.seed}:${name}`).digest("hex"),
@@ -146,7 +146,7 @@ async function commitCmrcPassages(store: SqliteStore, dimension: number | null):
     const name = `cmrc-${String(seen.size).padStart(4, "0")}.txt`;
     const bytes = Buffer.byteLength(p.context);
     await store.commitFile(
-      { path: name, size: bytes, mtimeMs: Date.now() },
+      { kb: "default", path: name, size: bytes, mtimeMs: Date.now() },
       {
         document: {
           sha256: crypto.createHash("sha256").update(`cmrc:${p.context}`).digest("hex"),

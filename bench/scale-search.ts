@@ -152,18 +152,18 @@ export async function measureScaleSearch(opts: ScaleSearchOptions): Promise<Scal
 
     const segment = await timeEach(timedText, (q) => lexicalQuery(q.text));
     const lexical = await timeEach(timedText, (q) => {
-      return store.lexicalSearch(lexicalQuery(q.text), opts.candidates);
+      return store.lexicalSearch(lexicalQuery(q.text), opts.candidates, { kbs: ["default"] });
     });
     const exactLexical = new SqliteLexical(store.db);
     const lexicalExact = await timeEach(timedText, (q) => exactLexical.exactSearch(lexicalQuery(q.text), opts.candidates));
     let sameTop5 = 0;
     for (const q of timedText) {
       const top5 = (hits: Array<{ chunkId: number }>) => hits.slice(0, 5).map((h) => h.chunkId).join(",");
-      if (top5(await store.lexicalSearch(lexicalQuery(q.text), opts.candidates)) === top5(exactLexical.exactSearch(lexicalQuery(q.text), opts.candidates))) sameTop5 += 1;
+      if (top5(await store.lexicalSearch(lexicalQuery(q.text), opts.candidates, { kbs: ["default"] })) === top5(exactLexical.exactSearch(lexicalQuery(q.text), opts.candidates))) sameTop5 += 1;
     }
     const weights = { dense: 1, lexical: 1 }; // both retrievers run whatever their weights; fixed so no calibration is timed
     const fused = await timeEach(timedText, (q) =>
-      retrieveDetailed({ store, embedder, query: q.text, k: opts.k, candidates: opts.candidates, weights }),
+      retrieveDetailed({ kbs: ["default"], store, embedder, query: q.text, k: opts.k, candidates: opts.candidates, weights }),
     );
 
     const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error, progressLogs: false });
@@ -176,7 +176,7 @@ export async function measureScaleSearch(opts: ScaleSearchOptions): Promise<Scal
       let sources = 0;
       let promptTokens = 0;
       const retrieveAndPack = await timeEach(timedText, async (q) => {
-        const retrieved = await retrieveDetailed({ store, embedder, query: q.text, k: opts.k, candidates: opts.candidates, weights, mergeNeighbours: true });
+        const retrieved = await retrieveDetailed({ kbs: ["default"], store, embedder, query: q.text, k: opts.k, candidates: opts.candidates, weights, mergeNeighbours: true });
         const start = performance.now();
         const packed = packWindow({
           question: q.text,

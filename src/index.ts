@@ -13,12 +13,16 @@ export type { SourceLocation } from "./ingest/types.js";
 
 // Questions: open the models and the store once, then ask or search as often as needed.
 export { openEngine, type OpenEngineOptions, type QaEngine } from "./qa/engine.js";
-export { answerQuestion, QuestionError, type Answer, type AskOptions, type Citation } from "./qa/answer.js";
+export { QuestionError, type Answer, type AskOptions, type Citation } from "./qa/answer.js";
+export { answerQuestion, searchChunks, type LibraryAskOptions } from "./qa/library.js";
 export type { AnswerSpan } from "./qa/extractive.js";
-export { searchChunks, type SearchHit, type SearchResult } from "./qa/search.js";
+export type { SearchHit, SearchResult } from "./qa/search.js";
 export { EmbedderMismatchError } from "./store/embedding.js";
 export { openStore } from "./store/open.js";
-export type { DocumentStore } from "./store/contract.js";
+export type { DocumentStore, KnowledgeBase } from "./store/contract.js";
+// Knowledge bases: the default one's name and the errors about names; create, rename and delete with their folders.
+export { defaultKb, KbExistsError, KbNameError, UnknownKbError } from "./store/kb.js";
+export { createKnowledgeBase, deleteKnowledgeBase, renameKnowledgeBase } from "./ingest/knowledgeBases.js";
 
 // LangChain: the engine's retrieval as a retriever, the question path as an LCEL chain and as an agent tool, the
 // generator as a chat model.

@@ -61,6 +61,8 @@ export interface ChatAnswer extends Answer {
 }
 
 export interface ChatSessionOptions {
+  /** The knowledge bases every question searches. */
+  kbs: readonly string[];
   /** Sources per question. */
   k: number;
   /** Form the retrieval query of a follow-up from it and the previous query. Default false. */
@@ -114,7 +116,7 @@ export class ChatSession {
    */
   async ask(question: string, options: ChatAskOptions = {}): Promise<ChatAnswer> {
     const retrievalQuery = this.condense ? condenseQuery({ question, previous: this.previousQuery }) : question.trim();
-    const retrieved = await retrieveForQuestion(this.engine, { question: retrievalQuery, k: this.k });
+    const retrieved = await retrieveForQuestion(this.engine, { question: retrievalQuery, kbs: this.options.kbs, k: this.k });
     // Retrieval used the condensed query; the prompt and the answer carry the user's own words.
     const prepared = prepareQuestion(this.engine, { ...retrieved, question: question.trim() }, { history: this.turns, longAnswer: this.options.longAnswer });
     const answer = await completeAnswer(this.engine, prepared, options);

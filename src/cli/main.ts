@@ -5,6 +5,7 @@ import { registerChatCommand } from "./commands/chat.js";
 import { registerCheckCommand } from "./commands/check.js";
 import { registerEvalCommand } from "./commands/eval.js";
 import { registerIngestCommand } from "./commands/ingest.js";
+import { registerKbCommand } from "./commands/kb.js";
 import { registerInitCommand } from "./commands/init.js";
 import { registerModelsCommand } from "./commands/models.js";
 import { registerSearchCommand } from "./commands/search.js";
@@ -18,6 +19,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerIngestCommand(program);
+registerKbCommand(program);
 registerCheckCommand(program);
 registerSearchCommand(program);
 registerAskCommand(program);

@@ -74,11 +74,38 @@ const promptsSchema = z
   })
   .strict();
 
+/** A request budget: at most `max` requests in each `windowSeconds`. */
+const rateLimitSchema = z
+  .object({
+    windowSeconds: z.number().int().min(1).max(86_400).default(60).describe("Length of the window in seconds. Default 60."),
+    max: z.number().int().min(1).max(1_000_000).optional().describe("Requests allowed in one window. Unset: no limit (a key's own rateLimit without it uses server.rateLimit)."),
+  })
+  .strict();
+
+const apiKeyText = z.string().min(8, "an API key needs at least 8 characters");
+
+/**
+ * An API key: a bare string is a full key (every knowledge base, admin); an object limits it to some bases and a role
+ * (read: ask, search, list documents; write: also upload, delete, ingest; admin: also manage bases).
+ */
+const apiKeySchema = z.union([
+  apiKeyText,
+  z
+    .object({
+      key: apiKeyText,
+      kbs: z.array(z.string().min(1)).min(1).optional().describe("Knowledge bases the key may use; absent: every base."),
+      role: z.enum(["read", "write", "admin"]).default("read").describe("read, write or admin. Default read."),
+      rateLimit: rateLimitSchema.optional().describe("This key's own budget, instead of server.rateLimit."),
+    })
+    .strict(),
+]);
+
 const serverSchema = z
   .object({
     host: z.string().min(1).default("127.0.0.1").describe("Address to bind. Default 127.0.0.1 (this machine only); any other address requires `apiKeys`."),
     port: z.number().int().min(0).max(65535).default(7860).describe("TCP port; 0 picks a free one. Default 7860 (8080 is llama.cpp server's, a likely `generator.url`)."),
-    apiKeys: z.array(z.string().min(8, "an API key needs at least 8 characters")).default([]).describe("Bearer keys accepted; empty: no authentication (loopback only). Env: comma-separated."),
+    apiKeys: z.array(apiKeySchema).default([]).describe("Bearer keys accepted; empty: no authentication (loopback only). Each is a string (a full key: every knowledge base, admin) or {key, kbs: [names], role: \"read\"|\"write\"|\"admin\", rateLimit?}. Env: comma-separated strings (full keys)."),
+    rateLimit: rateLimitSchema.default({}).describe("Requests each API key (or, without keys, each client address) may make per window under /v1 and /metrics; more get 429 with Retry-After. Default: no limit (max unset)."),
     allowedHosts: z.array(z.string().min(1).regex(/^[^\s/@]+$/, "a host name, optionally with :port (no scheme or path)")).default([]).describe("Host names (optionally with \":port\"; a leading \".\" matches every subdomain) that requests may name in their Host header besides the loopback ones (localhost, 127.0.0.1, [::1] with the server's port). Without API keys only these and the loopback names are served, which stops DNS rebinding; with keys, an empty list accepts any Host. Env: comma-separated. Default none."),
     allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^\s/]+$/, "an origin: scheme://host[:port], no path")).default([]).describe("Web origins (\"https://intranet.example:8443\") whose pages may call the API from a browser: they pass the cross-site check and get CORS headers. Default none: only the server's own page may change anything from a browser. Env: comma-separated."),
     maxBodyBytes: z.number().int().min(1024).default(1024 * 1024).describe("Largest JSON request body in bytes. Default 1 MiB."),
@@ -152,3 +179,7 @@ export function isModelPath(value: string): boolean {
   if (value === "none" || value === "auto" || value.startsWith("hf:")) return false;
   return value.endsWith(".gguf") || value.includes("/") || value.includes("\\") || value.startsWith(".");
 }
+
+/** One `server.apiKeys` entry as read: a bare string or {key, kbs?, role, rateLimit?}. */
+export type ApiKeySetting = z.output<typeof apiKeySchema>;
+export type RateLimitSetting = z.output<typeof rateLimitSchema>;

@@ -22,6 +22,8 @@ export interface IngestProgress {
 
 export interface IngestSummary {
   store: string;
+  /** The knowledge base ingested. */
+  kb: string;
   inbox: string;
   /** Embedding model file name, or null for a lexical-only store. */
   embedding: string | null;
@@ -53,7 +55,9 @@ export interface IngestSummary {
 
 export interface IngestOptions {
   settings: Settings;
-  /** Folder to follow; default settings.inbox. */
+  /** The knowledge base to ingest into (it must exist). Default "default". */
+  kb?: string;
+  /** Folder to follow; default the base's folder of settings.inbox (the inbox itself for "default", else <inbox>/<kb>). */
   folder?: string;
   /** Drop every vector and chunk and rebuild with the configured embedding model. */
   reembed?: boolean;

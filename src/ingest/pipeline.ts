@@ -7,7 +7,9 @@ import { chooseEmbeddingModel, loadEmbedder, resolveEmbedderFile, type Embedder 
 import { EstimatingTokenizer, type TextTokenizer } from "../models/tokenizer.js";
 import { segmentForIndex } from "../store/segment.js";
 import type { NewChunk, NewDocument } from "../store/contract.js";
+import { defaultKb, UnknownKbError } from "../store/kb.js";
 import { openStore } from "../store/open.js";
+import { ensureKbFolder, kbFolder, otherKbFolders } from "./kbFolders.js";
 import { chunkDocument } from "./chunk.js";
 import { DocumentLoadError, loadDocument, supportedExtensions } from "./loaders/index.js";
 import { ocrServiceFor } from "./ocr/service.js";
@@ -33,12 +35,23 @@ function sha256(bytes: Buffer): string {
 export async function ingestFolder(options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
   const { settings } = options;
-  const inbox = path.resolve(options.folder ?? settings.inbox);
-  if (!fs.existsSync(inbox)) throw new IngestFatalError(`inbox folder ${inbox} does not exist`);
-  if (!fs.statSync(inbox).isDirectory()) throw new IngestFatalError(`${inbox} is not a folder`);
+  const kb = options.kb ?? defaultKb;
   const notice = options.onNotice ?? (() => {});
 
   const store = await openStore(settings, { write: true, purpose: "ingest" });
+  let kbNames: string[];
+  let inbox: string;
+  try {
+    kbNames = (await store.listKbs()).map((k) => k.name);
+    if (!kbNames.includes(kb)) throw new UnknownKbError(kb);
+    if (options.folder === undefined && kb !== defaultKb && fs.existsSync(settings.inbox)) ensureKbFolder(settings.inbox, kb);
+    inbox = path.resolve(options.folder ?? kbFolder(settings.inbox, kb));
+    if (!fs.existsSync(inbox)) throw new IngestFatalError(`inbox folder ${inbox} does not exist`);
+    if (!fs.statSync(inbox).isDirectory()) throw new IngestFatalError(`${inbox} is not a folder`);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   let ownedEmbedder = null as Embedder | null;
   let ocrPages = { done: 0, total: 0 };
   let onOcrProgress = () => {};
@@ -101,9 +114,11 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
       return embedderLoading;
     };
 
-    const scan = scanFolder(inbox, supportedExtensions);
+    // The default base's folder is the inbox root, which holds the other bases' folders: those are theirs.
+    const scan = scanFolder(inbox, supportedExtensions, options.folder === undefined ? otherKbFolders(kb, kbNames) : new Set());
     const summary: IngestSummary = {
       store: store.location,
+      kb,
       inbox,
       embedding: null,
       embeddingNote,
@@ -124,7 +139,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
       ocr: { engine: null, pagesRecognised: 0, pagesFromCache: 0 },
     };
 
-    const known = await store.files();
+    const known = await store.files(kb);
     // Unchanged files whose size or mtime moved: noted in one write at the end, not one per file.
     const touched: Array<{ path: string; size: number; mtimeMs: number }> = [];
     const totalBytes = scan.files.reduce((n, f) => n + f.size, 0) || 1;
@@ -293,7 +308,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
           if (documentId === undefined) {
             summary.failed.push({ path: job.file.relativePath, reason: "same content as a file that failed" });
           } else {
-            const { sameAs } = await store.commitFile({ path: job.file.relativePath, size: job.file.size, mtimeMs: job.file.mtimeMs }, { documentId });
+            const { sameAs } = await store.commitFile({ kb, path: job.file.relativePath, size: job.file.size, mtimeMs: job.file.mtimeMs }, { documentId });
             summary[job.status] += 1;
             if (sameAs) summary.duplicates.push({ path: job.file.relativePath, sameAs });
           }
@@ -311,7 +326,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
             terms: job.terms[i],
             vector: vectors[i] ?? null,
           }));
-          await store.commitFile({ path: job.file.relativePath, size: job.file.size, mtimeMs: job.file.mtimeMs }, { document: { ...job.document, chunks } });
+          await store.commitFile({ kb, path: job.file.relativePath, size: job.file.size, mtimeMs: job.file.mtimeMs }, { document: { ...job.document, chunks } });
           summary[job.status] += 1;
           summary.chunks += chunks.length;
           if (embedder) summary.embedded += chunks.length;
@@ -333,7 +348,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
       options.signal?.removeEventListener("abort", freeProducer);
     }
 
-    await store.touchFiles(touched);
+    await store.touchFiles(kb, touched);
     if (options.signal?.aborted) summary.interrupted = true;
     else {
       // Deletions last, so a renamed file links to its existing document instead of being embedded again.
@@ -343,7 +358,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
       const gone = [...known.keys()].filter(
         (p) => !present.has(p) && !unreadable.some((u) => u === "." || p === u || p.startsWith(`${u}/`)),
       );
-      await store.removeFiles(gone);
+      await store.removeFiles(kb, gone);
       summary.removed = gone.length;
       // A rename looks like a copy until the old name is removed; only copies that remain are duplicates.
       const goneSet = new Set(gone);

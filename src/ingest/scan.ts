@@ -27,7 +27,8 @@ export function isIgnoredName(name: string): boolean {
   return name.startsWith(".") || name.startsWith("~$");
 }
 
-export function scanFolder(root: string, extensions: readonly string[]): ScanResult {
+/** `skipTopLevel`: names of folders at the root to leave out (other knowledge bases' folders, see kbFolders.ts). */
+export function scanFolder(root: string, extensions: readonly string[], skipTopLevel: ReadonlySet<string> = new Set()): ScanResult {
   const result: ScanResult = { files: [], skipped: [], failed: [] };
   const wanted = new Set(extensions.map((e) => e.toLowerCase()));
   const rootReal = fs.realpathSync(root);
@@ -44,6 +45,7 @@ export function scanFolder(root: string, extensions: readonly string[]): ScanRes
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       if (isIgnoredName(entry.name)) continue;
+      if (relative === "" && skipTopLevel.has(entry.name)) continue;
       const abs = path.join(dir, entry.name);
       const rel = relative ? `${relative}/${entry.name}` : entry.name;
       let stat: fs.Stats;

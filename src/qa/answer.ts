@@ -13,8 +13,10 @@ export interface Citation {
   /** The number the answer cites it by. */
   n: number;
   documentId: number;
-  /** File path relative to the inbox. */
+  /** File path relative to its base's inbox folder. */
   source: string;
+  /** The knowledge base of `source`. */
+  kb: string;
   page: number | null;
   pageEnd: number | null;
   /** Where the passage is (page range, slides, sheet rows, chapter or section) with a ready label; null when nothing says. */
@@ -60,6 +62,8 @@ export interface Answer {
 
 export interface AskOptions {
   question: string;
+  /** The knowledge bases to answer from (required: never every base by default). */
+  kbs: readonly string[];
   /** Sources to retrieve; default retrieval.k. */
   k?: number;
   /** Earlier turns of a conversation, oldest first. */
@@ -88,6 +92,7 @@ function toCitation(source: Source, cited: boolean): Citation {
     n: source.n,
     documentId: c.documentId,
     source: c.source,
+    kb: c.kb,
     page: c.page,
     pageEnd: c.pageEnd,
     location: c.location,
@@ -134,11 +139,11 @@ export interface RetrievedForQuestion {
 }
 
 /** Step 1: hybrid retrieval with the engine's settings (rank fusion, reranker, neighbour merging). */
-export async function retrieveForQuestion(engine: QaEngine, options: Pick<AskOptions, "question" | "k">): Promise<RetrievedForQuestion> {
+export async function retrieveForQuestion(engine: QaEngine, options: Pick<AskOptions, "question" | "k" | "kbs">): Promise<RetrievedForQuestion> {
   const startedAt = performance.now();
   const question = options.question.trim();
   if (!question) throw new QuestionError("question: empty");
-  const retrieval = await retrieveDetailed(retrievalOptions(engine, question, options.k));
+  const retrieval = await retrieveDetailed(retrievalOptions(engine, question, options.kbs, options.k));
   return { question, chunks: retrieval.chunks, retrieveMs: retrieval.timings.totalMs, startedAt };
 }
 

@@ -12,6 +12,8 @@ import { answerQuestion } from "./answer.js";
 import { citationPattern } from "./citations.js";
 import { openEngine } from "./engine.js";
 import { sentencesOf } from "./extractive.js";
+import { defaultKb } from "../store/kb.js";
+import { openStore } from "../store/open.js";
 import { retrievalOptions } from "./search.js";
 
 const datasetSchema = z.object({
@@ -35,6 +37,8 @@ export interface EvalOptions {
   dataset: string;
   /** Ask at most this many questions (passages of those questions are all ingested). */
   limit?: number;
+  /** The knowledge base the passages go into (in the temporary store) and questions are asked of. Default "default". */
+  kb?: string;
   onProgress?: (done: number, total: number, phase: "ingest" | "ask") => void;
 }
 
@@ -148,7 +152,16 @@ export async function evaluateDataset(options: EvalOptions): Promise<EvalReport>
   const asked = questions.slice(0, options.limit ?? questions.length);
   const settings: Settings = { ...options.settings, store: path.join(work, "store"), inbox };
   try {
-    const summary = await ingestFolder({ settings });
+    const kb = options.kb ?? defaultKb;
+    if (kb !== defaultKb) {
+      const store = await openStore(settings, { write: true, purpose: "eval" });
+      try {
+        await store.createKb(kb);
+      } finally {
+        await store.close();
+      }
+    }
+    const summary = await ingestFolder({ settings, kb, folder: inbox });
     options.onProgress?.(passages, passages, "ingest");
     const engine = await openEngine(settings);
     try {
@@ -156,9 +169,10 @@ export async function evaluateDataset(options: EvalOptions): Promise<EvalReport>
         store: engine.store,
         embedder: engine.embedder,
         questions: asked.map((q) => ({ question: q.question, goldPaths: [q.gold] })),
+        kbs: [kb],
         k: 10,
         candidates: settings.retrieval.candidates,
-        weights: retrievalOptions(engine, "").weights,
+        weights: retrievalOptions(engine, "", [kb]).weights,
       });
       let inContext = 0;
       const quality = { answer: 0, first: 0, span: 0, spanF1: 0, sentences: 0, chars: 0 };
@@ -166,7 +180,7 @@ export async function evaluateDataset(options: EvalOptions): Promise<EvalReport>
       let f1 = 0;
       let seconds = 0;
       for (const [i, q] of asked.entries()) {
-        const answer = await answerQuestion(engine, { question: q.question });
+        const answer = await answerQuestion(engine, { question: q.question, kbs: [kb] });
         const context = answer.citations.map((c) => c.text).join("\n");
         if (q.answers.some((a) => a && context.includes(a))) inContext += 1;
         if (answer.mode === "extractive") {

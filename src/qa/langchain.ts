@@ -9,6 +9,7 @@ import type { Generator, SamplingOptions } from "../models/generator.js";
 import type { ChatPrompt } from "../models/promptFormat.js";
 import { completeAnswer, prepareQuestion, retrieveForQuestion, type Answer, type AskOptions, type PreparedQuestion, type RetrievedForQuestion } from "./answer.js";
 import type { QaEngine } from "./engine.js";
+import { defaultKb } from "../store/kb.js";
 
 export interface AlpacaRagChatModelInput extends BaseChatModelParams {
   generator: Generator;
@@ -109,15 +110,17 @@ export class AlpacaRagChatModel extends BaseChatModel<BaseChatModelCallOptions> 
   }
 }
 
-export type AnswerChainInput = string | (Pick<AskOptions, "question" | "k" | "history" | "longAnswer">);
+/** A question, or one with options; `kbs` defaults to the "default" base. */
+export type AnswerChainInput = string | (Pick<AskOptions, "question" | "k" | "history" | "longAnswer"> & { kbs?: readonly string[] });
 
 /**
  * The question path as LCEL: `chain.invoke("…")` or `chain.invoke({question, k, history})` gives the same Answer
  * as `alpaca-rag ask --json`; each step is a Runnable that can be traced, batched or recombined.
  */
 export function createAnswerChain(engine: QaEngine): Runnable<AnswerChainInput, Answer> {
-  type Input = Pick<AskOptions, "question" | "k" | "history" | "longAnswer">;
-  const normalise = RunnableLambda.from((input: AnswerChainInput): Input => (typeof input === "string" ? { question: input } : input)).withConfig({ runName: "question" });
+  type Input = Pick<AskOptions, "question" | "k" | "history" | "longAnswer" | "kbs">;
+  const normalise = RunnableLambda.from((input: AnswerChainInput): Input =>
+    typeof input === "string" ? { question: input, kbs: [defaultKb] } : { ...input, kbs: input.kbs ?? [defaultKb] }).withConfig({ runName: "question" });
   const retrieve = RunnableLambda.from(async (input: Input) => ({ input, retrieved: await retrieveForQuestion(engine, input) })).withConfig({ runName: "retrieve" });
   const prepare = RunnableLambda.from(({ input, retrieved }: { input: Input; retrieved: RetrievedForQuestion }): PreparedQuestion => prepareQuestion(engine, retrieved, input)).withConfig({ runName: "pack" });
   const complete = RunnableLambda.from((prepared: PreparedQuestion, config) => completeAnswer(engine, prepared, { signal: config?.signal })).withConfig({ runName: "generate" });

@@ -6,8 +6,11 @@ import { z } from "zod";
 import { answerQuestion, type Answer } from "./answer.js";
 import { placeLabel } from "./citations.js";
 import type { QaEngine } from "./engine.js";
+import { defaultKb } from "../store/kb.js";
 
 export interface AnswerToolOptions {
+  /** Knowledge bases answered from. Default: the "default" base only. */
+  kbs?: readonly string[];
   /** The name the model calls it by. Default "search_documents". */
   name?: string;
   /** What the model is told the tool is for. Default: answers from the user's own documents, with citations. */
@@ -37,7 +40,7 @@ export function formatCitedAnswer(answer: Answer): string {
 export function createAnswerTool(engine: QaEngine, options: AnswerToolOptions = {}) {
   return tool(
     async ({ question }, config): Promise<[string, Answer]> => {
-      const answer = await answerQuestion(engine, { question, k: options.k, signal: config?.signal });
+      const answer = await answerQuestion(engine, { question, kbs: options.kbs ?? [defaultKb], k: options.k, signal: config?.signal });
       return [formatCitedAnswer(answer), answer];
     },
     {

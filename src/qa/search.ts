@@ -10,8 +10,10 @@ export interface SearchHit {
   /** 1-based. */
   rank: number;
   documentId: number;
-  /** The path to cite, relative to the inbox. */
+  /** The path to cite, relative to its base's inbox folder. */
   source: string;
+  /** The knowledge base of `source`. */
+  kb: string;
   /** Every file with this content. */
   paths: string[];
   page: number | null;
@@ -35,12 +37,13 @@ export interface SearchResult {
 }
 
 /** The retrieval options every question path uses, from the engine's settings (k left to the caller). */
-export function retrievalOptions(engine: QaEngine, query: string, k?: number): RetrieveOptions {
-  return retrievalOptionsFor(engine, query, k);
+export function retrievalOptions(engine: QaEngine, query: string, kbs: readonly string[], k?: number): RetrieveOptions {
+  return retrievalOptionsFor(engine, query, kbs, k);
 }
 
-export async function searchChunks(engine: QaEngine, query: string, k?: number): Promise<SearchResult> {
-  const result = await retrieveDetailed(retrievalOptions(engine, query.trim(), k));
+/** The best chunks for `query` in the bases `kbs` (required: never every base by default). */
+export async function searchChunks(engine: QaEngine, query: string, kbs: readonly string[], k?: number): Promise<SearchResult> {
+  const result = await retrieveDetailed(retrievalOptions(engine, query.trim(), kbs, k));
   return {
     query,
     mode: result.mode,
@@ -48,6 +51,7 @@ export async function searchChunks(engine: QaEngine, query: string, k?: number):
       rank: i + 1,
       documentId: c.documentId,
       source: c.source,
+      kb: c.kb,
       paths: c.paths,
       page: c.page,
       pageEnd: c.pageEnd,

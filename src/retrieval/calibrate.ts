@@ -6,7 +6,8 @@
 // is under-used (set the weights explicitly), but a weak one can never make results worse than lexical alone.
 import type { Embedder } from "../models/embedder.js";
 import { lexicalQuery } from "../store/segment.js";
-import type { DocumentStore } from "../store/contract.js";
+import type { DocumentStore, KbScope } from "../store/contract.js";
+import { everyKb } from "../store/kb.js";
 
 export interface DenseCalibration {
   /** The dense weight for fusion (lexical weight 1). */
@@ -68,8 +69,8 @@ export function probeText(text: string, length: number, seed: number): string {
 }
 
 /** Reciprocal rank of the first chunk holding `probe` among the first 10 ids. */
-async function reciprocalRank(store: DocumentStore, ids: number[], probe: string): Promise<number> {
-  const at = (await store.chunksByIds(ids.slice(0, 10))).findIndex((c) => normalise(c.text).includes(probe));
+async function reciprocalRank(store: DocumentStore, ids: number[], probe: string, scope: KbScope): Promise<number> {
+  const at = (await store.chunksByIds(ids.slice(0, 10), scope)).findIndex((c) => normalise(c.text).includes(probe));
   return at < 0 ? 0 : 1 / (at + 1);
 }
 
@@ -84,17 +85,19 @@ export async function calibrateDenseWeight(options: CalibrateOptions): Promise<D
   // Calibration runs once per store and model (then is kept in the store's metadata), so its few store calls per
   // probe (a search each way and a join of the top 10) are not batched.
   const picked = await store.sampleVectorChunkIds(samples);
+  // The weight belongs to the model on this store's text as a whole, whichever bases hold it.
+  const scope = await everyKb(store);
   let probes = 0;
   let dense = 0;
   let lexical = 0;
-  for (const [i, chunk] of (await store.chunksByIds(picked)).entries()) {
+  for (const [i, chunk] of (await store.chunksByIds(picked, scope)).entries()) {
     // Golden-ratio steps spread the probes' positions over the chunks' starts, middles and ends.
     const probe = probeText(chunk.text, probeLength, (i * 0.618034) % 1);
     const match = lexicalQuery(probe);
     if (probe.length < probeLength / 2 || match.length === 0) continue;
     probes += 1;
-    dense += await reciprocalRank(store, (await store.vectorSearch(await embedder.embedQuery(probe), 10)).map((h) => h.chunkId), probe);
-    lexical += await reciprocalRank(store, (await store.lexicalSearch(match, 10)).map((h) => h.chunkId), probe);
+    dense += await reciprocalRank(store, (await store.vectorSearch(await embedder.embedQuery(probe), 10, scope)).map((h) => h.chunkId), probe, scope);
+    lexical += await reciprocalRank(store, (await store.lexicalSearch(match, 10, scope)).map((h) => h.chunkId), probe, scope);
   }
   if (probes < 8) return { ...unproven, probes };
   const denseMrr = dense / probes;

@@ -17,6 +17,8 @@ export interface EvaluateRetrievalOptions {
   /** null: lexical-only. */
   embedder: Embedder | null;
   questions: readonly EvaluationQuestion[];
+  /** The knowledge bases searched. */
+  kbs: readonly string[];
   /** Results looked at per question (at least 10 for recall@10). Default 10. */
   k?: number;
   /** Candidates per retriever. Default max(50, k). */
@@ -54,6 +56,7 @@ export async function evaluateRetrieval(options: EvaluateRetrievalOptions): Prom
       store: options.store,
       embedder: options.embedder,
       query: q.question,
+      kbs: options.kbs,
       k,
       candidates: options.candidates ?? Math.max(50, k),
       weights: options.weights,

@@ -49,6 +49,8 @@ export interface RetrieveOptions {
   /** The store's embedding model; null for lexical-only retrieval. It must be the model the store was built with. */
   embedder: Embedder | null;
   query: string;
+  /** The knowledge bases to search (required: a caller that forgot it would search every base). */
+  kbs: readonly string[];
   /** Results to return. */
   k: number;
   /** Candidates each retriever contributes to the fusion (and to the reranker). Raised to at least `k`. */
@@ -73,6 +75,7 @@ function toRetrieved(chunk: StoredChunk, score: number): RetrievedChunk {
     chunkIds: [chunk.id],
     documentId: chunk.documentId,
     source: chunk.paths[0] ?? "",
+    kb: chunk.sources[0]?.kb ?? "",
     paths: chunk.paths,
     index: chunk.index,
     indexEnd: chunk.index,
@@ -97,6 +100,7 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrievedChunk
 export async function retrieveDetailed(options: RetrieveOptions): Promise<RetrievalResult> {
   const started = performance.now();
   const { store, embedder, query } = options;
+  const scope = { kbs: options.kbs };
   const k = Math.max(0, Math.floor(options.k));
   const candidates = Math.max(k, Math.floor(options.candidates));
   const timings: RetrievalTimings = { calibrateMs: 0, embedMs: 0, denseMs: 0, lexicalMs: 0, fuseMs: 0, rerankMs: 0, totalMs: 0 };
@@ -125,21 +129,21 @@ export async function retrieveDetailed(options: RetrieveOptions): Promise<Retrie
     if (vector.length !== vectors.dimension)
       throw new Error(`the embedder returned a ${vector.length}-dimensional vector for the question; the store holds ${vectors.dimension}`);
     t = performance.now();
-    denseIds = (await store.vectorSearch(vector, candidates)).map((h) => h.chunkId);
+    denseIds = (await store.vectorSearch(vector, candidates, scope)).map((h) => h.chunkId);
     timings.denseMs = performance.now() - t;
   }
 
   let lexicalIds: number[] = [];
   if (useLexical && candidates > 0) {
     const t = performance.now();
-    lexicalIds = (await store.lexicalSearch(lexicalQuery(query), candidates)).map((h) => h.chunkId);
+    lexicalIds = (await store.lexicalSearch(lexicalQuery(query), candidates, scope)).map((h) => h.chunkId);
     timings.lexicalMs = performance.now() - t;
   }
 
   const t = performance.now();
   // Every hit is joined with SQLite; a vector whose chunk is gone (a crashed run, a concurrent delete) is dropped
   // before ranks are counted, so it neither surfaces nor pushes live chunks down.
-  const stored = new Map((await store.chunksByIds([...new Set([...denseIds, ...lexicalIds])])).map((c) => [c.id, c]));
+  const stored = new Map((await store.chunksByIds([...new Set([...denseIds, ...lexicalIds])], scope)).map((c) => [c.id, c]));
   denseIds = denseIds.filter((id) => stored.has(id));
   lexicalIds = lexicalIds.filter((id) => stored.has(id));
   const fused = reciprocalRankFusion(

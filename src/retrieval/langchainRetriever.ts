@@ -8,6 +8,7 @@ import { BaseRetriever, type BaseRetrieverInput } from "@langchain/core/retrieve
 import type { Embedder } from "../models/embedder.js";
 import type { Reranker } from "../models/reranker.js";
 import type { DocumentStore } from "../store/contract.js";
+import { defaultKb } from "../store/kb.js";
 import type { FusionWeights } from "./fusion.js";
 import { retrieve, type RetrieveOptions } from "./hybrid.js";
 import { retrievalOptionsFor, type RetrievalEngine } from "./options.js";
@@ -31,6 +32,8 @@ export interface AlpacaRagDocumentMetadata {
 
 /** Options that override the engine's settings (or the library defaults on a bare store). */
 export interface AlpacaRagRetrievalOverrides {
+  /** Knowledge bases searched. Default: the "default" base only. */
+  kbs?: readonly string[];
   /** Documents returned. Default: the engine's `retrieval.k`; 4 on a bare store. */
   k?: number;
   /** Candidates per retriever before fusion. Default: the engine's (`retrieval.candidates`, raised to `rerank.candidates` when reranking); max(50, 5k) on a bare store. */
@@ -61,7 +64,7 @@ export type AlpacaRagRetrieverInput = AlpacaRagEngineRetrieverInput | AlpacaRagS
 export function retrieverOptions(input: AlpacaRagRetrieverInput, query: string): RetrieveOptions {
   const o = input;
   if ("engine" in o) {
-    const base = retrievalOptionsFor(o.engine, query, o.k);
+    const base = retrievalOptionsFor(o.engine, query, o.kbs ?? [defaultKb], o.k);
     return {
       ...base,
       candidates: o.candidates ?? base.candidates,
@@ -75,6 +78,7 @@ export function retrieverOptions(input: AlpacaRagRetrieverInput, query: string):
     store: o.store,
     embedder: o.embedder,
     query,
+    kbs: o.kbs ?? [defaultKb],
     k,
     candidates: o.candidates ?? Math.max(50, 5 * k),
     weights: o.weights,

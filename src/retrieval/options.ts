@@ -15,13 +15,14 @@ export interface RetrievalEngine {
   readonly reranker: Reranker | null;
 }
 
-/** Retrieval options from the settings, for one query; `k` defaults to `retrieval.k`. */
-export function retrievalOptionsFor(engine: RetrievalEngine, query: string, k?: number): RetrieveOptions {
+/** Retrieval options from the settings, for one query over the bases `kbs`; `k` defaults to `retrieval.k`. */
+export function retrievalOptionsFor(engine: RetrievalEngine, query: string, kbs: readonly string[], k?: number): RetrieveOptions {
   const { settings } = engine;
   return {
     store: engine.store,
     embedder: engine.embedder,
     query,
+    kbs,
     k: k ?? settings.retrieval.k,
     // The reranker reorders all its candidates, so fusion must hand it at least that many.
     candidates: Math.max(settings.retrieval.candidates, engine.reranker ? settings.rerank.candidates : 0),

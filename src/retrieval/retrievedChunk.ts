@@ -9,9 +9,11 @@ export interface RetrievedChunk {
   /** Every chunk this result covers, in text order (one id unless neighbours were merged). */
   chunkIds: number[];
   documentId: number;
-  /** The path (relative to the inbox) to cite: the first of `paths`. */
+  /** The path (relative to its base's inbox folder) to cite: the first of `paths`. */
   source: string;
-  /** Every file holding this document's bytes. */
+  /** The knowledge base of `source`. */
+  kb: string;
+  /** Every file holding this document's bytes, in the bases searched. */
   paths: string[];
   /** 0-based position of the (first) chunk in its document, and of the last one when merged. */
   index: number;

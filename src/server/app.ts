@@ -10,7 +10,9 @@ import { DocumentsService } from "./documents/documentsService.js";
 import { healthRouter } from "./health/healthRouter.js";
 import { backendStatuses, HealthService } from "./health/healthService.js";
 import { accessLog } from "./http/accessLog.js";
-import { requireApiKey } from "./http/auth.js";
+import { authenticate, callerOf, keysAreScoped, requireAllKbs } from "./http/access.js";
+import { rateLimits } from "./http/rateLimit.js";
+import { kbsRouter } from "./kbs/kbsRouter.js";
 import { corsForAllowedOrigins, refuseCrossSite, requireAllowedHost, requireJsonBodies } from "./http/browserGuard.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { GenerationQueue } from "./http/generationQueue.js";
@@ -19,6 +21,7 @@ import { createPathRedactor } from "./http/redact.js";
 import { infoRouter } from "./info/infoRouter.js";
 import { metricsRouter } from "./metrics/metricsRouter.js";
 import { ServerMetrics } from "./metrics/metricsService.js";
+import { completionsRouter } from "./openai/completionsRouter.js";
 import { openaiRouter } from "./openai/openaiRouter.js";
 import { OpenAiService } from "./openai/openaiService.js";
 import { searchRouter } from "./search/searchRouter.js";
@@ -76,15 +79,26 @@ export function createApp(deps: AppDeps): App {
   app.use(requireAllowedHost({ keysRequired, allowedHosts: limits.allowedHosts }));
   app.use(api, corsForAllowedOrigins(limits.allowedOrigins));
   // Probes and the page itself need no key; the page asks for one when the API answers 401.
-  app.use(healthRouter(new HealthService(engine, shutdown, () => documents.ingestStatus.health())));
+  // With keys limited to some bases, the probes (no key) and the metrics (every base's traffic) must not tell counts.
+  const scoped = keysAreScoped(limits.apiKeys);
+  app.use(healthRouter(new HealthService(engine, shutdown, () => documents.ingestStatus.health(scoped))));
   app.use(webRouter());
   app.use(api, refuseCrossSite({ keysRequired, allowedOrigins: limits.allowedOrigins }));
-  app.use(api, requireApiKey(limits.apiKeys));
+  app.use(api, authenticate(limits.apiKeys));
+  app.use(api, rateLimits(limits.rateLimit, limits.apiKeys));
+  if (scoped)
+    app.use("/metrics", (_req, res, next) => {
+      requireAllKbs(callerOf(res), "read the server's metrics");
+      next();
+    });
   app.use(requireJsonBodies(["/v1/documents"]));
   app.use(jsonBody(limits.maxBodyBytes));
   app.use(askRouter(ask, timing));
   app.use(searchRouter(new SearchService(engine), { maxQueryChars: limits.maxQuestionChars }));
-  app.use(openaiRouter(ask, new OpenAiService(engine.generator?.name ?? null), timing));
+  const openai = new OpenAiService(engine.generator?.name ?? null);
+  app.use(openaiRouter(ask, openai, timing));
+  app.use(completionsRouter(ask, openai, timing));
+  app.use(kbsRouter(documents, engine.store, settings.inbox));
   app.use(documentsRouter(documents, { maxUploadBytes: limits.maxUploadBytes, maxUploadFiles: limits.maxUploadFiles, redact }));
   app.use(infoRouter(engine, redact));
   app.use(metricsRouter(metrics));

@@ -60,17 +60,19 @@ export async function startServer(settings: Settings, options: StartServerOption
     notice(`created the inbox folder ${inbox}`);
   }
 
-  let ingest: IngestSummary | null = null;
+  let ingests: IngestSummary[] | null = null;
   const wantIngest = options.ingest !== false;
   // A new store is ingested before the engine opens it (the engine needs to know the store's embedding model); an
   // existing one is opened first, so the ingest uses the engine's embedder instead of loading the model again.
   if (await storeIsUndecided(settings)) {
-    if (wantIngest) ingest = await startupIngest(settings, { engine: null, onNotice: notice });
+    if (wantIngest) ingests = await startupIngest(settings, { engine: null, onNotice: notice });
     if (await storeIsUndecided(settings)) await decideEmbedding(settings, { download: options.download });
   }
   const engine = await openEngine(settings, { download: options.download });
   try {
-    if (wantIngest && ingest === null) ingest = await startupIngest(settings, { engine, onNotice: notice });
+    if (wantIngest && ingests === null) ingests = await startupIngest(settings, { engine, onNotice: notice });
+    // The default base's summary, as before bases existed (every base's is in the ingest status).
+    const ingest = ingests?.[0] ?? null;
     const shutdown = new AbortController();
     const app = createApp({
       engine,
@@ -92,14 +94,15 @@ export async function startServer(settings: Settings, options: StartServerOption
       throw e;
     });
     const address = server.address() as AddressInfo;
-    if (ingest) app.documents.ingestStatus.record("startup", ingest);
+    for (const summary of ingests ?? []) app.documents.ingestStatus.record("startup", summary);
 
     // Changes to the inbox from now on are ingested through the documents service, one writer with uploads and deletes.
     let watcher: InboxWatcher | null = null;
     if (settings.server.watch) {
       watcher = new InboxWatcher({
         inbox,
-        ingest: () => app.documents.ingest("watch"),
+        // Only the bases whose folders changed are ingested again (a change at the inbox root is the default base's).
+        ingest: async (changed) => app.documents.ingest(await app.documents.kbsFor(changed), "watch"),
         ignore: [settings.store, app.documents.stagingDir],
         debounceMs: settings.server.watchDebounceMs,
         onNotice: notice,

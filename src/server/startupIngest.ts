@@ -6,6 +6,7 @@ import { ingestFolder, type IngestSummary } from "../ingest/pipeline.js";
 import { chooseEmbeddingModel, loadEmbedder, resolveEmbedderFile } from "../models/embedder.js";
 import type { QaEngine } from "../qa/engine.js";
 import { StoreLockedError } from "../store/lock.js";
+import { defaultKb } from "../store/kb.js";
 import { openStore } from "../store/open.js";
 
 /** A store with no embedding decision yet has never been ingested into: the engine cannot open it. */
@@ -48,13 +49,29 @@ export interface StartupIngestOptions {
   onNotice: (message: string) => void;
 }
 
-/** Ingests the inbox (only changed files do any work). Another process's ingest in progress is noted, not fatal. */
-export async function startupIngest(settings: Settings, options: StartupIngestOptions): Promise<IngestSummary | null> {
+/** The store's bases, the default one first. */
+async function kbNames(settings: Settings): Promise<string[]> {
+  const store = await openStore(settings, { vectors: false });
+  try {
+    const names = (await store.listKbs()).map((k) => k.name);
+    return [defaultKb, ...names.filter((n) => n !== defaultKb)];
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Ingests every base's inbox folder, the default one first (only changed files do any work); one summary per base.
+ * Another process's ingest in progress is noted, not fatal.
+ */
+export async function startupIngest(settings: Settings, options: StartupIngestOptions): Promise<IngestSummary[] | null> {
   const { engine } = options;
   try {
-    const summary = await ingestFolder({ settings, embedder: engine ? engine.embedder : undefined, onNotice: options.onNotice });
+    const summaries: IngestSummary[] = [];
+    for (const kb of await kbNames(settings))
+      summaries.push(await ingestFolder({ settings, kb, embedder: engine ? engine.embedder : undefined, onNotice: options.onNotice }));
     await engine?.store.refreshVectors();
-    return summary;
+    return summaries;
   } catch (e) {
     // Serve what the store holds now; POST /v1/ingest catches up later.
     if (e instanceof StoreLockedError && engine) {

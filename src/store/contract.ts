@@ -24,6 +24,11 @@
 // - Snapshots: a store can be copied without re-embedding, because every vector is kept with its chunk in the
 //   store's source of truth (SQLite's chunks.vector; a `vector(n)` column in PostgreSQL); indexes are derived.
 //
+// - Knowledge bases. Files belong to a named base (kb.ts: `default` always exists); a path is unique within its base.
+//   Documents stay shared by content: the same bytes in two bases are one document, listed and cited per base. Every
+//   read that returns documents, chunks or paths takes the bases it may see (KbScope), required so no caller can
+//   forget it; searches filter inside the index so a small base still gets its k results.
+//
 // Outside the contract, beside it: the OCR page cache (ocrCache.ts) is its own SQLite file in the embedded store's
 // folder; a server store will keep the same rows (sha256, page, engine, dpi → text) in an `ocr_pages` table.
 import type { EmbedderIdentity } from "../models/embedder.js";
@@ -61,7 +66,22 @@ export interface NewDocument {
   chunks: NewChunk[];
 }
 
-/** A file of the inbox as the store knows it (path relative to the inbox, '/' separators). */
+/** The knowledge bases a read may see (at least one name; unknown names see nothing). */
+export interface KbScope {
+  kbs: readonly string[];
+}
+
+/** A knowledge base with its counts. */
+export interface KnowledgeBase {
+  name: string;
+  createdAt: string;
+  files: number;
+  /** Distinct documents its files point to (a document shared with another base counts in both). */
+  documents: number;
+  chunks: number;
+}
+
+/** A file of the inbox as the store knows it (path relative to its base's inbox folder, '/' separators). */
 export interface FileRecord {
   path: string;
   documentId: number;
@@ -74,11 +94,14 @@ export interface StoredChunk extends ChunkPlacement {
   id: number;
   location: SourceLocation | null;
   documentId: number;
-  /** The document's files in path order, first one the citation's source. */
+  /** The document's files in the scope asked for, in path order (then base), first one the citation's source. */
   paths: string[];
+  /** The same files with their base, in the same order. */
+  sources: Array<{ kb: string; path: string }>;
 }
 
 export interface FileListing {
+  kb: string;
   path: string;
   documentId: number;
   kind: string;
@@ -164,39 +187,58 @@ export interface DocumentStore {
    */
   bindEmbedding(identity: EmbedderIdentity | null): Promise<void>;
   /**
-   * Drops every document, file, chunk, vector and calibration and forgets the model (for --reembed). One transaction:
-   * a crash leaves the old store or the empty one. Writers only.
+   * Drops every document, file, chunk, vector and calibration and forgets the model (for --reembed); the bases stay,
+   * empty. One transaction: a crash leaves the old store or the empty one. Writers only.
    */
   reset(): Promise<void>;
 
+  // --- knowledge bases ------------------------------------------------------------------------------------------
+
+  /** Every base with its counts, by name (`default` always among them). */
+  listKbs(): Promise<KnowledgeBase[]>;
+  /** Adds an empty base; KbNameError for a bad name, KbExistsError for a taken one. Writers only. */
+  createKb(name: string): Promise<void>;
+  /** Renames a base with its files (not `default`); UnknownKbError, KbExistsError, KbNameError. Writers only. */
+  renameKb(from: string, to: string): Promise<void>;
+  /**
+   * Deletes a base (not `default`), its files and the documents only they used, in one transaction; returns the
+   * number of chunks removed. UnknownKbError when there is no such base. Writers only.
+   */
+  deleteKb(name: string): Promise<number>;
+
   // --- documents, files and chunks ------------------------------------------------------------------------------
 
+  /** Rows in the whole store (every base): for operators and checks, never for a scoped caller. */
   count(table: StoreTable): Promise<number>;
-  /** Every file with its document's content hash, by path (what ingest compares the inbox with). */
-  files(): Promise<Map<string, FileRecord>>;
-  /** Every file with its document's kind, pages and chunk count, in path order. */
-  listFiles(): Promise<FileListing[]>;
+  /** Every file of one base with its document's content hash, by path (what ingest compares the inbox with). */
+  files(kb: string): Promise<Map<string, FileRecord>>;
+  /** Every file of the bases in scope with its document's kind, pages and chunk count, by path then base. */
+  listFiles(scope: KbScope): Promise<FileListing[]>;
   /** The document holding content with this SHA-256, if any. */
   documentIdForSha(sha256: string): Promise<number | undefined>;
   /**
    * Records one file of the inbox with its content: a new document (chunks, terms, vectors: all in one transaction,
    * so searches see it whole or not at all) or an existing one (same bytes under another path). A document no file
    * points to any more (the path's previous content) goes in the same transaction, its chunks, terms and vectors
-   * with it. Writers only. `sameAs`: the document's first other path (path order) after the commit, or null.
+   * with it. Writers only. `sameAs`: the document's first other path in the same base (path order) after the
+   * commit, or null. UnknownKbError when the base does not exist.
    */
   commitFile(
-    file: { path: string; size: number; mtimeMs: number },
+    file: { kb: string; path: string; size: number; mtimeMs: number },
     content: { document: NewDocument } | { documentId: number },
   ): Promise<{ documentId: number; chunkIds: number[]; sameAs: string | null }>;
   /** New sizes/mtimes for files whose content did not change, in one transaction (one round trip). Writers only. */
-  touchFiles(files: ReadonlyArray<{ path: string; size: number; mtimeMs: number }>): Promise<void>;
+  touchFiles(kb: string, files: ReadonlyArray<{ path: string; size: number; mtimeMs: number }>): Promise<void>;
   /**
-   * Forgets files that left the inbox, and the documents only they used, in one transaction. Unknown paths are
-   * ignored. Returns the number of chunks removed. Writers only.
+   * Forgets files of one base that left its inbox, and the documents only they used (a document another base still
+   * lists stays), in one transaction. Unknown paths are ignored. Returns the number of chunks removed. Writers only.
    */
-  removeFiles(paths: readonly string[]): Promise<number>;
-  /** The chunks with these ids, in the order given; ids no longer stored are left out. One query whatever the count. */
-  chunksByIds(ids: readonly number[]): Promise<StoredChunk[]>;
+  removeFiles(kb: string, paths: readonly string[]): Promise<number>;
+  /**
+   * The chunks with these ids, in the order given, each with its document's paths in the scope; ids no longer stored,
+   * or whose document has no file in the scope, are left out. One query whatever the count.
+   */
+  chunksByIds(ids: readonly number[], scope: KbScope): Promise<StoredChunk[]>;
   /**
    * Up to `count` ids of chunks that have vectors, spread evenly over the id order (calibration's probes): the i-th
    * of n such ids is taken when i = floor(j * n / count) for j = 0 … count-1.
@@ -209,8 +251,9 @@ export interface DocumentStore {
    * BM25 over the chunks' lexical terms for the ORed query terms, best first, at most `limit`. Terms found in more
    * than commonTermShare of the chunks are left out (a query made only of such terms keeps its rarest one); stores
    * under 2,000 chunks keep every term. Every write, this handle's or another process's, is seen by the next search.
+   * Only chunks of documents with a file in the scope's bases are ranked (a small base still gets `limit` hits).
    */
-  lexicalSearch(terms: readonly string[], limit: number): Promise<LexicalHit[]>;
+  lexicalSearch(terms: readonly string[], limit: number, scope: KbScope): Promise<LexicalHit[]>;
 
   // --- vectors --------------------------------------------------------------------------------------------------
 
@@ -223,8 +266,10 @@ export interface DocumentStore {
   /**
    * The `k` nearest chunks by cosine similarity, best first. `ef`: HNSW search breadth, default
    * defaultEfSearch(live vectors) (raised to k). Approximate; may return chunks deleted since (see chunksByIds).
+   * Only chunks of documents with a file in `kbs` are candidates (filtered inside the search, so a small base still
+   * gets k hits).
    */
-  vectorSearch(query: Float32Array, k: number, options?: { ef?: number }): Promise<VectorHit[]>;
+  vectorSearch(query: Float32Array, k: number, options: KbScope & { ef?: number }): Promise<VectorHit[]>;
   /**
    * Makes this long-lived reader see vectors written since it opened (by its own process's writer or another's): the
    * server calls it after each ingest. The embedded store re-reads and reconciles its HNSW file; a store whose

@@ -57,7 +57,7 @@ describe("ChatSession with extractive answers", () => {
   });
 
   it("answers from the documents, remembers each turn, and forgets them on clear", async () => {
-    const session = new ChatSession(engine, { k: 6 });
+    const session = new ChatSession(engine, { kbs: ["default"], k: 6 });
     const first = await session.ask(bridgeQuestion);
     expect(first.answer).toContain("1923");
     expect(first.citations.filter((c) => c.cited).map((c) => c.source)).toContain("lanxi-wangyue-bridge.md");
@@ -73,14 +73,14 @@ describe("ChatSession with extractive answers", () => {
   });
 
   it("retrieves k sources, and k can change between questions", async () => {
-    const session = new ChatSession(engine, { k: 3 });
+    const session = new ChatSession(engine, { kbs: ["default"], k: 3 });
     expect((await session.ask("winter herbs water pots")).citations.length).toBeGreaterThan(1);
     session.k = 1;
     expect((await session.ask("winter herbs water pots")).citations).toHaveLength(1);
   });
 
   it("with condense, searches for a follow-up together with the previous question; without, for the question alone", async () => {
-    const condensing = new ChatSession(engine, { k: 1, condense: true });
+    const condensing = new ChatSession(engine, { kbs: ["default"], k: 1, condense: true });
     await condensing.ask(bridgeQuestion);
     const followUp = await condensing.ask("它有多长？");
     expect(followUp.retrievalQuery).toBe(`${bridgeQuestion}\n它有多长？`);
@@ -90,7 +90,7 @@ describe("ChatSession with extractive answers", () => {
     condensing.clear();
     expect((await condensing.ask("它有多长？")).retrievalQuery).toBe("它有多长？");
 
-    const plain = new ChatSession(engine, { k: 1 });
+    const plain = new ChatSession(engine, { kbs: ["default"], k: 1 });
     await plain.ask(bridgeQuestion);
     expect((await plain.ask("它有多长？")).retrievalQuery).toBe("它有多长？");
   });
@@ -113,7 +113,7 @@ describe("ChatSession with a chat-format generator (an OpenAI-compatible stand-i
   });
 
   it("sends earlier turns before the new question, in the Alpaca-2 multi-turn order", async () => {
-    const session = new ChatSession(await open(4096), { k: 1 });
+    const session = new ChatSession(await open(4096), { kbs: ["default"], k: 1 });
     const before = server.requests.length;
     const first = await session.ask(bridgeQuestion);
     const second = await session.ask("它有多长？");
@@ -132,7 +132,7 @@ describe("ChatSession with a chat-format generator (an OpenAI-compatible stand-i
   });
 
   it("drops the oldest turns when the window is full, keeping the newest", async () => {
-    const session = new ChatSession(await open(1200), { k: 1 });
+    const session = new ChatSession(await open(1200), { kbs: ["default"], k: 1 });
     const long = (i: number) => `Question ${i}: ${"how do rosemary, basil and thyme survive a cold damp winter on a balcony ".repeat(5)}`;
     const kept: number[] = [];
     for (let i = 1; i <= 8; i++) kept.push((await session.ask(long(i))).historyTurns);
@@ -146,7 +146,7 @@ describe("ChatSession with a chat-format generator (an OpenAI-compatible stand-i
   });
 
   it("returns a stopped answer but does not remember it as a turn", async () => {
-    const session = new ChatSession(await open(4096), { k: 1 });
+    const session = new ChatSession(await open(4096), { kbs: ["default"], k: 1 });
     await session.ask(bridgeQuestion);
     const abort = new AbortController();
     const disconnected = server.disconnected;

@@ -94,4 +94,23 @@ describe("loadSettings", () => {
     expect(envNameFor("modelsDir")).toBe("ALPACA_RAG_MODELS_DIR");
     expect(envNameFor("generator.remoteModel")).toBe("ALPACA_RAG_GENERATOR_REMOTE_MODEL");
   });
+
+  it("reads API keys as full-key strings (the environment's comma list) or scoped objects, and a rate limit", () => {
+    const cwd = tempDir();
+    const fromEnv = loadSettings({ cwd, env: { ALPACA_RAG_SERVER_API_KEYS: "first-key-123, second-key-456", ALPACA_RAG_SERVER_RATE_LIMIT_MAX: "30" } });
+    expect(fromEnv.server.apiKeys).toEqual(["first-key-123", "second-key-456"]);
+    expect(fromEnv.server.rateLimit).toEqual({ windowSeconds: 60, max: 30 });
+    fs.writeFileSync(
+      path.join(cwd, "keys.json"),
+      JSON.stringify({ server: { apiKeys: ["full-key-0001", { key: "reader-key-01", kbs: ["hr"] }, { key: "writer-key-01", role: "write", rateLimit: { max: 5 } }] } }),
+    );
+    const fromFile = loadSettings({ cwd, configFile: "keys.json", env: {} });
+    expect(fromFile.server.apiKeys).toEqual([
+      "full-key-0001",
+      { key: "reader-key-01", kbs: ["hr"], role: "read" },
+      { key: "writer-key-01", role: "write", rateLimit: { windowSeconds: 60, max: 5 } },
+    ]);
+    fs.writeFileSync(path.join(cwd, "bad.json"), JSON.stringify({ server: { apiKeys: [{ key: "short", role: "owner" }] } }));
+    expect(() => loadSettings({ cwd, configFile: "bad.json", env: {} })).toThrow(/server\.apiKeys/);
+  });
 });

@@ -59,7 +59,7 @@ describe("every format through ingest and search", () => {
     expect(fixture.summary.failed).toEqual([]);
     expect(fixture.summary.added).toBe(Object.keys(layout).length);
     expect((await checkStore(fixture.settings.store)).problems).toEqual([]);
-    const kinds = Object.fromEntries((await fixture.store.listFiles()).map((f) => [f.path, f.kind]));
+    const kinds = Object.fromEntries((await fixture.store.listFiles({ kbs: ["default"] })).map((f) => [f.path, f.kind]));
     expect(kinds).toEqual({ "report.docx": "docx", "report.odt": "odt", "deck.pptx": "pptx", "deck.odp": "odp", "page.html": "html", "book.epub": "epub" });
   });
 
@@ -69,7 +69,7 @@ describe("every format through ingest and search", () => {
     for (const [file, ps] of Object.entries(layout)) {
       for (const [i, p] of ps.entries()) {
         const question = p.qas[0].question;
-        const result = await retrieveDetailed({ store: fixture.store, embedder: fixture.embedder, query: question, k: 5, candidates: 20 });
+        const result = await retrieveDetailed({ kbs: ["default"], store: fixture.store, embedder: fixture.embedder, query: question, k: 5, candidates: 20 });
         asked++;
         const hit = result.chunks.find((c) => c.source === file && c.location?.label === expectedLabel(file, p, i));
         if (!hit) continue;

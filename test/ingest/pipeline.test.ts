@@ -15,7 +15,7 @@ async function allChunks(storeDir: string): Promise<StoredChunk[]> {
   const store = SqliteStore.open(storeDir, { vectors: false });
   try {
     const ids = store.db.prepare("SELECT id FROM chunks ORDER BY id").pluck().all() as number[];
-    return await store.chunksByIds(ids);
+    return await store.chunksByIds(ids, { kbs: ["default"] });
   } finally {
     await store.close();
   }
@@ -76,7 +76,7 @@ describe("ingestFolder", () => {
     const store = SqliteStore.open(storeDir, { vectors: false });
     try {
       const question = passages[3].qas[0].question;
-      const hits = await store.chunksByIds((await store.lexicalSearch(lexicalQuery(question), 3)).map((h) => h.chunkId));
+      const hits = await store.chunksByIds((await store.lexicalSearch(lexicalQuery(question), 3, { kbs: ["default"] })).map((h) => h.chunkId), { kbs: ["default"] });
       expect(hits.map((h) => h.paths[0])).toContain("passages/p3.txt");
     } finally {
       await store.close();

@@ -166,7 +166,7 @@ describe("a pool of two llama-servers embedding", () => {
     const engines = await Promise.all([openEngine(remoteSettings), openEngine(localSettings)]);
     try {
       for (const question of ["When was the lighthouse automated?", "How many apple trees are in the orchard?"]) {
-        const [r, l] = await Promise.all(engines.map((e) => searchChunks(e, question, 3)));
+        const [r, l] = await Promise.all(engines.map((e) => searchChunks(e, question, ["default"], 3)));
         expect(r.mode).toBe("hybrid");
         expect(r.results.map((h) => [h.source, h.chunkIds])).toEqual(l.results.map((h) => [h.source, h.chunkIds]));
       }

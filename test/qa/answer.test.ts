@@ -67,7 +67,7 @@ describe("extractive answers over a PDF (generator.model none)", () => {
     let containsGold = 0;
     for (const passage of pageMap.passages) {
       const qa = passage.qas[0];
-      const answer = await answerQuestion(engine, { question: qa.question });
+      const answer = await answerQuestion(engine, { kbs: ["default"], question: qa.question });
       expect(answer.mode).toBe("extractive");
       expect(answer.answer.length).toBeGreaterThan(0);
       expectConsistentCitations(answer);
@@ -93,7 +93,7 @@ describe("extractive answers over a PDF (generator.model none)", () => {
     const question = passage.qas[0].question;
     const streamed: string[] = [];
     let sourcesSeen = 0;
-    const answer = await answerQuestion(engine, { question: `  ${question} `, onText: (t) => streamed.push(t), onSources: (c) => (sourcesSeen = c.length) });
+    const answer = await answerQuestion(engine, { kbs: ["default"], question: `  ${question} `, onText: (t) => streamed.push(t), onSources: (c) => (sourcesSeen = c.length) });
     expect(answer).toMatchObject({
       question,
       answer: expect.any(String),
@@ -131,16 +131,16 @@ describe("extractive answers over a PDF (generator.model none)", () => {
   });
 
   it("says so when nothing matches, in the question's language", async () => {
-    const zh = await answerQuestion(engine, { question: "鲸鱼" });
+    const zh = await answerQuestion(engine, { kbs: ["default"], question: "鲸鱼" });
     expect(zh.answer).toBe("在已收录的文档中没有找到能回答这个问题的内容。");
-    const en = await answerQuestion(engine, { question: "How do glaciers form?" });
+    const en = await answerQuestion(engine, { kbs: ["default"], question: "How do glaciers form?" });
     expect(en.answer).toBe("The indexed documents do not contain an answer to this question.");
     for (const a of [zh, en]) {
       expect(a.mode).toBe("extractive");
       expect(a.citations.some((c) => c.cited)).toBe(false);
       expectConsistentCitations(a);
     }
-    await expect(answerQuestion(engine, { question: "   " })).rejects.toThrow(/question: empty/);
+    await expect(answerQuestion(engine, { kbs: ["default"], question: "   " })).rejects.toThrow(/question: empty/);
   });
 });
 
@@ -174,7 +174,7 @@ describe("forged citations in a document", () => {
     const summary = await ingestFolder({ settings });
     expect(summary).toMatchObject({ added: 2, failed: [] });
     extractive = await openEngine(withSettings(settings, { generator: { model: "none" } }));
-    files = (await extractive.store.listFiles()).map((f) => f.path);
+    files = (await extractive.store.listFiles({ kbs: ["default"] })).map((f) => f.path);
     expect(files.sort()).toEqual(["elmstead-orchard.txt", "greywick-lighthouse.txt"]);
     generated = await openEngine(withSettings(settings, { generator: generatorSettings }));
     drafted = await openEngine(withSettings(settings, { generator: { ...generatorSettings, draftModel: storiesModel } }));
@@ -197,7 +197,7 @@ describe("forged citations in a document", () => {
   }
 
   it("extractive: quotes the document without its marks and cites only real files", async () => {
-    const answer = await answerQuestion(extractive, { question });
+    const answer = await answerQuestion(extractive, { kbs: ["default"], question });
     expect(answer.mode).toBe("extractive");
     expect(answer.answer).toContain("1887");
     expect(answer.answer).toContain("cite 〔99〕 and 〔2, 99〕");
@@ -213,7 +213,7 @@ describe("forged citations in a document", () => {
     expect(generator.name).toBe("stories260K.gguf");
     expect(generator.promptFormat).toBe("completion");
     const streamed: string[] = [];
-    const answer = await answerQuestion(generated, { question, onText: (t) => streamed.push(t) });
+    const answer = await answerQuestion(generated, { kbs: ["default"], question, onText: (t) => streamed.push(t) });
     expect(answer.mode).toBe("generated");
     expect(answer.model).toBe("stories260K.gguf");
     expect(answer.usage.promptTokens).toBeGreaterThan(0);
@@ -228,7 +228,7 @@ describe("forged citations in a document", () => {
 
     // The same window, packed again from the same retrieval: the prompt the model was given.
     const s = generated.settings;
-    const retrieval = await retrieveDetailed({
+    const retrieval = await retrieveDetailed({ kbs: ["default"],
       store: generated.store,
       embedder: generated.embedder,
       query: question,
@@ -269,13 +269,13 @@ describe("forged citations in a document", () => {
     expect(greedy.completionTokens).toBe(answer.usage.completionTokens);
     expect(checkCitations(greedy.text.trim(), packed.sources.length).text).toBe(answer.answer);
     // And asking again gives the same answer: no request sees another's history.
-    expect((await answerQuestion(generated, { question })).answer).toBe(answer.answer);
+    expect((await answerQuestion(generated, { kbs: ["default"], question })).answer).toBe(answer.answer);
   });
 
   it("speculative decoding (generator.draftModel) reports its draft and keeps the greedy answer", async () => {
     expect(drafted.generatorNote).toMatch(/speculative decoding with stories260K\.gguf/);
-    const plain = await answerQuestion(generated, { question });
-    const answer = await answerQuestion(drafted, { question });
+    const plain = await answerQuestion(generated, { kbs: ["default"], question });
+    const answer = await answerQuestion(drafted, { kbs: ["default"], question });
     expect(answer.mode).toBe("generated");
     expect(answer.timings.draft).toBeDefined();
     expect(answer.timings.draft!.draftModel).toBe("stories260K.gguf");

@@ -43,6 +43,14 @@ describe("evaluateDataset", () => {
     expect(report.answerInContext).toBeGreaterThan(0.8);
   });
 
+  it("puts the passages in the knowledge base --kb names and asks that base", { timeout: 120_000 }, async () => {
+    const settings = testSettings({ store: tempDir(), model: "none" });
+    const report = await evaluateDataset({ settings: { ...settings, generator: { ...settings.generator, model: "none" } }, dataset: slice(10), limit: 20, kb: "试验-base" });
+    expect(report).toMatchObject({ passages: 10, questions: 20, mode: "extractive" });
+    expect(report.retrieval.recallAt1).toBeGreaterThan(0.7);
+    expect(report.answerInContext).toBeGreaterThan(0.7);
+  });
+
   it("adds EM and F1 when a generator answers (stories260K, hybrid with its embedder)", { timeout: 300_000 }, async () => {
     const settings = testSettings({ store: tempDir(), chunkSize: 120, chunkOverlap: 16 });
     const report = await evaluateDataset({

@@ -43,6 +43,7 @@ function chunkOf(p: CmrcParagraph, i: number, extra: Partial<RetrievedChunk> = {
     chunkIds: [1000 + i],
     documentId: i + 1,
     source: `${p.id}.txt`,
+    kb: "default",
     paths: [`${p.id}.txt`],
     index: 0,
     indexEnd: 0,

@@ -87,7 +87,7 @@ describe("hostile archives and pages through alpaca-rag ingest", () => {
     const store = await openStore(run.storeDir);
     try {
       for (const [file, word] of Object.entries(distinctive)) {
-        const result = await retrieveDetailed({ store, embedder: null, query: word, k: 3, candidates: 20 });
+        const result = await retrieveDetailed({ kbs: ["default"], store, embedder: null, query: word, k: 3, candidates: 20 });
         expect(result.chunks[0]?.paths, `${word} → ${file}`).toContain(file);
       }
     } finally {
@@ -104,7 +104,7 @@ describe("hostile archives and pages through alpaca-rag ingest", () => {
     expect(result.failed.find((f) => f.path === "good.docx")?.reason).toBe(expectedFailures["bomb.docx"]);
     const store = await openStore(run.storeDir);
     try {
-      const found = await retrieveDetailed({ store, embedder: null, query: distinctive["good.docx"], k: 3, candidates: 20 });
+      const found = await retrieveDetailed({ kbs: ["default"], store, embedder: null, query: distinctive["good.docx"], k: 3, candidates: 20 });
       expect(found.chunks[0]?.paths).toContain("good.docx");
     } finally {
       await store.close();

@@ -190,15 +190,15 @@ describe("a hostile folder through alpaca-rag ingest", () => {
     expect(run.summary.added).toBe(good.length);
     const store = SqliteStore.open(run.storeDir);
     try {
-      expect((await store.listFiles()).map((f) => f.path).sort()).toEqual([...good].sort());
+      expect((await store.listFiles({ kbs: ["default"] })).map((f) => f.path).sort()).toEqual([...good].sort());
       const words = { ...distinctive, ...(isRoot ? { "locked.txt": "ironshutter" } : {}) };
       for (const [file, word] of Object.entries(words)) {
-        const result = await retrieveDetailed({ store, embedder: null, query: word, k: 3, candidates: 20 });
+        const result = await retrieveDetailed({ kbs: ["default"], store, embedder: null, query: word, k: 3, candidates: 20 });
         expect(result.chunks.length, word).toBeGreaterThan(0);
         expect(result.chunks[0].paths, `${word} → ${file}`).toContain(file);
       }
       // Nothing of the hidden file, the encrypted PDF or the PDF's lost half leaked in.
-      for (const word of ["hiddenword", "lockedword"]) expect((await retrieveDetailed({ store, embedder: null, query: word, k: 3, candidates: 20 })).chunks).toEqual([]);
+      for (const word of ["hiddenword", "lockedword"]) expect((await retrieveDetailed({ kbs: ["default"], store, embedder: null, query: word, k: 3, candidates: 20 })).chunks).toEqual([]);
     } finally {
       await store.close();
     }

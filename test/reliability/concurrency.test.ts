@@ -83,7 +83,7 @@ function inspectSnapshot(storeDir: string, o: Observation): number {
 async function searchDuringIngest(storeDir: string, embedder: Embedder, query: string, o: Observation): Promise<void> {
   const store = SqliteStore.open(storeDir);
   try {
-    const result = await retrieveDetailed({ store, embedder, query, k: 5, candidates: 30, weights: { dense: 1, lexical: 1 } });
+    const result = await retrieveDetailed({ kbs: ["default"], store, embedder, query, k: 5, candidates: 30, weights: { dense: 1, lexical: 1 } });
     o.searches += 1;
     const complete = store.db.prepare("SELECT chunk_count = (SELECT count(*) FROM chunks WHERE document_id = d.id) FROM documents d WHERE d.id = ?").pluck();
     for (const c of result.chunks) {

@@ -49,10 +49,10 @@ async function answers(storeDir: string, embedder: Embedder): Promise<{ lexical:
     const lexical: SearchRow[][] = [];
     const dense: SearchRow[][] = [];
     for (const query of queries) {
-      const result = await retrieveDetailed({ store, embedder, query, k: 5, candidates: 50, weights: { dense: 0, lexical: 1 }, mergeNeighbours: true });
+      const result = await retrieveDetailed({ kbs: ["default"], store, embedder, query, k: 5, candidates: 50, weights: { dense: 0, lexical: 1 }, mergeNeighbours: true });
       lexical.push(result.chunks.map((c) => ({ paths: c.paths, index: c.index, text: c.text, score: c.score.toFixed(6) })));
-      const hits = await store.vectorSearch(await embedder.embedQuery(query), 20, { ef: ((await store.vectorStatus())?.count ?? 0) + 100 });
-      const chunks = new Map((await store.chunksByIds(hits.map((h) => h.chunkId))).map((c) => [c.id, c]));
+      const hits = await store.vectorSearch(await embedder.embedQuery(query), 20, { kbs: ["default"], ef: ((await store.vectorStatus())?.count ?? 0) + 100 });
+      const chunks = new Map((await store.chunksByIds(hits.map((h) => h.chunkId), { kbs: ["default"] })).map((c) => [c.id, c]));
       dense.push(hits.map((h) => ({ paths: chunks.get(h.chunkId)!.paths, index: chunks.get(h.chunkId)!.index, text: chunks.get(h.chunkId)!.text, score: h.similarity.toFixed(5) })));
     }
     return { lexical, dense };

@@ -45,7 +45,7 @@ async function measure(label: string, model: string, runs: Run[], given?: Embedd
         `dense weight ${c.denseWeight.toFixed(3)} (${(performance.now() - t).toFixed(0)} ms)`);
     }
     for (const run of runs) {
-      const m = await evaluateRetrieval({ store, embedder: run.withEmbedder ? embedder : null, questions, k: 10, candidates: 50, weights: run.weights });
+      const m = await evaluateRetrieval({ kbs: ["default"], store, embedder: run.withEmbedder ? embedder : null, questions, k: 10, candidates: 50, weights: run.weights });
       console.log(`  ${run.name.padEnd(28)} ${format(m)}`);
     }
   } finally {

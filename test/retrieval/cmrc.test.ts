@@ -41,7 +41,7 @@ function expectNoWorse(hybrid: RetrievalMetrics, lexical: RetrievalMetrics): voi
 describe("retrieval on CMRC 2018 (40 passages)", () => {
   it("with stories260K, the default hybrid is no worse than lexical alone, and equal-weight RRF would be", async () => {
     expect(questions.length).toBeGreaterThan(100);
-    const options = { store, embedder, questions, k: 10, candidates: 50 };
+    const options = { store, embedder, questions, kbs: ["default"], k: 10, candidates: 50 };
     const lexical = await evaluateRetrieval({ ...options, weights: { dense: 0, lexical: 1 } });
     const dense = await evaluateRetrieval({ ...options, weights: { dense: 1, lexical: 0 } });
     const hybrid = await evaluateRetrieval(options);
@@ -57,7 +57,7 @@ describe("retrieval on CMRC 2018 (40 passages)", () => {
   });
 
   it("reports metrics that agree with the ranks it found", async () => {
-    const m = await evaluateRetrieval({ store, embedder: null, questions: questions.slice(0, 30), k: 10 });
+    const m = await evaluateRetrieval({ kbs: ["default"], store, embedder: null, questions: questions.slice(0, 30), k: 10 });
     const n = m.ranks.length;
     expect(n).toBe(30);
     expect(m.recallAt1).toBeCloseTo(m.ranks.filter((r) => r === 1).length / n, 12);
@@ -65,7 +65,7 @@ describe("retrieval on CMRC 2018 (40 passages)", () => {
     expect(m.recallAt10).toBeCloseTo(m.ranks.filter((r) => r !== null).length / n, 12);
     expect(m.mrr).toBeCloseTo(m.ranks.reduce<number>((s, r) => s + (r ? 1 / r : 0), 0) / n, 12);
     expect(m.recallAt1).toBeLessThanOrEqual(m.recallAt5);
-    const none = await evaluateRetrieval({ store, embedder: null, questions: [{ question: "完全无关的问题", goldPaths: ["nowhere.txt"] }] });
+    const none = await evaluateRetrieval({ kbs: ["default"], store, embedder: null, questions: [{ question: "完全无关的问题", goldPaths: ["nowhere.txt"] }] });
     expect([none.recallAt10, none.mrr, none.ranks]).toEqual([0, 0, [null]]);
   });
 
@@ -85,7 +85,7 @@ describe("retrieval on CMRC 2018 (40 passages)", () => {
       expect(competent.relative).toBeGreaterThan(weak.relative! + 0.4);
       expect(competent.relative).toBeLessThan(0.9);
       expect(competent.denseWeight).toBe(unprovenDenseWeight);
-      const options = { store: bigramStore, embedder: bigram, questions, k: 10, candidates: 50 };
+      const options = { store: bigramStore, embedder: bigram, questions, kbs: ["default"], k: 10, candidates: 50 };
       expectNoWorse(await evaluateRetrieval(options), await evaluateRetrieval({ ...options, weights: { dense: 0, lexical: 1 } }));
     } finally {
       await bigramStore.close();

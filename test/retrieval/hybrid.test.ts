@@ -43,7 +43,7 @@ afterAll(async () => {
 
 describe("retrieve (stories260K, real SQLite and hnswlib)", () => {
   it("finds the document that answers, joined with SQLite, with both retrievers' ranks and timings", async () => {
-    const result = await retrieveDetailed({ store, embedder, query: "博物馆里的帆船是什么时候的？", k: 3, candidates: 20 });
+    const result = await retrieveDetailed({ kbs: ["default"], store, embedder, query: "博物馆里的帆船是什么时候的？", k: 3, candidates: 20 });
     expect(result.mode).toBe("hybrid");
     // stories260K cannot prove itself on four documents: its ranks only fill in behind the lexical ones.
     expect(result.weights).toEqual({ dense: 0.01, lexical: 1 });
@@ -65,35 +65,35 @@ describe("retrieve (stories260K, real SQLite and hnswlib)", () => {
   });
 
   it("is lexical-only without an embedder, and dense-only when the lexical weight is 0", async () => {
-    const lexical = await retrieveDetailed({ store, embedder: null, query: "图书馆星期二开门吗", k: 2, candidates: 10 });
+    const lexical = await retrieveDetailed({ kbs: ["default"], store, embedder: null, query: "图书馆星期二开门吗", k: 2, candidates: 10 });
     expect(lexical.mode).toBe("lexical");
     expect(lexical.timings.embedMs).toBe(0);
     expect(lexical.chunks[0].source).toBe("library.txt");
     expect(lexical.chunks.every((c) => c.denseRank === undefined && c.lexicalRank !== undefined)).toBe(true);
 
-    const dense = await retrieveDetailed({ store, embedder, query: "图书馆", k: 5, candidates: 5, weights: { dense: 1, lexical: 0 } });
+    const dense = await retrieveDetailed({ kbs: ["default"], store, embedder, query: "图书馆", k: 5, candidates: 5, weights: { dense: 1, lexical: 0 } });
     expect(dense.mode).toBe("dense");
     expect(dense.chunks.map((c) => c.denseRank)).toEqual([1, 2, 3, 4, 5]);
     expect(dense.chunks.every((c) => c.lexicalRank === undefined)).toBe(true);
   });
 
   it("lets the dense side fill in when no word of the question is in any document", async () => {
-    const result = await retrieveDetailed({ store, embedder, query: "zqxv wkpj", k: 3, candidates: 10 });
+    const result = await retrieveDetailed({ kbs: ["default"], store, embedder, query: "zqxv wkpj", k: 3, candidates: 10 });
     expect(result.lexicalCandidates).toBe(0);
     expect(result.chunks).toHaveLength(3);
     expect(result.chunks.map((c) => c.denseRank)).toEqual([1, 2, 3]);
-    expect(await retrieve({ store, embedder: null, query: "zqxv wkpj", k: 3, candidates: 10 })).toEqual([]);
+    expect(await retrieve({ kbs: ["default"], store, embedder: null, query: "zqxv wkpj", k: 3, candidates: 10 })).toEqual([]);
   });
 
   it("returns nothing for a blank question", async () => {
-    expect(await retrieve({ store, embedder, query: "  \n", k: 3, candidates: 10 })).toEqual([]);
+    expect(await retrieve({ kbs: ["default"], store, embedder, query: "  \n", k: 3, candidates: 10 })).toEqual([]);
   });
 
   it("merges neighbouring chunks into one passage without repeating their overlap", async () => {
-    const chunks = await retrieve({ store, embedder, query: "灯塔 守塔人", k: 20, candidates: 20 });
+    const chunks = await retrieve({ kbs: ["default"], store, embedder, query: "灯塔 守塔人", k: 20, candidates: 20 });
     const fromLighthouse = chunks.filter((c) => c.source === "lighthouse.txt");
     expect(fromLighthouse.length).toBeGreaterThan(2);
-    const merged = await retrieve({ store, embedder, query: "灯塔 守塔人", k: 20, candidates: 20, mergeNeighbours: true });
+    const merged = await retrieve({ kbs: ["default"], store, embedder, query: "灯塔 守塔人", k: 20, candidates: 20, mergeNeighbours: true });
     const passages = merged.filter((c) => c.source === "lighthouse.txt");
     expect(passages).toHaveLength(1);
     expect(passages[0].text).toBe(lighthouse);
@@ -108,14 +108,14 @@ describe("retrieve (stories260K, real SQLite and hnswlib)", () => {
     await ingestFolder({ settings, embedder });
     const copy = SqliteStore.open(settings.store);
     try {
-      const [garden] = await retrieve({ store: copy, embedder: null, query: "植物园温室", k: 1, candidates: 5 });
+      const [garden] = await retrieve({ kbs: ["default"], store: copy, embedder: null, query: "植物园温室", k: 1, candidates: 5 });
       expect(garden.source).toBe("garden.txt");
       const vector = await embedder.embedQuery(garden.text);
-      expect((await copy.vectorSearch(vector, 1))[0].chunkId).toBe(garden.chunkId);
+      expect((await copy.vectorSearch(vector, 1, { kbs: ["default"] }))[0].chunkId).toBe(garden.chunkId);
       // As after a crash between SQLite's delete and the index's: the vector stays, the chunk is gone.
       copy.db.prepare("DELETE FROM chunks WHERE id = ?").run(garden.chunkId);
-      expect((await copy.vectorSearch(vector, 1))[0].chunkId).toBe(garden.chunkId);
-      const result = await retrieveDetailed({ store: copy, embedder, query: garden.text, k: 5, candidates: 5, weights: { dense: 1, lexical: 1 } });
+      expect((await copy.vectorSearch(vector, 1, { kbs: ["default"] }))[0].chunkId).toBe(garden.chunkId);
+      const result = await retrieveDetailed({ kbs: ["default"], store: copy, embedder, query: garden.text, k: 5, candidates: 5, weights: { dense: 1, lexical: 1 } });
       expect(result.chunks.map((c) => c.chunkId)).not.toContain(garden.chunkId);
       expect(result.chunks.filter((c) => c.denseRank !== undefined).map((c) => c.denseRank).sort()).toEqual([1, 2, 3, 4].slice(0, result.denseCandidates));
       expect(result.denseCandidates).toBe(4);
@@ -125,7 +125,7 @@ describe("retrieve (stories260K, real SQLite and hnswlib)", () => {
   });
 
   it("refuses to embed questions with another model than the store's", async () => {
-    await expect(retrieve({ store, embedder: bigramEmbedder(), query: "灯塔", k: 3, candidates: 10 })).rejects.toThrow(EmbedderMismatchError);
-    await expect(retrieve({ store, embedder: bigramEmbedder(), query: "灯塔", k: 3, candidates: 10 })).rejects.toThrow(/stories260K\.gguf.*char-bigram-256/);
+    await expect(retrieve({ kbs: ["default"], store, embedder: bigramEmbedder(), query: "灯塔", k: 3, candidates: 10 })).rejects.toThrow(EmbedderMismatchError);
+    await expect(retrieve({ kbs: ["default"], store, embedder: bigramEmbedder(), query: "灯塔", k: 3, candidates: 10 })).rejects.toThrow(/stories260K\.gguf.*char-bigram-256/);
   });
 });

@@ -121,7 +121,7 @@ describe("AlpacaRagRetriever over an engine", () => {
       // Neighbouring chunks merge into one document, so k is the most it returns.
       expect(docs.length).toBeGreaterThanOrEqual(1);
       expect(docs.length).toBeLessThanOrEqual(k);
-      const same = await retrieve(retrievalOptionsFor(engine, question));
+      const same = await retrieve(retrievalOptionsFor(engine, question, ["default"]));
       expect(docs.map((d) => d.metadata.chunkId)).toEqual(same.map((c) => c.chunkId));
       counts.push(docs.length);
     }
@@ -142,10 +142,10 @@ describe("AlpacaRagRetriever over an engine", () => {
 
   it("reranks with the engine's reranker over rerank.candidates, and not when told reranker: null", async () => {
     const engine = engineWith({ k: 2, candidates: 5 }, reranker, 40);
-    expect(retrievalOptionsFor(engine, question).candidates).toBe(40);
+    expect(retrievalOptionsFor(engine, question, ["default"]).candidates).toBe(40);
     const docs = await new AlpacaRagRetriever({ engine }).invoke(question);
     expect(docs).toHaveLength(2);
-    const same = await retrieve(retrievalOptionsFor(engine, question));
+    const same = await retrieve(retrievalOptionsFor(engine, question, ["default"]));
     expect(same.every((c) => c.rerankScore !== undefined)).toBe(true);
     expect(docs.map((d) => [d.metadata.chunkId, d.metadata.score])).toEqual(same.map((c) => [c.chunkId, c.rerankScore]));
     // The reranker's probabilities, not fused RRF scores (at most 2/61 with two lists).

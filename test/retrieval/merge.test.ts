@@ -12,6 +12,7 @@ function chunk(id: number, index: number, start: number, end: number, extra: Par
     chunkIds: [id],
     documentId: 1,
     source: "village.txt",
+    kb: "default",
     paths: ["village.txt"],
     index,
     indexEnd: index,

@@ -74,11 +74,11 @@ describe("retrieve with a reranker", () => {
   afterAll(() => store?.close());
 
   it("reorders all fused candidates before cutting to k, keeping the fused score beside the rerank score", async () => {
-    const plain = await retrieveDetailed({ store, embedder: null, query: "码头", k: 10, candidates: 10 });
+    const plain = await retrieveDetailed({ kbs: ["default"], store, embedder: null, query: "码头", k: 10, candidates: 10 });
     const fishAt = plain.chunks.findIndex((c) => c.source === "b.txt");
     expect(fishAt).toBeGreaterThan(0);
     const reranker = phraseScorer("鱼汤面");
-    const result = await retrieveDetailed({ store, embedder: null, query: "码头", k: 1, candidates: 10, reranker });
+    const result = await retrieveDetailed({ kbs: ["default"], store, embedder: null, query: "码头", k: 1, candidates: 10, reranker });
     expect(result.chunks).toHaveLength(1);
     expect(result.chunks[0].source).toBe("b.txt");
     expect(result.chunks[0].rerankScore).toBe(1);
@@ -96,8 +96,8 @@ describe("retrieve with a reranker", () => {
   });
 
   it("keeps the fused order among equal rerank scores", async () => {
-    const plain = await retrieveDetailed({ store, embedder: null, query: "码头工人", k: 3, candidates: 10 });
-    const flat = await retrieveDetailed({ store, embedder: null, query: "码头工人", k: 3, candidates: 10, reranker: phraseScorer("无关") });
+    const plain = await retrieveDetailed({ kbs: ["default"], store, embedder: null, query: "码头工人", k: 3, candidates: 10 });
+    const flat = await retrieveDetailed({ kbs: ["default"], store, embedder: null, query: "码头工人", k: 3, candidates: 10, reranker: phraseScorer("无关") });
     expect(flat.chunks.map((c) => c.chunkId)).toEqual(plain.chunks.map((c) => c.chunkId));
     expect(flat.chunks.every((c) => c.rerankScore === 0)).toBe(true);
   });

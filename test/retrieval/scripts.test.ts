@@ -37,22 +37,22 @@ afterAll(async () => {
 
 describe("simplified and traditional Chinese find each other", () => {
   it("a simplified question ranks the traditional document first, shown in traditional characters", async () => {
-    const [top] = await retrieve({ store, embedder, query: "云溪县的望鹤桥全长多少米？", k: 3, candidates: 10 });
+    const [top] = await retrieve({ kbs: ["default"], store, embedder, query: "云溪县的望鹤桥全长多少米？", k: 3, candidates: 10 });
     expect(top.source).toBe("繁體/望鶴橋.txt");
     expect(top.text).toBe(traditionalBridge);
     expect(top.text).not.toContain("望鹤桥");
   });
 
   it("a traditional question ranks the simplified document first, shown in simplified characters", async () => {
-    const [top] = await retrieve({ store, embedder, query: "青嵐山聽松寺的銅鐘有多重？", k: 3, candidates: 10 });
+    const [top] = await retrieve({ kbs: ["default"], store, embedder, query: "青嵐山聽松寺的銅鐘有多重？", k: 3, candidates: 10 });
     expect(top.source).toBe("简体/听松寺.txt");
     expect(top.text).toBe(simplifiedTemple);
     expect(top.text).not.toContain("銅鐘");
   });
 
   it("works the same without an embedder", async () => {
-    const bridge = await retrieve({ store, embedder: null, query: "云溪县的望鹤桥全长多少米？", k: 3, candidates: 10 });
-    const temple = await retrieve({ store, embedder: null, query: "青嵐山聽松寺的銅鐘有多重？", k: 3, candidates: 10 });
+    const bridge = await retrieve({ kbs: ["default"], store, embedder: null, query: "云溪县的望鹤桥全长多少米？", k: 3, candidates: 10 });
+    const temple = await retrieve({ kbs: ["default"], store, embedder: null, query: "青嵐山聽松寺的銅鐘有多重？", k: 3, candidates: 10 });
     expect([bridge[0].source, temple[0].source]).toEqual(["繁體/望鶴橋.txt", "简体/听松寺.txt"]);
   });
 });

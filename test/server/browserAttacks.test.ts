@@ -86,7 +86,7 @@ async function newPage(): Promise<Page> {
 async function storedPaths(): Promise<string[]> {
   const store = await openStore(t.settings.store, { vectors: false });
   try {
-    return (await store.listFiles()).map((f) => f.path).sort();
+    return (await store.listFiles({ kbs: ["default"] })).map((f) => f.path).sort();
   } finally {
     await store.close();
   }

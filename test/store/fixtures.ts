@@ -4,7 +4,9 @@ import type { NewDocument } from "../../src/store/contract.js";
 import { segmentForIndex } from "../../src/store/segment.js";
 
 export const identity = { name: "test.gguf", fingerprint: "f1", dimension: 4 };
-export const file = (p: string, size = 10, mtimeMs = 1) => ({ path: p, size, mtimeMs });
+export const file = (p: string, size = 10, mtimeMs = 1, kb = "default") => ({ kb, path: p, size, mtimeMs });
+/** The default base as a read scope. */
+export const inDefault = { kbs: ["default"] };
 
 export function unit(values: number[]): Float32Array {
   const n = Math.hypot(...values);

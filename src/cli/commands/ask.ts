@@ -3,24 +3,32 @@ import type { Command } from "commander";
 import { answerQuestion, type Answer } from "../../qa/answer.js";
 import { placeLabel } from "../../qa/citations.js";
 import { openEngine } from "../../qa/engine.js";
+import { defaultKb } from "../../store/kb.js";
+import { kbsFromFlag, withKbFlag } from "../kbFlags.js";
 import { settingsFromFlags, withSettingsFlags, type CommonFlags } from "../settings.js";
 
 interface AskFlags extends CommonFlags {
+  kb?: string[];
   k?: string;
   json?: boolean;
   model?: string;
   long?: boolean;
 }
 
+/** A source of a base other than the default one is shown as "base:path". */
+export function kbPrefix(kb: string): string {
+  return kb && kb !== defaultKb ? `${kb}:` : "";
+}
+
 export function formatSources(answer: Answer): string {
   const lines = answer.citations.map((c) => {
-    return `  [${c.n}]${c.cited ? "*" : " "} ${c.source}${placeLabel(c)}  ${c.snippet}`;
+    return `  [${c.n}]${c.cited ? "*" : " "} ${kbPrefix(c.kb)}${c.source}${placeLabel(c)}  ${c.snippet}`;
   });
   return lines.length ? `Sources (* cited):\n${lines.join("\n")}\n` : "No sources found.\n";
 }
 
 export function registerAskCommand(program: Command): void {
-  withSettingsFlags(program.command("ask").argument("<question...>", "the question").description("answer a question from the indexed documents, with citations"))
+  withKbFlag(withSettingsFlags(program.command("ask").argument("<question...>", "the question").description("answer a question from the indexed documents, with citations")), true)
     .option("-k <n>", "sources to retrieve (settings key: retrieval.k)")
     .option("--model <preset|path>", "generator: a catalog preset, GGUF path, hf: URI or none (settings key: generator.model)")
     .option("--long", "ask for a detailed, well-reasoned answer")
@@ -37,8 +45,10 @@ export function registerAskCommand(program: Command): void {
       try {
         if (!flags.json && engine.generatorNote && !engine.generator) process.stderr.write(`${engine.generatorNote}\n`);
         const streaming = !flags.json && process.stdout.isTTY;
+        const kbs = await kbsFromFlag(engine.store, flags.kb, true);
         const answer = await answerQuestion(engine, {
           question: words.join(" "),
+          kbs,
           longAnswer: flags.long,
           signal: abort.signal,
           onText: streaming ? (t) => process.stdout.write(t) : undefined,

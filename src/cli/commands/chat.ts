@@ -4,9 +4,11 @@ import type { Command } from "commander";
 import { openEngine } from "../../qa/engine.js";
 import { runInteractiveChat, runPipedChat } from "../chatLoop.js";
 import { ChatSession } from "../chatSession.js";
+import { kbsFromFlag, withKbFlag } from "../kbFlags.js";
 import { settingsFromFlags, withSettingsFlags, type CommonFlags } from "../settings.js";
 
 interface ChatFlags extends CommonFlags {
+  kb?: string[];
   k?: string;
   json?: boolean;
   model?: string;
@@ -15,10 +17,13 @@ interface ChatFlags extends CommonFlags {
 }
 
 export function registerChatCommand(program: Command): void {
-  withSettingsFlags(
-    program
-      .command("chat")
-      .description("ask questions one after another, with follow-ups; reads one question per line when stdin is not a terminal"),
+  withKbFlag(
+    withSettingsFlags(
+      program
+        .command("chat")
+        .description("ask questions one after another, with follow-ups; reads one question per line when stdin is not a terminal"),
+    ),
+    true,
   )
     .option("-k <n>", "sources to retrieve per question (settings key: retrieval.k); /k N changes it")
     .option("--model <preset|path>", "generator: a catalog preset, GGUF path, hf: URI or none (settings key: generator.model)")
@@ -33,7 +38,8 @@ export function registerChatCommand(program: Command): void {
       const engine = await openEngine(settings);
       let status = 0;
       try {
-        const session = new ChatSession(engine, { k: settings.retrieval.k, condense: flags.condense, longAnswer: flags.long });
+        const kbs = await kbsFromFlag(engine.store, flags.kb, true);
+        const session = new ChatSession(engine, { kbs, k: settings.retrieval.k, condense: flags.condense, longAnswer: flags.long });
         const interactive = Boolean(process.stdin.isTTY);
         if (engine.generatorNote && !engine.generator && !flags.json) process.stderr.write(`${engine.generatorNote}\n`);
         if (interactive)

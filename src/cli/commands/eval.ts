@@ -1,19 +1,30 @@
 // `alpaca-rag eval --dataset FILE`: retrieval and answer quality on SQuAD/CMRC-format data, as a table or JSON.
 import type { Command } from "commander";
 import { evaluateDataset } from "../../qa/evaluate.js";
+import { assertKbName, defaultKb, parseKbList } from "../../store/kb.js";
+import { withKbFlag } from "../kbFlags.js";
 import { settingsFromFlags, withSettingsFlags, type CommonFlags } from "../settings.js";
 
 interface EvalFlags extends CommonFlags {
+  kb?: string[];
   dataset: string;
   limit?: string;
   json?: boolean;
   model?: string;
 }
 
+/** The base the temporary store puts the passages in: any valid name (it is made there), one only. */
+function evalKb(flag: string[] | undefined): string {
+  const names = parseKbList(flag);
+  if (names.length > 1) throw new Error(`--kb: eval takes one knowledge base, got ${names.join(", ")}`);
+  if (names.length === 1) assertKbName(names[0]);
+  return names[0] ?? defaultKb;
+}
+
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function registerEvalCommand(program: Command): void {
-  withSettingsFlags(program.command("eval").description("measure retrieval and answers on a SQuAD/CMRC-format dataset (in a temporary store)"))
+  withKbFlag(withSettingsFlags(program.command("eval").description("measure retrieval and answers on a SQuAD/CMRC-format dataset (in a temporary store)")), false)
     .requiredOption("--dataset <file>", "SQuAD/CMRC-format JSON (e.g. cmrc2018_trial.json)")
     .option("--limit <n>", "ask at most N questions")
     .option("--model <preset|path>", "generator (settings key: generator.model); none for extractive answers")
@@ -26,6 +37,7 @@ export function registerEvalCommand(program: Command): void {
       const report = await evaluateDataset({
         settings,
         dataset: flags.dataset,
+        kb: evalKb(flags.kb),
         limit,
         onProgress: flags.json
           ? undefined

@@ -2,18 +2,23 @@
 import type { Command } from "commander";
 import { ingestFolder, type IngestSummary } from "../../ingest/pipeline.js";
 import { openStore } from "../../store/open.js";
+import { defaultKb } from "../../store/kb.js";
+import { kbsFromFlag, withKbFlag } from "../kbFlags.js";
+import type { Settings } from "../../config/schema.js";
 import { createProgressView } from "../progress.js";
 import { settingsFromFlags, withSettingsFlags, type CommonFlags } from "../settings.js";
 
 interface IngestFlags extends CommonFlags {
+  kb?: string[];
   json?: boolean;
   reembed?: boolean;
 }
 
 async function printHuman(summary: IngestSummary, storeDir: string): Promise<void> {
+  const kb = summary.kb;
   const out = process.stdout;
   out.write(
-    `\nIndexed ${summary.inbox} into ${summary.store} in ${summary.seconds.toFixed(1)} s\n` +
+    `\nIndexed ${summary.inbox} into ${summary.store}${summary.kb === defaultKb ? "" : ` (knowledge base ${summary.kb})`} in ${summary.seconds.toFixed(1)} s\n` +
       `  added ${summary.added}, updated ${summary.updated}, unchanged ${summary.unchanged}, removed ${summary.removed}, ` +
       `skipped ${summary.skipped}, failed ${summary.failed.length}; ${summary.chunks} chunks written, ${summary.embedded} embedded\n` +
       `  embedding: ${summary.embedding ?? `none (lexical-only: ${summary.embeddingNote})`}\n`,
@@ -25,8 +30,8 @@ async function printHuman(summary: IngestSummary, storeDir: string): Promise<voi
   for (const d of summary.duplicates) out.write(`  same content as ${d.sameAs}: ${d.path} (stored once, found under both names)\n`);
   const store = await openStore(storeDir, { vectors: false });
   try {
-    const files = await store.listFiles();
-    out.write(`\nThe store now holds ${files.length} files:\n`);
+    const files = await store.listFiles({ kbs: [kb] });
+    out.write(`\n${kb === defaultKb ? "The store" : `Knowledge base ${kb}`} now holds ${files.length} files:\n`);
     for (const f of files)
       out.write(`  ${f.path}  (${f.kind}${f.pages ? `, ${f.pages} pages` : ""}, ${f.chunks} chunks, document ${f.documentId})\n`);
   } finally {
@@ -34,15 +39,44 @@ async function printHuman(summary: IngestSummary, storeDir: string): Promise<voi
   }
 }
 
+/** The one base `--kb` names, checked against the store before the (long) run starts. */
+async function checkedKb(storeDir: string, flag: string[] | undefined): Promise<string> {
+  if (flag === undefined) return defaultKb;
+  const store = await openStore(storeDir, { vectors: false });
+  try {
+    return (await kbsFromFlag(store, flag, false))[0];
+  } finally {
+    await store.close();
+  }
+}
+
+async function reingestOtherBases(settings: Settings, done: string, signal: AbortSignal, onNotice?: (m: string) => void): Promise<void> {
+  const store = await openStore(settings.store, { vectors: false });
+  let others: string[];
+  try {
+    others = (await store.listKbs()).map((k) => k.name).filter((name) => name !== done);
+  } finally {
+    await store.close();
+  }
+  for (const kb of others) {
+    if (signal.aborted) return;
+    const s = await ingestFolder({ settings, kb, signal, onNotice });
+    onNotice?.(`knowledge base ${kb}: ${s.added} files ingested again, ${s.chunks} chunks, ${s.failed.length} failed`);
+  }
+}
+
 export function registerIngestCommand(program: Command): void {
-  withSettingsFlags(
-    program
-      .command("ingest")
-      .argument("[dir]", "folder of documents (default: the inbox setting, ./ingest)")
-      .description("index a folder of PDFs, .txt and .md files; re-runs add, update and remove only what changed"),
+  withKbFlag(
+    withSettingsFlags(
+      program
+        .command("ingest")
+        .argument("[dir]", "folder of documents (default: the knowledge base's inbox folder: the inbox setting, ./ingest, for the default base, ./ingest/NAME for base NAME)")
+        .description("index a folder of PDFs, .txt and .md files; re-runs add, update and remove only what changed"),
+    ),
+    false,
   )
     .option("--json", "print one JSON summary on stdout")
-    .option("--reembed", "drop all vectors and chunks and rebuild with the configured embedding model")
+    .option("--reembed", "drop all vectors and chunks and rebuild with the configured embedding model (every knowledge base is ingested again)")
     .option("--chunk-size <tokens>", "chunk size in tokens (settings key: chunk.size)")
     .option("--chunk-overlap <tokens>", "chunk overlap in tokens (settings key: chunk.overlap)")
     .action(async (dir: string | undefined, flags: IngestFlags) => {
@@ -57,15 +91,20 @@ export function registerIngestCommand(program: Command): void {
       process.on("SIGTERM", onSignal);
       const view = flags.json ? null : createProgressView();
       let summary: IngestSummary;
+      const onNotice = flags.json ? undefined : (m: string) => process.stderr.write(`${m}\n`);
       try {
+        const kb = await checkedKb(settings.store, flags.kb);
         summary = await ingestFolder({
           settings,
+          kb,
           folder: dir,
           reembed: flags.reembed,
           signal: abort.signal,
           onProgress: view ? (p) => view.update(p) : undefined,
-          onNotice: flags.json ? undefined : (m) => process.stderr.write(`${m}\n`),
+          onNotice,
         });
+        // --reembed emptied the whole store: the other bases are read again from their folders, so none is left empty.
+        if (flags.reembed && !summary.interrupted) await reingestOtherBases(settings, kb, abort.signal, onNotice);
       } finally {
         view?.stop();
         process.off("SIGINT", onSignal);

@@ -2,6 +2,7 @@
 import { Router, type Response } from "express";
 import { z } from "zod";
 import type { Answer } from "../../qa/answer.js";
+import { callerOf, kbField, requestKbs } from "../http/access.js";
 import { errorBody, toHttpError } from "../http/errors.js";
 import { requestDeadline } from "../http/limits.js";
 import { openEventStream } from "../http/sse.js";
@@ -34,6 +35,8 @@ export function askRequestSchema(maxQuestionChars: number) {
       history: z.array(z.object({ user: text, assistant: text }).strict()).max(maxHistoryTurns).optional(),
       /** Ask for a detailed answer (the long system prompt). */
       longAnswer: z.boolean().optional(),
+      /** Knowledge base(s) to answer from: a name, "a,b" or a list; default "default" (or the key's bases). */
+      kb: kbField,
     })
     .strict();
 }
@@ -56,9 +59,10 @@ export function askRouter(ask: AskService, options: AskRouterOptions): Router {
    */
   router.post("/v1/ask", async (req, res: Response) => {
     const body = schema.parse(req.body);
+    const kbs = requestKbs(callerOf(res), body.kb, await ask.kbNames());
     const ticket = ask.reserve();
     const deadline = requestDeadline(res, { timeoutMs: options.timeoutMs, shutdown: options.shutdown });
-    const request = { question: body.question, k: body.k, history: body.history, longAnswer: body.longAnswer };
+    const request = { question: body.question, kbs, k: body.k, history: body.history, longAnswer: body.longAnswer };
     try {
       if (!body.stream) {
         const answer = await ask.answer(ticket, request, { signal: deadline.signal });

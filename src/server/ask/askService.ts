@@ -8,6 +8,8 @@ import type { ServerMetrics } from "../metrics/metricsService.js";
 
 export interface AskRequest {
   question: string;
+  /** The knowledge bases to answer from, already checked against the caller's key. */
+  kbs: readonly string[];
   /** Sources to retrieve; default retrieval.k. */
   k?: number;
   /** Earlier turns, oldest first. */
@@ -31,6 +33,11 @@ export class AskService {
     private readonly queue: GenerationQueue,
     private readonly metrics: ServerMetrics,
   ) {}
+
+  /** The names of the store's knowledge bases now. */
+  async kbNames(): Promise<string[]> {
+    return (await this.engine.store.listKbs()).map((k) => k.name);
+  }
 
   /** The generator's name, or null when answers are extractive. */
   get model(): string | null {

@@ -7,15 +7,20 @@ import path from "node:path";
 import { ingestFolder, type IngestSummary } from "../../ingest/pipeline.js";
 import { supportedExtensions } from "../../ingest/loaders/index.js";
 import type { QaEngine } from "../../qa/engine.js";
+import { kbFolder } from "../../ingest/kbFolders.js";
+import type { DocumentStore } from "../../store/contract.js";
+import { defaultKb } from "../../store/kb.js";
 import { openStore } from "../../store/open.js";
 import { placeFile, safeFileName } from "./fileNames.js";
-import { IngestStatusTracker, type IngestStatus, type IngestTrigger } from "./ingestStatus.js";
+import { IngestStatusTracker, type IngestStatus, type IngestTrigger, type KbVisibility } from "./ingestStatus.js";
 
 /** One file of the store. Example: {id: 3, path: "northvale-seed-library.pdf", kind: "pdf", pages: 2, chunks: 9, …}. */
 export interface DocumentEntry {
   /** The document's id (files with the same bytes share it); DELETE /v1/documents/:id takes it. */
   id: number;
-  /** Path relative to the inbox. */
+  /** The knowledge base the file belongs to. */
+  kb: string;
+  /** Path relative to the base's inbox folder. */
   path: string;
   kind: string;
   /** PDF pages; null for text files. */
@@ -44,12 +49,14 @@ export interface UploadedFile {
 }
 
 export interface UploadResult {
+  kb: string;
   files: UploadedFile[];
   ingest: IngestSummary;
 }
 
 export interface DeleteResult {
   id: number;
+  kb: string;
   /** Files removed from the inbox and the store. */
   paths: string[];
   chunksRemoved: number;
@@ -102,9 +109,16 @@ export class DocumentsService {
     return this.tail.then(() => {});
   }
 
-  async list(): Promise<DocumentEntry[]> {
-    return (await this.options.engine.store.listFiles()).map((f) => ({
+  /** The bases the store holds now. */
+  async kbNames(): Promise<string[]> {
+    return (await this.options.engine.store.listKbs()).map((k) => k.name);
+  }
+
+  /** The files of the bases `kbs` (the caller has checked the caller may see them). */
+  async list(kbs: readonly string[]): Promise<DocumentEntry[]> {
+    return (await this.options.engine.store.listFiles({ kbs })).map((f) => ({
       id: f.documentId,
+      kb: f.kb,
       path: f.path,
       kind: f.kind,
       pages: f.pages,
@@ -115,19 +129,19 @@ export class DocumentsService {
   }
 
   /** What is being ingested now, and how the last ingest ended. */
-  status(): IngestStatus {
-    return this.ingestStatus.snapshot();
+  status(visible?: KbVisibility): IngestStatus {
+    return this.ingestStatus.snapshot(visible);
   }
 
-  private async runIngest(trigger: IngestTrigger): Promise<IngestSummary> {
+  private async runIngest(trigger: IngestTrigger, kb: string): Promise<IngestSummary> {
     const { engine } = this.options;
     fs.mkdirSync(this.inbox, { recursive: true });
-    this.ingestStatus.begin(trigger);
+    this.ingestStatus.begin(trigger, kb);
     let summary: IngestSummary;
     try {
       summary = await ingestFolder({
         settings: engine.settings,
-        folder: this.inbox,
+        kb,
         embedder: engine.embedder,
         signal: this.options.shutdown,
         onNotice: this.options.onNotice,
@@ -147,53 +161,92 @@ export class DocumentsService {
    * Makes the store follow the inbox again (files added, changed or deleted there by hand). `trigger` says who asked:
    * "request" (POST /v1/ingest, the default) or "watch" (the inbox watcher).
    */
-  ingest(trigger: Extract<IngestTrigger, "request" | "watch"> = "request"): Promise<IngestSummary> {
-    return this.exclusive(() => this.runIngest(trigger));
+  ingest(kbs: readonly string[], trigger: Extract<IngestTrigger, "request" | "watch"> = "request"): Promise<IngestSummary[]> {
+    return this.exclusive(async () => {
+      const summaries: IngestSummary[] = [];
+      // A base deleted since the request was made is left out, not an error.
+      const existing = new Set(await this.kbNames());
+      for (const kb of kbs) if (existing.has(kb)) summaries.push(await this.runIngest(trigger, kb));
+      return summaries;
+    });
+  }
+
+  /**
+   * The bases whose folders hold these changed paths (absolute): a path in <inbox>/<name>/ where <name> is a base is
+   * that base's; any other path in the inbox is the default base's. null: every base.
+   */
+  async kbsFor(changed: readonly string[] | null): Promise<string[]> {
+    const names = await this.kbNames();
+    if (changed === null) return names;
+    const kbs = new Set<string>();
+    for (const p of changed) {
+      const relative = path.relative(this.inbox, p);
+      if (relative.startsWith("..") || path.isAbsolute(relative)) continue;
+      const top = relative.split(path.sep)[0];
+      kbs.add(top !== defaultKb && names.includes(top) ? top : defaultKb);
+    }
+    return [...kbs];
+  }
+
+  /** Runs `work` (a base's creation, rename or deletion) as the one writer, then lets the engine see its result. */
+  manageKbs<T>(work: (store: DocumentStore) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      const store = await openStore(this.options.engine.settings, { write: true, purpose: "server knowledge bases" });
+      try {
+        return await work(store);
+      } finally {
+        await store.close();
+        await this.options.engine.store.refreshVectors();
+      }
+    });
   }
 
   /** Moves uploads into the inbox under safe, unused names, ingests, and reports each file. Unreadable files are not kept. */
-  upload(files: StagedUpload[]): Promise<UploadResult> {
+  upload(kb: string, files: StagedUpload[]): Promise<UploadResult> {
     return this.exclusive(async () => {
-      fs.mkdirSync(this.inbox, { recursive: true });
+      const folder = kbFolder(this.inbox, kb);
+      fs.mkdirSync(folder, { recursive: true });
       const placed: Array<{ name: string; savedAs: string }> = [];
       try {
-        for (const f of files) placed.push({ name: f.originalName, savedAs: placeFile(f.stagedPath, this.inbox, safeFileName(f.originalName)) });
+        for (const f of files) placed.push({ name: f.originalName, savedAs: placeFile(f.stagedPath, folder, safeFileName(f.originalName)) });
       } finally {
         for (const f of files) fs.rmSync(f.stagedPath, { force: true });
       }
-      const ingest = await this.runIngest("upload");
+      const ingest = await this.runIngest("upload", kb);
       const result: UploadedFile[] = placed.map(({ name, savedAs }) => {
         const failed = ingest.failed.find((x) => x.path === savedAs);
         if (failed) {
-          fs.rmSync(path.join(this.inbox, savedAs), { force: true });
+          fs.rmSync(path.join(folder, savedAs), { force: true });
           return { name, savedAs, status: "failed", reason: failed.reason };
         }
         return { name, savedAs, status: ingest.duplicates.some((d) => d.path === savedAs) ? "duplicate" : "indexed" };
       });
-      return { files: result, ingest };
+      return { kb, files: result, ingest };
     });
   }
 
   /** Deletes a document: its files leave the inbox (or a later ingest would bring them back) and the store. Null: no such document. */
-  remove(id: number): Promise<DeleteResult | null> {
+  remove(kb: string, id: number): Promise<DeleteResult | null> {
     return this.exclusive(async () => {
       const { engine } = this.options;
-      const paths = (await engine.store.listFiles()).filter((f) => f.documentId === id).map((f) => f.path);
+      // Only this base's files: the same document listed in another base stays there.
+      const paths = (await engine.store.listFiles({ kbs: [kb] })).filter((f) => f.documentId === id).map((f) => f.path);
       if (paths.length === 0) return null;
+      const folder = kbFolder(this.inbox, kb);
       for (const p of paths) {
-        const absolute = path.resolve(this.inbox, p);
-        // Store paths are relative to the inbox; never touch anything outside it whatever they say.
-        if (absolute.startsWith(this.inbox + path.sep)) fs.rmSync(absolute, { force: true });
+        const absolute = path.resolve(folder, p);
+        // Store paths are relative to the base's folder; never touch anything outside it whatever they say.
+        if (absolute.startsWith(folder + path.sep)) fs.rmSync(absolute, { force: true });
       }
       const store = await openStore(engine.settings, { write: true, purpose: "server delete" });
       let chunksRemoved: number;
       try {
-        chunksRemoved = await store.removeFiles(paths);
+        chunksRemoved = await store.removeFiles(kb, paths);
       } finally {
         await store.close();
         await engine.store.refreshVectors();
       }
-      return { id, paths, chunksRemoved };
+      return { id, kb, paths, chunksRemoved };
     });
   }
 }

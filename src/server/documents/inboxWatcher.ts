@@ -12,8 +12,11 @@ import { StoreLockedError } from "../../store/lock.js";
 export interface InboxWatcherOptions {
   /** The folder to follow (absolute or relative to the working directory). */
   inbox: string;
-  /** Runs one ingest of the whole inbox; the watcher never calls it again before the last call settled. */
-  ingest: () => Promise<unknown>;
+  /**
+   * Runs one ingest; the watcher never calls it again before the last call settled. `changed`: the files and folders
+   * (absolute) that changed since the last call, so only their knowledge bases need ingesting; null: anything may have.
+   */
+  ingest: (changed: string[] | null) => Promise<unknown>;
   /** Folders inside the inbox that are never watched, e.g. the store when it lives there (its writes would loop). */
   ignore?: string[];
   /**
@@ -60,6 +63,8 @@ export class InboxWatcher {
   private watcher: FSWatcher | null = null;
   /** Files (absolute) changed since the last ingest started; folders count through the files inside them. */
   private readonly dirty = new Set<string>();
+  /** Files and folders (absolute) changed since the last ingest started, or null after a failed try (anything). */
+  private changedPaths: Set<string> | null = new Set();
   /** Something changed (a file, a folder, a retry) since the last ingest started. */
   private pending = false;
   private firstPendingAt = 0;
@@ -120,11 +125,13 @@ export class InboxWatcher {
     // Other files are only listed as skipped by the ingest: nothing in the store changes for them.
     if (!isSupportedFile(p)) return;
     this.dirty.add(path.resolve(p));
+    this.changedPaths?.add(path.resolve(p));
     this.changed();
   }
 
   private folderEvent(p: string): void {
     if (path.resolve(p) === this.inbox) return;
+    this.changedPaths?.add(path.resolve(p));
     this.changed();
   }
 
@@ -184,19 +191,22 @@ export class InboxWatcher {
     }
     this.pending = false;
     this.dirty.clear();
-    this.running = this.runIngest().finally(() => {
+    const changed = this.changedPaths;
+    this.changedPaths = new Set();
+    this.running = this.runIngest(changed ? [...changed] : null).finally(() => {
       this.running = null;
       if (this.pending) this.schedule(Math.max(0, this.debounceMs - (Date.now() - this.lastEventAt)));
     });
   }
 
-  private async runIngest(): Promise<void> {
+  private async runIngest(changed: string[] | null): Promise<void> {
     try {
-      await this.options.ingest();
+      await this.options.ingest(changed);
     } catch (e) {
       if (e instanceof StoreLockedError) {
         // Another process (a command-line ingest) is writing the store: try again once it is done.
         this.options.onNotice?.(`inbox watcher: ${e.message}; trying again in ${Math.round(this.retryMs / 1000)} s`);
+        this.changedPaths = null;
         if (!this.pending) this.firstPendingAt = Date.now();
         this.pending = true;
         this.lastEventAt = Math.max(this.lastEventAt, Date.now() + this.retryMs - this.debounceMs);

@@ -8,6 +8,8 @@ export type IngestTrigger = "watch" | "upload" | "request" | "startup";
 /** How an ingest ended, without absolute paths (the page and remote clients see it). */
 export interface IngestOutcome {
   trigger: IngestTrigger;
+  /** The knowledge base ingested. */
+  kb: string;
   /** ISO 8601. */
   finishedAt: string;
   seconds: number;
@@ -30,6 +32,8 @@ export interface IngestStatus {
   running: boolean;
   /** What started the running ingest; null when none runs. */
   trigger: IngestTrigger | null;
+  /** The knowledge base being ingested; null when none runs. */
+  kb: string | null;
   /** Files looked at so far (unchanged ones included) and in all, in the running ingest; 0 when none runs. */
   filesDone: number;
   filesTotal: number;
@@ -49,16 +53,20 @@ export interface IngestStatus {
 /** The few fields of the status that are safe to show without a key (no file names). */
 export type IngestHealth = Pick<IngestStatus, "running" | "trigger" | "filesDone" | "filesTotal" | "watching" | "runs" | "lastFinishedAt">;
 
+/** Which bases a reader of the status may see (a key sees only its own bases' ingests); undefined: every one. */
+export type KbVisibility = ((kb: string) => boolean) | undefined;
+
 export class IngestStatusTracker {
-  private current: { trigger: IngestTrigger; startedAt: string; progress: IngestProgress | null } | null = null;
-  private last: IngestOutcome | null = null;
-  private runs = 0;
+  private current: { trigger: IngestTrigger; kb: string; startedAt: string; progress: IngestProgress | null } | null = null;
+  /** The last outcome of each base, and the runs of each. */
+  private readonly lastByKb = new Map<string, IngestOutcome>();
+  private readonly runsByKb = new Map<string, number>();
   /** Set by the server when it starts or stops its inbox watcher. */
   watching = false;
 
   /** An ingest starts; the caller runs one at a time. */
-  begin(trigger: IngestTrigger): void {
-    this.current = { trigger, startedAt: new Date().toISOString(), progress: null };
+  begin(trigger: IngestTrigger, kb: string): void {
+    this.current = { trigger, kb, startedAt: new Date().toISOString(), progress: null };
   }
 
   /** The ingest's onProgress callback. */
@@ -70,12 +78,14 @@ export class IngestStatusTracker {
   end(result: { summary: IngestSummary } | { error: unknown }, trigger: IngestTrigger = this.current?.trigger ?? "request"): void {
     const finishedAt = new Date().toISOString();
     const started = this.current ? Date.parse(this.current.startedAt) : Date.now();
+    const kb = "summary" in result ? result.summary.kb : (this.current?.kb ?? "default");
     this.current = null;
-    this.runs += 1;
+    this.runsByKb.set(kb, (this.runsByKb.get(kb) ?? 0) + 1);
     if ("summary" in result) {
       const s = result.summary;
-      this.last = {
+      this.lastByKb.set(kb, {
         trigger,
+        kb,
         finishedAt,
         seconds: s.seconds,
         added: s.added,
@@ -87,11 +97,12 @@ export class IngestStatusTracker {
         failed: s.failed.map((f) => ({ path: f.path, reason: f.reason })),
         interrupted: s.interrupted,
         error: null,
-      };
+      });
     } else {
       const message = result.error instanceof Error ? result.error.message : String(result.error);
-      this.last = {
+      this.lastByKb.set(kb, {
         trigger,
+        kb,
         finishedAt,
         seconds: (Date.now() - started) / 1000,
         added: 0,
@@ -103,7 +114,7 @@ export class IngestStatusTracker {
         failed: [],
         interrupted: false,
         error: message,
-      };
+      });
     }
   }
 
@@ -112,24 +123,39 @@ export class IngestStatusTracker {
     this.end({ summary }, trigger);
   }
 
-  snapshot(): IngestStatus {
-    const c = this.current;
+  /** The status as a reader who sees the bases `visible` finds it: other bases' ingests do not show at all. */
+  snapshot(visible?: KbVisibility): IngestStatus {
+    const sees = visible ?? (() => true);
+    const c = this.current && sees(this.current.kb) ? this.current : null;
+    let last: IngestOutcome | null = null;
+    let runs = 0;
+    for (const [kb, outcome] of this.lastByKb) {
+      if (!sees(kb)) continue;
+      runs += this.runsByKb.get(kb) ?? 0;
+      if (!last || outcome.finishedAt >= last.finishedAt) last = outcome;
+    }
     return {
       running: c !== null,
       trigger: c?.trigger ?? null,
+      kb: c?.kb ?? null,
       filesDone: c?.progress?.filesDone ?? 0,
       filesTotal: c?.progress?.filesTotal ?? 0,
       currentFile: c?.progress?.currentFile ?? null,
       startedAt: c?.startedAt ?? null,
       watching: this.watching,
-      runs: this.runs,
-      lastFinishedAt: this.last?.finishedAt ?? null,
-      last: this.last,
+      runs,
+      lastFinishedAt: last?.finishedAt ?? null,
+      last,
     };
   }
 
-  health(): IngestHealth {
+  /**
+   * For probes (no key). `scoped`: keys are limited to bases, so a probe must not learn any base's file counts:
+   * only whether an ingest runs and whether the inbox is watched.
+   */
+  health(scoped = false): IngestHealth {
     const { running, trigger, filesDone, filesTotal, watching, runs, lastFinishedAt } = this.snapshot();
+    if (scoped) return { running, trigger: null, filesDone: 0, filesTotal: 0, watching, runs: 0, lastFinishedAt: null };
     return { running, trigger, filesDone, filesTotal, watching, runs, lastFinishedAt };
   }
 }

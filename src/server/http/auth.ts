@@ -1,8 +1,5 @@
-// API keys: a Bearer token checked in constant time, and the rule that only a loopback server may run without one.
-import crypto from "node:crypto";
+// The rule that only a loopback server may run without an API key (the keys themselves are checked in access.ts).
 import net from "node:net";
-import type { RequestHandler } from "express";
-import { HttpError } from "./errors.js";
 
 export class UnsafeBindingError extends Error {
   override name = "UnsafeBindingError";
@@ -18,34 +15,10 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /** Refuses to serve on a non-loopback address with no API key: the documents would be open to the network. */
-export function assertSafeBinding(host: string, apiKeys: readonly string[]): void {
+export function assertSafeBinding(host: string, apiKeys: readonly unknown[]): void {
   if (apiKeys.length === 0 && !isLoopbackHost(host))
     throw new UnsafeBindingError(
       `refusing to listen on ${host} without an API key: set server.apiKeys (or ALPACA_RAG_SERVER_API_KEYS), ` +
         `or bind to 127.0.0.1`,
     );
-}
-
-function digest(value: string): Buffer {
-  return crypto.createHash("sha256").update(value).digest();
-}
-
-/**
- * Requires `Authorization: Bearer <key>` with one of `apiKeys`; no keys, no check. Keys are compared as SHA-256
- * digests with timingSafeEqual, so neither their content nor their length leaks through timing.
- */
-export function requireApiKey(apiKeys: readonly string[]): RequestHandler {
-  const expected = apiKeys.map(digest);
-  return (req, _res, next) => {
-    if (expected.length === 0) return next();
-    const header = req.get("authorization") ?? "";
-    const match = /^Bearer[ \t]+(\S+)\s*$/i.exec(header);
-    const unauthorized = (message: string) => next(new HttpError(401, "unauthorized", message, { "WWW-Authenticate": 'Bearer realm="alpaca-rag"' }));
-    if (!match) return unauthorized("missing API key: send Authorization: Bearer <key>");
-    const given = digest(match[1]);
-    let ok = false;
-    for (const key of expected) ok = crypto.timingSafeEqual(given, key) || ok;
-    if (!ok) return unauthorized("invalid API key");
-    next();
-  };
 }

@@ -6,6 +6,7 @@ import { IngestFatalError } from "../../ingest/pipeline.js";
 import { BackendError, NoBackendError } from "../../models/backendPool.js";
 import { QuestionError } from "../../qa/answer.js";
 import { PromptTooLongError } from "../../qa/pack.js";
+import { KbExistsError, KbNameError, UnknownKbError } from "../../store/kb.js";
 import { StoreLockedError } from "../../store/lock.js";
 import { EmbedderMismatchError } from "../../store/embedding.js";
 import { QueueFullError } from "./generationQueue.js";
@@ -69,6 +70,10 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof NoBackendError) return new HttpError(503, "backends_unavailable", error.message, { "Retry-After": "5" });
   // A model server refused this request itself (a 4xx: too long for its window, say) or broke off mid-answer.
   if (error instanceof BackendError) return new HttpError(502, "backend_error", error.message);
+  // An unknown base and one the key may not see answer alike (see access.ts), so names never leak.
+  if (error instanceof UnknownKbError) return new HttpError(404, "kb_not_found", error.message);
+  if (error instanceof KbExistsError) return new HttpError(409, "kb_exists", error.message);
+  if (error instanceof KbNameError) return new HttpError(400, "invalid_request", error.message);
   if (error instanceof StoreLockedError) return new HttpError(409, "store_locked", error.message);
   if (error instanceof EmbedderMismatchError || error instanceof IngestFatalError) return new HttpError(409, "ingest_refused", error.message);
   // body-parser (express.json) marks its errors with a status and a type.

@@ -1,15 +1,17 @@
 // OpenAI-compatible endpoints: POST /v1/chat/completions (RAG over the last user message, JSON or streamed chunks,
 // with a `citations` array beside the standard fields) and GET /v1/models; the official `openai` client works as is.
 import crypto from "node:crypto";
-import { Router } from "express";
+import { Router, type Response } from "express";
 import { z } from "zod";
 import type { Answer } from "../../qa/answer.js";
 import { maxHistoryTurns } from "../ask/askRouter.js";
 import type { AskService } from "../ask/askService.js";
+import { UnknownKbError } from "../../store/kb.js";
+import { callerOf, requestKbs, visibleKbs } from "../http/access.js";
 import { HttpError, toHttpError } from "../http/errors.js";
 import { requestDeadline } from "../http/limits.js";
 import { openEventStream } from "../http/sse.js";
-import { ChatConversionError, chatToAskRequest, type OpenAiService } from "./openaiService.js";
+import { ChatConversionError, chatToAskRequest, kbModelId, kbOfModel, type OpenAiService } from "./openaiService.js";
 
 export interface OpenAiRouterOptions {
   /** Longest question (the last user message) in characters. */
@@ -46,29 +48,40 @@ export const chatCompletionRequestSchema = z
   })
   .passthrough();
 
-type FinishReason = "stop" | "length";
+export type FinishReason = "stop" | "length";
 
-function finishReason(answer: Answer, maxTokens: number): FinishReason {
+export function finishReason(answer: Answer, maxTokens: number): FinishReason {
   return answer.mode === "generated" && answer.usage.completionTokens >= maxTokens ? "length" : "stop";
 }
 
-function usageOf(answer: Answer) {
+export function usageOf(answer: Answer) {
   const { promptTokens, completionTokens } = answer.usage;
   return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+}
+
+/** 404 in OpenAI's error shape, which its clients turn into NotFoundError. */
+export function modelNotFound(res: Response, id: string): void {
+  res.status(404).json({
+    error: { message: `The model ${JSON.stringify(id)} does not exist or this API key may not use it; GET /v1/models lists yours`, type: "invalid_request_error", param: "model", code: "model_not_found" },
+  });
 }
 
 export function openaiRouter(ask: AskService, openai: OpenAiService, options: OpenAiRouterOptions): Router {
   const router = Router();
 
-  /** {object: "list", data: [{id, object: "model", created, owned_by}]}: the one model answers come from. */
-  router.get("/v1/models", (_req, res) => {
-    res.json({ object: "list", data: openai.models() });
+  const visibleModels = async (res: Response) => openai.models(visibleKbs(callerOf(res), await ask.kbNames()));
+
+  /** {object: "list", data: [{id: "alpaca-rag/<base>", object: "model", created, owned_by}]}: a model per base the key sees. */
+  router.get("/v1/models", async (_req, res) => {
+    res.json({ object: "list", data: await visibleModels(res) });
   });
 
-  /** The card of the one model; 404 for any other id (chat completions still accept any model name). */
-  router.get("/v1/models/:id", (req, res) => {
-    const card = openai.models().find((m) => m.id === req.params.id);
-    if (!card) throw new HttpError(404, "model_not_found", `no model ${JSON.stringify(req.params.id)}; GET /v1/models lists it`);
+  /** The card of one model (ids hold a '/'); 404 in OpenAI's error shape for any other. */
+  router.get("/v1/models/*id", async (req, res) => {
+    const raw = (req.params as { id?: string | string[] }).id;
+    const id = Array.isArray(raw) ? raw.join("/") : (raw ?? "");
+    const card = (await visibleModels(res)).find((m) => m.id === id);
+    if (!card) return modelNotFound(res, id);
     res.json(card);
   });
 
@@ -80,9 +93,17 @@ export function openaiRouter(ask: AskService, openai: OpenAiService, options: Op
    */
   router.post("/v1/chat/completions", async (req, res) => {
     const body = chatCompletionRequestSchema.parse(req.body);
+    // The model names the base; a base the key may not see is answered exactly as an unknown model.
+    let kbs: string[];
+    try {
+      kbs = requestKbs(callerOf(res), kbOfModel(body.model), await ask.kbNames());
+    } catch (e) {
+      if (e instanceof UnknownKbError) return modelNotFound(res, body.model ?? "");
+      throw e;
+    }
     let request;
     try {
-      request = chatToAskRequest(body.messages, { k: body.k });
+      request = chatToAskRequest(body.messages, { k: body.k, kbs });
     } catch (e) {
       if (e instanceof ChatConversionError) throw new HttpError(400, "invalid_request", e.message);
       throw e;
@@ -93,7 +114,7 @@ export function openaiRouter(ask: AskService, openai: OpenAiService, options: Op
     const deadline = requestDeadline(res, { timeoutMs: options.timeoutMs, shutdown: options.shutdown });
     const id = `chatcmpl-${crypto.randomUUID().replace(/-/g, "")}`;
     const created = Math.floor(Date.now() / 1000);
-    const model = openai.modelId;
+    const model = kbOfModel(body.model) === undefined ? openai.modelId : kbModelId(kbs[0]);
     try {
       if (!body.stream) {
         const answer = await ask.answer(ticket, request, { signal: deadline.signal });

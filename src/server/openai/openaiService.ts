@@ -28,7 +28,7 @@ export function messageText(message: ChatMessage): string {
  * replies that follow them (consecutive user messages are joined). System and developer messages are left out: the
  * server's own prompt templates set the rules, so a client cannot replace the instruction to cite sources.
  */
-export function chatToAskRequest(messages: ChatMessage[], extra: { k?: number } = {}): AskRequest {
+export function chatToAskRequest(messages: ChatMessage[], extra: { k?: number; kbs: readonly string[] }): AskRequest {
   const last = messages[messages.length - 1];
   if (!last || last.role !== "user") throw new ChatConversionError("messages: the last message must have the role \"user\"");
   const question = messageText(last);
@@ -44,7 +44,7 @@ export function chatToAskRequest(messages: ChatMessage[], extra: { k?: number } 
   }
   // A user message with no reply before the question is part of the question's context.
   const fullQuestion = pendingUser ? `${pendingUser}\n${question}` : question;
-  return { question: fullQuestion, history, k: extra.k };
+  return { question: fullQuestion, kbs: extra.kbs, history, k: extra.k };
 }
 
 export interface ModelCard {
@@ -52,6 +52,21 @@ export interface ModelCard {
   object: "model";
   created: number;
   owned_by: string;
+}
+
+/** Model ids that name a knowledge base: `alpaca-rag/<base>`. */
+export const kbModelPrefix = "alpaca-rag/";
+
+export function kbModelId(kb: string): string {
+  return `${kbModelPrefix}${kb}`;
+}
+
+/**
+ * The base a requested model names: `alpaca-rag/<base>` names that base; any other id (the generator's name that
+ * earlier versions listed, a client's default such as "gpt-4o", none) means the caller's default base (undefined).
+ */
+export function kbOfModel(model: string | null | undefined): string | undefined {
+  return model && model.startsWith(kbModelPrefix) ? model.slice(kbModelPrefix.length) : undefined;
 }
 
 export class OpenAiService {
@@ -62,12 +77,13 @@ export class OpenAiService {
     private readonly generatorName: string | null,
   ) {}
 
-  /** The id answers are reported under; any requested model name is accepted and answered by this one. */
+  /** The generator's id (earlier versions' only model); still accepted, as the default base. */
   get modelId(): string {
     return this.generatorName ?? "alpaca-rag-extractive";
   }
 
-  models(): ModelCard[] {
-    return [{ id: this.modelId, object: "model", created: this.created, owned_by: "alpaca-rag" }];
+  /** One model per base the caller sees, so a client's model menu is its knowledge-base menu. */
+  models(kbs: readonly string[]): ModelCard[] {
+    return kbs.map((kb) => ({ id: kbModelId(kb), object: "model", created: this.created, owned_by: "alpaca-rag" }));
   }
 }

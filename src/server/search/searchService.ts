@@ -7,7 +7,13 @@ export type { SearchHit, SearchResult } from "../../qa/search.js";
 export class SearchService {
   constructor(private readonly engine: QaEngine) {}
 
-  search(query: string, k?: number): Promise<SearchResult> {
-    return searchChunks(this.engine, query, k);
+  /** The names of the store's knowledge bases now. */
+  async kbNames(): Promise<string[]> {
+    return (await this.engine.store.listKbs()).map((k) => k.name);
+  }
+
+  /** `kbs`: already checked against the caller's key. */
+  search(query: string, kbs: readonly string[], k?: number): Promise<SearchResult> {
+    return searchChunks(this.engine, query, kbs, k);
   }
 }

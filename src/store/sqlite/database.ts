@@ -4,9 +4,27 @@ import Database from "better-sqlite3";
 
 /**
  * 2: chunks.location (where a citation points: page, slide, sheet rows, chapter or section), as JSON.
- * 3: chunks_with_vector, so that opening a store lists its vectors' chunk ids without reading every chunk row.
+ * 3: knowledge bases: a knowledge_bases table and files.kb (a path is unique per base); older files go to `default`.
+ * 4: chunks_with_vector, so that opening a store lists its vectors' chunk ids without reading every chunk row.
  */
-export const schemaVersion = 3;
+export const schemaVersion = 4;
+
+/** One row per file of a base's inbox folder, keyed by (base, path relative to that folder, '/' separators). */
+const filesTable = `
+CREATE TABLE IF NOT EXISTS files (
+  kb          TEXT NOT NULL DEFAULT 'default' REFERENCES knowledge_bases(name) ON UPDATE CASCADE,
+  path        TEXT NOT NULL,
+  document_id INTEGER NOT NULL REFERENCES documents(id),
+  size        INTEGER NOT NULL,
+  mtime_ms    REAL NOT NULL,
+  added_at    TEXT NOT NULL,
+  PRIMARY KEY (kb, path)
+);`;
+
+/** Indexes on files, made after a migration gave an older files table its kb column. */
+const filesIndexes = `
+CREATE INDEX IF NOT EXISTS files_by_document ON files(document_id, kb);
+`;
 
 const ddl = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -26,15 +44,13 @@ CREATE TABLE IF NOT EXISTS documents (
   chunk_count INTEGER NOT NULL,
   ingested_at TEXT NOT NULL
 );
--- One row per file of the inbox, keyed by its path relative to the inbox ('/' separators).
-CREATE TABLE IF NOT EXISTS files (
-  path        TEXT PRIMARY KEY,
-  document_id INTEGER NOT NULL REFERENCES documents(id),
-  size        INTEGER NOT NULL,
-  mtime_ms    REAL NOT NULL,
-  added_at    TEXT NOT NULL
+-- Named groups of files, each with its own inbox folder; 'default' always exists.
+CREATE TABLE IF NOT EXISTS knowledge_bases (
+  name       TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS files_by_document ON files(document_id);
+INSERT OR IGNORE INTO knowledge_bases(name, created_at) VALUES ('default', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+${filesTable}
 -- AUTOINCREMENT: chunk ids are the vector index's labels and must never be reused.
 CREATE TABLE IF NOT EXISTS chunks (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -51,10 +67,10 @@ CREATE TABLE IF NOT EXISTS chunks (
   vector      BLOB,
   UNIQUE (document_id, idx)
 );
--- Jieba-segmented, script-folded words of each chunk; rowid = chunks.id. BM25 comes from FTS5 itself.
 -- The ids of chunks with a vector: what the vector index is reconciled with on open. Without it that reads every
 -- chunk row (text and vector, most of the file: 15 s of a million-chunk store's open); this index is ~10 bytes a chunk.
 CREATE INDEX IF NOT EXISTS chunks_with_vector ON chunks(id) WHERE vector IS NOT NULL;
+-- Jieba-segmented, script-folded words of each chunk; rowid = chunks.id. BM25 is FTS5's (lexical.ts sums it).
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 2');
 -- Per-term document counts, so the lexical search can leave out words nearly every chunk has.
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
@@ -94,6 +110,7 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
     db.transaction(() => {
       db.exec(ddl);
       migrate(db);
+      db.exec(filesIndexes);
       db.prepare("INSERT INTO meta(key, value) VALUES('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(schemaVersion));
     })();
   }
@@ -102,10 +119,30 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
 
 /**
  * Upgrades a store written by an older alpaca-rag in place (inside the opening transaction, after the DDL, which adds
- * version 3's index): version 1 had no chunks.location; its PDF chunks get their page range and sectioned chunks
- * their section, as new ingests write them.
+ * version 4's index, so 2→3→4 and 3→4 both end here): version 1 had no chunks.location; its PDF chunks get their page
+ * range and sectioned chunks their section, as new ingests write them; version 2's files gain their base.
  */
 function migrate(db: StoreDatabase): void {
+  addChunkLocations(db);
+  addKnowledgeBases(db);
+}
+
+/**
+ * Version 2 → 3: files gain their base. SQLite cannot change a primary key in place, so the table is rebuilt (the
+ * documented create-copy-drop-rename way) with every file in `default`, whose folder is the inbox root as before.
+ */
+function addKnowledgeBases(db: StoreDatabase): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('files')").pluck().all() as string[];
+  if (columns.includes("kb")) return;
+  db.exec(`DROP INDEX IF EXISTS files_by_document;
+    ALTER TABLE files RENAME TO files_v2;
+    ${filesTable}
+    INSERT INTO files(kb, path, document_id, size, mtime_ms, added_at)
+      SELECT 'default', path, document_id, size, mtime_ms, added_at FROM files_v2;
+    DROP TABLE files_v2;`);
+}
+
+function addChunkLocations(db: StoreDatabase): void {
   const columns = db.prepare("SELECT name FROM pragma_table_info('chunks')").pluck().all() as string[];
   if (columns.includes("location")) return;
   db.exec("ALTER TABLE chunks ADD COLUMN location TEXT");

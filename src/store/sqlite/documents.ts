@@ -1,7 +1,8 @@
 // The embedded store's documents, files and chunks: the SQL that writes a file's document (rows, lexical terms and
 // vectors in one transaction), forgets files and the documents only they used, and reads chunks back for retrieval.
 import type { SourceLocation } from "../location.js";
-import type { FileListing, FileRecord, NewDocument, StoredChunk, StoreTable } from "../contract.js";
+import type { FileListing, FileRecord, KbScope, KnowledgeBase, NewDocument, StoredChunk, StoreTable } from "../contract.js";
+import { assertKbName, defaultKb, KbExistsError, KbNameError, UnknownKbError } from "../kb.js";
 import type { StoreDatabase } from "./database.js";
 
 function vectorToBlob(vector: Float32Array): Buffer {
@@ -33,24 +34,84 @@ export class SqliteDocuments {
     return this.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
   }
 
-  files(): Map<string, FileRecord> {
-    const rows = this.db
-      .prepare("SELECT f.path, f.document_id, d.sha256, f.size, f.mtime_ms FROM files f JOIN documents d ON d.id = f.document_id")
-      .raw()
-      .all() as Array<[string, number, string, number, number]>;
-    return new Map(rows.map(([p, documentId, sha256, size, mtimeMs]) => [p, { path: p, documentId, sha256, size, mtimeMs }]));
+  // --- knowledge bases ----------------------------------------------------------------------------------------
+
+  hasKb(name: string): boolean {
+    return this.db.prepare("SELECT 1 FROM knowledge_bases WHERE name = ?").pluck().get(name) !== undefined;
   }
 
-  listFiles(): FileListing[] {
+  kbNames(): string[] {
+    return this.db.prepare("SELECT name FROM knowledge_bases ORDER BY name").pluck().all() as string[];
+  }
+
+  listKbs(): KnowledgeBase[] {
     return (
       this.db
         .prepare(
-          `SELECT f.path, f.document_id, d.kind, d.pages, d.chunk_count, d.bytes, f.added_at
-           FROM files f JOIN documents d ON d.id = f.document_id ORDER BY f.path`,
+          `SELECT k.name, k.created_at,
+                  (SELECT count(*) FROM files f WHERE f.kb = k.name),
+                  (SELECT count(DISTINCT f.document_id) FROM files f WHERE f.kb = k.name),
+                  (SELECT coalesce(sum(d.chunk_count), 0) FROM documents d
+                     WHERE d.id IN (SELECT f.document_id FROM files f WHERE f.kb = k.name))
+           FROM knowledge_bases k ORDER BY k.name`,
         )
         .raw()
-        .all() as Array<[string, number, string, number | null, number, number, string]>
-    ).map(([p, documentId, kind, pages, chunks, bytes, ingestedAt]) => ({ path: p, documentId, kind, pages, chunks, bytes, ingestedAt }));
+        .all() as Array<[string, string, number, number, number]>
+    ).map(([name, createdAt, files, documents, chunks]) => ({ name, createdAt, files, documents, chunks }));
+  }
+
+  createKb(name: string): void {
+    assertKbName(name);
+    if (this.hasKb(name)) throw new KbExistsError(name);
+    this.db.prepare("INSERT INTO knowledge_bases(name, created_at) VALUES (?, ?)").run(name, new Date().toISOString());
+  }
+
+  renameKb(from: string, to: string): void {
+    if (!this.hasKb(from)) throw new UnknownKbError(from);
+    if (from === defaultKb) throw new KbNameError(`the "${defaultKb}" knowledge base cannot be renamed`);
+    assertKbName(to);
+    if (this.hasKb(to)) throw new KbExistsError(to);
+    // files.kb follows through ON UPDATE CASCADE, in the same statement.
+    this.db.prepare("UPDATE knowledge_bases SET name = ? WHERE name = ?").run(to, from);
+  }
+
+  /** Deletes a base, its files and the documents only they used, in one transaction; returns the removed chunk ids. */
+  deleteKb(name: string): number[] {
+    if (!this.hasKb(name)) throw new UnknownKbError(name);
+    if (name === defaultKb) throw new KbNameError(`the "${defaultKb}" knowledge base cannot be deleted`);
+    return this.db.transaction(() => {
+      const documents = this.db.prepare("SELECT DISTINCT document_id FROM files WHERE kb = ?").pluck().all(name) as number[];
+      this.db.prepare("DELETE FROM files WHERE kb = ?").run(name);
+      this.db.prepare("DELETE FROM knowledge_bases WHERE name = ?").run(name);
+      return this.collectOrphanDocuments(documents);
+    })();
+  }
+
+  private requireKb(name: string): void {
+    if (!this.hasKb(name)) throw new UnknownKbError(name);
+  }
+
+  // --- files ----------------------------------------------------------------------------------------------------
+
+  files(kb: string): Map<string, FileRecord> {
+    const rows = this.db
+      .prepare("SELECT f.path, f.document_id, d.sha256, f.size, f.mtime_ms FROM files f JOIN documents d ON d.id = f.document_id WHERE f.kb = ?")
+      .raw()
+      .all(kb) as Array<[string, number, string, number, number]>;
+    return new Map(rows.map(([p, documentId, sha256, size, mtimeMs]) => [p, { path: p, documentId, sha256, size, mtimeMs }]));
+  }
+
+  listFiles(scope: KbScope): FileListing[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT f.kb, f.path, f.document_id, d.kind, d.pages, d.chunk_count, d.bytes, f.added_at
+           FROM files f JOIN documents d ON d.id = f.document_id
+           WHERE f.kb IN (SELECT value FROM json_each(?)) ORDER BY f.path, f.kb`,
+        )
+        .raw()
+        .all(JSON.stringify(scope.kbs)) as Array<[string, string, number, string, number | null, number, number, string]>
+    ).map(([kb, p, documentId, kind, pages, chunks, bytes, ingestedAt]) => ({ kb, path: p, documentId, kind, pages, chunks, bytes, ingestedAt }));
   }
 
   documentIdForSha(sha256: string): number | undefined {
@@ -73,9 +134,10 @@ export class SqliteDocuments {
 
   /** See DocumentStore.commitFile: one transaction; the caller updates the vector index after it. */
   commitFile(
-    file: { path: string; size: number; mtimeMs: number },
+    file: { kb: string; path: string; size: number; mtimeMs: number },
     content: { document: NewDocument } | { documentId: number },
   ): CommitResult {
+    this.requireKb(file.kb);
     const insertDocument = this.db.prepare(
       `INSERT INTO documents(sha256, kind, bytes, pages, encoding, text, page_starts, chunk_count, ingested_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -85,10 +147,10 @@ export class SqliteDocuments {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertTerms = this.db.prepare("INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)");
-    const previous = this.db.prepare("SELECT document_id FROM files WHERE path = ?").pluck();
+    const previous = this.db.prepare("SELECT document_id FROM files WHERE kb = ? AND path = ?").pluck();
     const upsertFile = this.db.prepare(
-      `INSERT INTO files(path, document_id, size, mtime_ms, added_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(path) DO UPDATE SET document_id = excluded.document_id, size = excluded.size, mtime_ms = excluded.mtime_ms`,
+      `INSERT INTO files(kb, path, document_id, size, mtime_ms, added_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(kb, path) DO UPDATE SET document_id = excluded.document_id, size = excluded.size, mtime_ms = excluded.mtime_ms`,
     );
     const now = new Date().toISOString();
     return this.db.transaction((): CommitResult => {
@@ -114,37 +176,39 @@ export class SqliteDocuments {
         }
       } else {
         documentId = content.documentId;
-        sameAs = this.db.prepare("SELECT min(path) FROM files WHERE document_id = ? AND path != ?").pluck().get(documentId, file.path) as
-          | string
-          | null;
+        // Only the same base's paths: a file of another base is not this base's business (nor its name).
+        sameAs = this.db
+          .prepare("SELECT min(path) FROM files WHERE document_id = ? AND kb = ? AND path != ?")
+          .pluck()
+          .get(documentId, file.kb, file.path) as string | null;
       }
-      const before = previous.get(file.path) as number | undefined;
-      upsertFile.run(file.path, documentId, file.size, file.mtimeMs, now);
+      const before = previous.get(file.kb, file.path) as number | undefined;
+      upsertFile.run(file.kb, file.path, documentId, file.size, file.mtimeMs, now);
       const removed = before !== undefined && before !== documentId ? this.collectOrphanDocuments([before]) : [];
       return { documentId, chunkIds, sameAs, added, removed };
     })();
   }
 
-  touchFiles(files: ReadonlyArray<{ path: string; size: number; mtimeMs: number }>): void {
+  touchFiles(kb: string, files: ReadonlyArray<{ path: string; size: number; mtimeMs: number }>): void {
     if (files.length === 0) return;
-    const touch = this.db.prepare("UPDATE files SET size = ?, mtime_ms = ? WHERE path = ?");
+    const touch = this.db.prepare("UPDATE files SET size = ?, mtime_ms = ? WHERE kb = ? AND path = ?");
     this.db.transaction(() => {
-      for (const f of files) touch.run(f.size, f.mtimeMs, f.path);
+      for (const f of files) touch.run(f.size, f.mtimeMs, kb, f.path);
     })();
   }
 
   /** Forgets files and the documents only they used, in one transaction; returns the removed chunks' ids. */
-  removeFiles(paths: readonly string[]): number[] {
+  removeFiles(kb: string, paths: readonly string[]): number[] {
     if (paths.length === 0) return [];
-    const documentOf = this.db.prepare("SELECT document_id FROM files WHERE path = ?").pluck();
-    const deleteFile = this.db.prepare("DELETE FROM files WHERE path = ?");
+    const documentOf = this.db.prepare("SELECT document_id FROM files WHERE kb = ? AND path = ?").pluck();
+    const deleteFile = this.db.prepare("DELETE FROM files WHERE kb = ? AND path = ?");
     return this.db.transaction(() => {
       const documents: number[] = [];
       for (const p of paths) {
-        const id = documentOf.get(p) as number | undefined;
+        const id = documentOf.get(kb, p) as number | undefined;
         if (id === undefined) continue;
         documents.push(id);
-        deleteFile.run(p);
+        deleteFile.run(kb, p);
       }
       return this.collectOrphanDocuments(documents);
     })();
@@ -155,15 +219,20 @@ export class SqliteDocuments {
     this.db.exec("DELETE FROM chunks; DELETE FROM files; DELETE FROM documents; DELETE FROM chunks_fts;");
   }
 
-  chunksByIds(ids: readonly number[]): StoredChunk[] {
-    if (ids.length === 0) return [];
+  chunksByIds(ids: readonly number[], scope: KbScope): StoredChunk[] {
+    if (ids.length === 0 || scope.kbs.length === 0) return [];
+    // Each chunk's files in scope as JSON [[kb, path], …] in path order; a chunk with none is out of scope.
     const rows = this.db
       .prepare(
-        `SELECT c.id, c.document_id, c.idx, c.text, c.page, c.page_end, c.char_start, c.char_end, c.section, c.location, c.token_count,
-                (SELECT group_concat(path, char(10)) FROM (SELECT path FROM files WHERE document_id = c.document_id ORDER BY path)) AS paths
-         FROM chunks c WHERE c.id IN (SELECT value FROM json_each(?))`,
+        `SELECT * FROM (
+           SELECT c.id, c.document_id, c.idx, c.text, c.page, c.page_end, c.char_start, c.char_end, c.section, c.location, c.token_count,
+                  (SELECT json_group_array(json_array(kb, path)) FROM
+                     (SELECT kb, path FROM files WHERE document_id = c.document_id AND kb IN (SELECT value FROM json_each(@kbs))
+                      ORDER BY path, kb)) AS sources
+           FROM chunks c WHERE c.id IN (SELECT value FROM json_each(@ids)))
+         WHERE sources != '[]'`,
       )
-      .all(JSON.stringify(ids)) as Array<Record<string, unknown>>;
+      .all({ ids: JSON.stringify(ids), kbs: JSON.stringify(scope.kbs) }) as Array<Record<string, unknown>>;
     const byId = new Map(
       rows.map((r) => [
         r.id as number,
@@ -179,11 +248,23 @@ export class SqliteDocuments {
           section: r.section as string | null,
           location: r.location === null ? null : (JSON.parse(r.location as string) as SourceLocation),
           tokenCount: r.token_count as number,
-          paths: ((r.paths as string | null) ?? "").split("\n").filter(Boolean),
+          ...sourcesOf(r.sources as string),
         } satisfies StoredChunk,
       ]),
     );
     return ids.map((id) => byId.get(id)).filter((c): c is StoredChunk => c !== undefined);
+  }
+
+  /** Ids of the chunks with vectors whose document has a file in one of `kbs` (a scoped vector search's candidates). */
+  vectorChunkIdsIn(kbs: readonly string[]): Set<number> {
+    const ids = this.db
+      .prepare(
+        `SELECT c.id FROM chunks c WHERE c.vector IS NOT NULL AND c.document_id IN
+           (SELECT document_id FROM files WHERE kb IN (SELECT value FROM json_each(?)))`,
+      )
+      .pluck()
+      .all(JSON.stringify(kbs)) as number[];
+    return new Set(ids);
   }
 
   /** See DocumentStore.sampleVectorChunkIds. */
@@ -192,4 +273,9 @@ export class SqliteDocuments {
     const n = Math.min(Math.max(0, Math.floor(count)), ids.length);
     return Array.from({ length: n }, (_, i) => ids[Math.floor((i * ids.length) / n)]);
   }
+}
+
+function sourcesOf(json: string): { paths: string[]; sources: Array<{ kb: string; path: string }> } {
+  const sources = (JSON.parse(json) as Array<[string, string]>).map(([kb, path]) => ({ kb, path }));
+  return { paths: sources.map((s) => s.path), sources };
 }

@@ -4,7 +4,8 @@
 // and first reads each term's whole list again to count it. Here the same score is summed term at a time in typed
 // arrays from FTS5's own posting lists and token counts (postings.ts), cached in memory, and the best `limit` taken
 // with a heap: the numbers are FTS5's to the last bit (bm25.ts). Queries with a term FTS5 would cut into several tokens
-// or fold are left to FTS5 itself.
+// or fold are left to FTS5 itself. A search scoped to some knowledge bases scores with the whole index's statistics, as
+// FTS5's bm25() does under a join, and keeps only the scope's chunks before taking the best `limit`.
 import type { LexicalHit } from "../contract.js";
 import { keptQueryTerms } from "../ranking.js";
 import { matchExpression } from "../segment.js";
@@ -21,6 +22,8 @@ interface Stats {
   rows: number;
   averageTokens: number;
   termCounts: Map<string, number>;
+  /** The latest scope's chunks (1 at their id), built once per scope and content version. */
+  scope: { key: string; allowed: Uint8Array } | null;
 }
 
 /** How the latest search ran, for benchmarks and tests: summed here from posting lists, or by FTS5's bm25 and why. */
@@ -52,7 +55,7 @@ export class SqliteLexical {
     if (this.statsAt?.version !== version) {
       // FTS5's own row count (one row per chunk), read in O(1) where count(*) over chunks walks a million-row index.
       const { rows, tokens } = readFtsTotals(this.db, "chunks_fts");
-      this.statsAt = { version, rows, averageTokens: rows > 0 ? tokens / rows : 0, termCounts: new Map() };
+      this.statsAt = { version, rows, averageTokens: rows > 0 ? tokens / rows : 0, termCounts: new Map(), scope: null };
       this.postings.invalidate();
     }
     return this.statsAt;
@@ -83,45 +86,84 @@ export class SqliteLexical {
     return keptQueryTerms(terms.map((term) => ({ term, doc: counts.get(term) ?? 0 })), stats.rows);
   }
 
-  /** BM25 over the ORed terms, best first, as a positive score (higher is better); see the file's comment. */
-  search(terms: readonly string[], limit: number): LexicalHit[] {
+  /**
+   * Which chunks a scoped search may return: those of documents with a file in one of `kbs`. A byte per chunk id (1 MB
+   * at a million chunks) checked as each summed chunk is offered to the heap, so a small base still gets `limit` hits.
+   */
+  private scopeChunks(kbs: readonly string[], stats: Stats): Uint8Array {
+    const key = JSON.stringify([...kbs].sort());
+    if (stats.scope?.key === key) return stats.scope.allowed;
+    const ids = this.db
+      .prepare(
+        `SELECT c.id FROM chunks c WHERE c.document_id IN
+           (SELECT document_id FROM files WHERE kb IN (SELECT value FROM json_each(?)))`,
+      )
+      .pluck()
+      .all(key) as number[];
+    let top = 0;
+    for (const id of ids) if (id > top) top = id;
+    const allowed = new Uint8Array(ids.length === 0 ? 0 : top + 1);
+    for (const id of ids) allowed[id] = 1;
+    stats.scope = { key, allowed };
+    return allowed;
+  }
+
+  /**
+   * BM25 over the ORed terms, best first, as a positive score (higher is better); see the file's comment. `kbs`: only
+   * chunks of documents with a file in these bases (null: every chunk, when the scope covers every base).
+   */
+  search(terms: readonly string[], limit: number, kbs: readonly string[] | null): LexicalHit[] {
     this.lastPlan = { path: "empty", reason: "no query term is in any chunk", postings: 0 };
     if (terms.length === 0 || limit <= 0) return [];
     const stats = this.stats();
     const kept = this.keptTerms(terms, stats);
     if (kept.length === 0) return [];
     const odd = kept.find((t) => !isPlainTerm(t));
-    if (odd !== undefined) return this.fts5(kept, limit, `"${odd}" is not one plain FTS5 token`);
+    if (odd !== undefined) return this.fts5(kept, limit, kbs, `"${odd}" is not one plain FTS5 token`);
     const lists = kept.map((t) => this.postings.list(t));
-    if (lists.some((l) => l.saturated)) return this.fts5(kept, limit, "a chunk holds a term over 65535 times");
-    return this.summed(lists, limit, stats);
+    if (lists.some((l) => l.saturated)) return this.fts5(kept, limit, kbs, "a chunk holds a term over 65535 times");
+    return this.summed(lists, limit, stats, kbs === null ? null : this.scopeChunks(kbs, stats));
   }
 
   /**
    * FTS5's bm25() over every kept term: the reference the summed search must equal (tests and benchmarks compare the
    * two), and what answers queries the summed search leaves to FTS5.
    */
-  exactSearch(terms: readonly string[], limit: number): LexicalHit[] {
+  exactSearch(terms: readonly string[], limit: number, kbs: readonly string[] | null = null): LexicalHit[] {
     this.lastPlan = { path: "empty", reason: "no query term is in any chunk", postings: 0 };
     if (terms.length === 0 || limit <= 0) return [];
     const kept = this.keptTerms(terms, this.stats());
-    return kept.length === 0 ? [] : this.fts5(kept, limit, "exact search asked for");
+    return kept.length === 0 ? [] : this.fts5(kept, limit, kbs, "exact search asked for");
   }
 
-  private fts5(kept: readonly string[], limit: number, reason: string): LexicalHit[] {
+  /** FTS5's bm25() ranks; a scope is a join inside the ranking query (bm25() still uses the whole table's statistics). */
+  private fts5(kept: readonly string[], limit: number, kbs: readonly string[] | null, reason: string): LexicalHit[] {
     this.lastPlan = { path: "fts5", reason, postings: 0 };
-    const rows = this.db
-      .prepare("SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?")
-      .raw()
-      .all(matchExpression(kept), limit) as Array<[number, number]>;
+    const rows = (
+      kbs === null
+        ? this.db
+            .prepare("SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?")
+            .raw()
+            .all(matchExpression(kept), limit)
+        : this.db
+            .prepare(
+              `SELECT chunks_fts.rowid, bm25(chunks_fts) AS rank FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
+               WHERE chunks_fts MATCH ? AND EXISTS (SELECT 1 FROM files f WHERE f.document_id = c.document_id
+                 AND f.kb IN (SELECT value FROM json_each(?)))
+               ORDER BY rank LIMIT ?`,
+            )
+            .raw()
+            .all(matchExpression(kept), JSON.stringify(kbs), limit)
+    ) as Array<[number, number]>;
     return rows.map(([chunkId, rank]) => ({ chunkId, score: -rank }));
   }
 
   /**
    * Term at a time, in query order (each chunk's sum is then added up in FTS5's order, so it is the same double), a
-   * term given twice counted twice as FTS5 counts each phrase; then the best `limit` by a min-heap.
+   * term given twice counted twice as FTS5 counts each phrase; then the best `limit` of the `allowed` chunks (null:
+   * all) by a min-heap.
    */
-  private summed(lists: ReturnType<FtsPostings["list"]>[], limit: number, stats: Stats): LexicalHit[] {
+  private summed(lists: ReturnType<FtsPostings["list"]>[], limit: number, stats: Stats, allowed: Uint8Array | null): LexicalHit[] {
     const lengths = this.postings.tokenCounts();
     if (this.scores.length < lengths.length) this.scores = new Float64Array(lengths.length);
     const scores = this.scores;
@@ -139,10 +181,10 @@ export class SqliteLexical {
     }
     const top = new TopHits(limit);
     for (const id of touched) {
-      top.offer(id, scores[id]);
+      if (allowed === null || allowed[id] === 1) top.offer(id, scores[id]);
       scores[id] = 0;
     }
-    this.lastPlan = { path: "postings", reason: `${lists.length} terms`, postings };
+    this.lastPlan = { path: "postings", reason: `${lists.length} terms${allowed === null ? "" : ", scoped"}`, postings };
     return top.sorted();
   }
 }

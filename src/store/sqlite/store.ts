@@ -8,6 +8,8 @@ import type {
   DocumentStore,
   FileListing,
   FileRecord,
+  KbScope,
+  KnowledgeBase,
   LexicalHit,
   NewDocument,
   OpenStoreOptions,
@@ -35,6 +37,8 @@ export class SqliteStore implements DocumentStore {
   private readonly lexical: SqliteLexical;
   private readonly vectors: SqliteVectors;
   private lastReconcile: ReconcileReport | null = null;
+  /** A scoped vector search's candidate ids, kept until the store's content changes (see scopeVersion). */
+  private scopeCache: { key: string; version: string; ids: Set<number> } | null = null;
 
   private constructor(
     /** The store's folder, absolute. */
@@ -128,16 +132,59 @@ export class SqliteStore implements DocumentStore {
     this.vectors.replace(null);
   }
 
+  async listKbs(): Promise<KnowledgeBase[]> {
+    return this.documents.listKbs();
+  }
+
+  async createKb(name: string): Promise<void> {
+    this.requireWriter("creating a knowledge base");
+    this.documents.createKb(name);
+  }
+
+  async renameKb(from: string, to: string): Promise<void> {
+    this.requireWriter("renaming a knowledge base");
+    this.documents.renameKb(from, to);
+  }
+
+  async deleteKb(name: string): Promise<number> {
+    this.requireWriter("deleting a knowledge base");
+    const removed = this.documents.deleteKb(name);
+    this.vectors.apply([], removed);
+    return removed.length;
+  }
+
+  /**
+   * The bases a search must be limited to, or null when the scope names every base (no filter: the fast path of a
+   * single-base store).
+   */
+  private searchKbs(scope: KbScope): readonly string[] | null {
+    const all = this.documents.kbNames();
+    return all.every((name) => scope.kbs.includes(name)) ? null : scope.kbs;
+  }
+
+  /** Changes whenever the content may have: another connection's commit (data_version) or this one's own writes. */
+  private contentVersion(): string {
+    return `${this.db.pragma("data_version", { simple: true })}:${this.db.prepare("SELECT total_changes()").pluck().get()}`;
+  }
+
+  private scopedVectorIds(kbs: readonly string[]): Set<number> {
+    const key = JSON.stringify([...kbs].sort());
+    const version = this.contentVersion();
+    if (this.scopeCache?.key !== key || this.scopeCache.version !== version)
+      this.scopeCache = { key, version, ids: this.documents.vectorChunkIdsIn(kbs) };
+    return this.scopeCache.ids;
+  }
+
   async count(table: StoreTable): Promise<number> {
     return this.documents.count(table);
   }
 
-  async files(): Promise<Map<string, FileRecord>> {
-    return this.documents.files();
+  async files(kb: string): Promise<Map<string, FileRecord>> {
+    return this.documents.files(kb);
   }
 
-  async listFiles(): Promise<FileListing[]> {
-    return this.documents.listFiles();
+  async listFiles(scope: KbScope): Promise<FileListing[]> {
+    return this.documents.listFiles(scope);
   }
 
   async documentIdForSha(sha256: string): Promise<number | undefined> {
@@ -145,7 +192,7 @@ export class SqliteStore implements DocumentStore {
   }
 
   async commitFile(
-    file: { path: string; size: number; mtimeMs: number },
+    file: { kb: string; path: string; size: number; mtimeMs: number },
     content: { document: NewDocument } | { documentId: number },
   ): Promise<{ documentId: number; chunkIds: number[]; sameAs: string | null }> {
     this.requireWriter("commitFile");
@@ -155,28 +202,29 @@ export class SqliteStore implements DocumentStore {
     return { documentId, chunkIds, sameAs };
   }
 
-  async touchFiles(files: ReadonlyArray<{ path: string; size: number; mtimeMs: number }>): Promise<void> {
+  async touchFiles(kb: string, files: ReadonlyArray<{ path: string; size: number; mtimeMs: number }>): Promise<void> {
     this.requireWriter("touchFiles");
-    this.documents.touchFiles(files);
+    this.documents.touchFiles(kb, files);
   }
 
-  async removeFiles(paths: readonly string[]): Promise<number> {
+  async removeFiles(kb: string, paths: readonly string[]): Promise<number> {
     this.requireWriter("removeFiles");
-    const removed = this.documents.removeFiles(paths);
+    const removed = this.documents.removeFiles(kb, paths);
     this.vectors.apply([], removed);
     return removed.length;
   }
 
-  async chunksByIds(ids: readonly number[]): Promise<StoredChunk[]> {
-    return this.documents.chunksByIds(ids);
+  async chunksByIds(ids: readonly number[], scope: KbScope): Promise<StoredChunk[]> {
+    return this.documents.chunksByIds(ids, scope);
   }
 
   async sampleVectorChunkIds(count: number): Promise<number[]> {
     return this.documents.sampleVectorChunkIds(count);
   }
 
-  async lexicalSearch(terms: readonly string[], limit: number): Promise<LexicalHit[]> {
-    return this.lexical.search(terms, limit);
+  async lexicalSearch(terms: readonly string[], limit: number, scope: KbScope): Promise<LexicalHit[]> {
+    if (scope.kbs.length === 0) return [];
+    return this.lexical.search(terms, limit, this.searchKbs(scope));
   }
 
   async vectorStatus(): Promise<VectorStatus | null> {
@@ -184,8 +232,10 @@ export class SqliteStore implements DocumentStore {
     return index ? { dimension: index.dimension, count: index.size } : null;
   }
 
-  async vectorSearch(query: Float32Array, k: number, options: { ef?: number } = {}): Promise<VectorHit[]> {
-    return this.vectors.search(query, k, options.ef);
+  async vectorSearch(query: Float32Array, k: number, options: KbScope & { ef?: number }): Promise<VectorHit[]> {
+    if (options.kbs.length === 0 || !this.vectors.loaded) return [];
+    const kbs = this.searchKbs(options);
+    return this.vectors.search(query, k, options.ef, kbs === null ? undefined : this.scopedVectorIds(kbs));
   }
 
   async refreshVectors(): Promise<void> {

@@ -111,12 +111,18 @@ export class VectorIndex {
     }
   }
 
-  search(query: Float32Array | number[], k: number, ef?: number): VectorHit[] {
-    const live = this.size;
+  /**
+   * The k nearest live labels. `allowed`: only these labels are candidates, checked inside hnswlib's search (a
+   * filter, not a post-filter), so a small subset still gets up to k hits.
+   */
+  search(query: Float32Array | number[], k: number, ef?: number, allowed?: ReadonlySet<number>): VectorHit[] {
+    const live = allowed ? Math.min(this.size, allowed.size) : this.size;
     if (live === 0 || k <= 0) return [];
     this.index.setEf(Math.max(ef ?? this.searchEf, k));
     const n = Math.min(k, live);
-    const result = this.index.searchKnn(Array.from(query), n);
+    const result = allowed
+      ? this.index.searchKnn(Array.from(query), n, (label: number) => allowed.has(label))
+      : this.index.searchKnn(Array.from(query), n);
     return result.neighbors.map((chunkId, i) => ({ chunkId, similarity: 1 - result.distances[i] }));
   }
 

@@ -95,8 +95,9 @@ export class SqliteVectors {
     this.index.remove(removed);
   }
 
-  search(query: Float32Array, k: number, ef?: number): VectorHit[] {
-    return this.index ? this.index.search(query, k, ef) : [];
+  /** `allowed`: the chunk ids a scoped search may return (undefined: every live one). */
+  search(query: Float32Array, k: number, ef?: number, allowed?: ReadonlySet<number>): VectorHit[] {
+    return this.index ? this.index.search(query, k, ef, allowed) : [];
   }
 
   /** Writes the index if it changed (writers only), compacting it when deleted labels pile up. */

@@ -228,7 +228,7 @@ describe("ingest and search", () => {
     expect(summary.added).toBe(3);
     const store = await openStore(storeDir, { vectors: false });
     try {
-      const find = async (query: string) => (await store.chunksByIds((await store.lexicalSearch(lexicalQuery(query), 3)).map((h) => h.chunkId)));
+      const find = async (query: string) => (await store.chunksByIds((await store.lexicalSearch(lexicalQuery(query), 3, { kbs: ["default"] })).map((h) => h.chunkId), { kbs: ["default"] }));
       const [machine] = await find("离心机放在哪个实验室？");
       expect(machine.paths).toEqual(["设备台账.xlsx"]);
       expect(machine.section).toBe("台账");

@@ -27,7 +27,7 @@ describe("ingesting images and a mixed PDF", () => {
 
   const search = async (query: string) => {
     engine ??= await openEngine(settings);
-    return (await searchChunks(engine, query, 3)).results;
+    return (await searchChunks(engine, query, ["default"], 3)).results;
   };
 
   beforeAll(async () => {

@@ -40,7 +40,7 @@ function multipartBody(name: string, content: string): { body: Buffer; type: str
 async function storedPaths(t: TestServer): Promise<string[]> {
   const store = await openStore(t.settings.store, { vectors: false });
   try {
-    return (await store.listFiles()).map((f) => f.path).sort();
+    return (await store.listFiles({ kbs: ["default"] })).map((f) => f.path).sort();
   } finally {
     await store.close();
   }

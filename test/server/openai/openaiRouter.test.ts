@@ -20,12 +20,12 @@ afterAll(async () => {
 });
 
 describe("the openai client against /v1", () => {
-  it("lists the one model", async () => {
+  it("lists a model per knowledge base (here the default one)", async () => {
     const models = [];
     for await (const m of client.models.list()) models.push(m);
-    expect(models).toEqual([expect.objectContaining({ id: "stories260K.gguf", object: "model", owned_by: "alpaca-rag" })]);
-    const one = await client.models.retrieve("stories260K.gguf");
-    expect(one.id).toBe("stories260K.gguf");
+    expect(models).toEqual([expect.objectContaining({ id: "alpaca-rag/default", object: "model", owned_by: "alpaca-rag" })]);
+    const one = await client.models.retrieve("alpaca-rag/default");
+    expect(one.id).toBe("alpaca-rag/default");
     await expect(client.models.retrieve("gpt-4")).rejects.toMatchObject({ status: 404 });
   });
 
@@ -115,7 +115,7 @@ describe("chatToAskRequest", () => {
       { role: "assistant", content: "b" },
       { role: "user", content: "c" },
       { role: "user", content: "d" },
-    ]);
-    expect(request).toEqual({ question: "c\nd", history: [{ user: "a", assistant: "b" }], k: undefined });
+    ], { kbs: ["default"] });
+    expect(request).toEqual({ question: "c\nd", kbs: ["default"], history: [{ user: "a", assistant: "b" }], k: undefined });
   });
 });

@@ -20,7 +20,7 @@ describe("SqliteStore", () => {
     await store.commitFile(file("a.txt"), { document: doc("sha-a2", ["完全不同的内容"], [[0, 0, 0, 1]]) });
     expect(store.vectorIndex!.allLabels()).toEqual(expect.arrayContaining(a.chunkIds));
     expect(store.vectorIndex!.deletedCount).toBe(2);
-    expect(await store.removeFiles(["a.txt"])).toBe(1);
+    expect(await store.removeFiles("default", ["a.txt"])).toBe(1);
     expect(fs.existsSync(path.join(dir, vectorFileName))).toBe(false);
     await store.close();
     expect(fs.existsSync(path.join(dir, vectorFileName))).toBe(true);
@@ -36,7 +36,7 @@ describe("SqliteStore", () => {
     const saved = fs.readFileSync(path.join(dir, vectorFileName));
     // Committed to SQLite, never saved to the vector file: as if killed right after the commit.
     const b = await store.commitFile(file("b.txt"), { document: doc("b", ["乙"], [[0, 1, 0, 0]]) });
-    await store.removeFiles(["a.txt"]);
+    await store.removeFiles("default", ["a.txt"]);
     store.db.close();
     fs.writeFileSync(path.join(dir, vectorFileName), saved);
     fs.rmSync(path.join(dir, "write.lock"));
@@ -44,7 +44,7 @@ describe("SqliteStore", () => {
 
     store = SqliteStore.open(dir, { write: true });
     expect(store.reconcileReport).toMatchObject({ restored: 1, orphansRemoved: 1 });
-    expect((await store.vectorSearch(unit([1, 0, 0, 0]), 5)).map((h) => h.chunkId)).toEqual(b.chunkIds);
+    expect((await store.vectorSearch(unit([1, 0, 0, 0]), 5, { kbs: ["default"] })).map((h) => h.chunkId)).toEqual(b.chunkIds);
     await store.close();
     expect(await checkStore(dir)).toMatchObject({ ok: true, chunks: 1, vectors: 1 });
   });

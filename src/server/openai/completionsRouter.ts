@@ -1,0 +1,83 @@
+// POST /v1/completions: OpenAI's (legacy) text completions, for clients that send a bare prompt: the prompt is the
+// question, the model (`alpaca-rag/<base>`) names the knowledge base as in chat completions, and the answer comes back
+// as `choices[0].text` with a `citations` array beside the standard fields; JSON or streamed chunks and [DONE].
+import crypto from "node:crypto";
+import { Router } from "express";
+import { z } from "zod";
+import { UnknownKbError } from "../../store/kb.js";
+import type { AskService } from "../ask/askService.js";
+import { callerOf, requestKbs } from "../http/access.js";
+import { HttpError, toHttpError } from "../http/errors.js";
+import { requestDeadline } from "../http/limits.js";
+import { openEventStream } from "../http/sse.js";
+import { finishReason, modelNotFound, usageOf, type OpenAiRouterOptions } from "./openaiRouter.js";
+import { kbModelId, kbOfModel, type OpenAiService } from "./openaiService.js";
+
+/** The body of POST /v1/completions; sampling fields are accepted and ignored, as in chat completions. */
+export const completionRequestSchema = z
+  .object({
+    model: z.string().optional(),
+    prompt: z.union([z.string(), z.array(z.string()).length(1)]),
+    stream: z.boolean().nullable().optional(),
+    n: z.number().int().min(1).max(1).nullable().optional(),
+    k: z.number().int().min(1).max(50).optional(),
+  })
+  .passthrough();
+
+export function completionsRouter(ask: AskService, openai: OpenAiService, options: OpenAiRouterOptions): Router {
+  const router = Router();
+  router.post("/v1/completions", async (req, res) => {
+    const body = completionRequestSchema.parse(req.body);
+    const question = (Array.isArray(body.prompt) ? body.prompt[0] : body.prompt).trim();
+    if (!question) throw new HttpError(400, "invalid_request", "prompt: empty");
+    if (question.length > options.maxQuestionChars) throw new HttpError(400, "invalid_request", `prompt: longer than ${options.maxQuestionChars} characters`);
+    let kbs: string[];
+    try {
+      kbs = requestKbs(callerOf(res), kbOfModel(body.model), await ask.kbNames());
+    } catch (e) {
+      if (e instanceof UnknownKbError) return modelNotFound(res, body.model ?? "");
+      throw e;
+    }
+    const ticket = ask.reserve();
+    const deadline = requestDeadline(res, { timeoutMs: options.timeoutMs, shutdown: options.shutdown });
+    const id = `cmpl-${crypto.randomUUID().replace(/-/g, "")}`;
+    const created = Math.floor(Date.now() / 1000);
+    const model = kbOfModel(body.model) === undefined ? openai.modelId : kbModelId(kbs[0]);
+    const request = { question, kbs, k: body.k };
+    try {
+      if (!body.stream) {
+        const answer = await ask.answer(ticket, request, { signal: deadline.signal });
+        if (deadline.cause) throw deadline.signal.reason;
+        res.json({
+          id,
+          object: "text_completion",
+          created,
+          model,
+          choices: [{ text: answer.answer, index: 0, logprobs: null, finish_reason: finishReason(answer, ask.maxTokens) }],
+          usage: usageOf(answer),
+          citations: answer.citations,
+        });
+        return;
+      }
+      const stream = openEventStream(res);
+      const chunk = (text: string, finish: string | null, extra: Record<string, unknown> = {}) =>
+        stream.send(null, { id, object: "text_completion", created, model, choices: [{ text, index: 0, logprobs: null, finish_reason: finish }], ...extra });
+      try {
+        const answer = await ask.answer(ticket, request, { signal: deadline.signal, onText: (text) => chunk(text, null) });
+        if (deadline.cause) throw deadline.signal.reason;
+        chunk("", finishReason(answer, ask.maxTokens), { citations: answer.citations });
+        stream.send(null, "[DONE]");
+      } catch (e) {
+        const http = toHttpError(e);
+        stream.send(null, { error: { code: http.code, message: http.message, type: http.code } });
+        throw e;
+      } finally {
+        stream.end();
+      }
+    } finally {
+      ticket.release();
+      deadline.dispose();
+    }
+  });
+  return router;
+}
