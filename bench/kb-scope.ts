@@ -1,6 +1,7 @@
 // What limiting a search to some knowledge bases costs: a store of N chunks in the default base and a small base of
-// N/100, searched (lexical BM25 and HNSW vectors) over every base (no filter), the small base (FTS5 join; hnswlib
-// filter) and the default base alone (the filter admits nearly everything). Prints median and p95 milliseconds.
+// N/100, searched (lexical BM25 and HNSW vectors) over every base (no filter), the small base (chunks outside the scope
+// dropped before the top k; hnswlib filter) and the default base alone (the filter admits nearly everything). Prints
+// median and p95 milliseconds.
 // Usage: npx tsx bench/kb-scope.ts [chunks=20000] [dimension=64]
 import os from "node:os";
 import path from "node:path";
