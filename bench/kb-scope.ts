@@ -1,6 +1,6 @@
 // What limiting a search to some knowledge bases costs: a store of N chunks in the default base and a small base of
-// N/100, searched (lexical BM25 and HNSW vectors) over every base (no filter), the small base (FTS5 join; hnswlib
-// filter) and the default base alone (the filter admits nearly everything). Prints median and p95 milliseconds.
+// N/100, searched (lexical BM25 and HNSW vectors) over every base (no filter), the small base (chunks outside the scope
+// dropped before the top k; hnswlib filter) and the default base alone (the filter admits nearly everything). Prints median and p95 milliseconds.
 // With a postgres:// URL of an empty database, the same on the PostgreSQL store (EXISTS on files inside the BM25 SQL;
 // pgvector's filtered HNSW scan with iterative_scan, or the planner's exact read for a small base).
 // Usage: npx tsx bench/kb-scope.ts [chunks=20000] [dimension=64] [postgres://… empty database]

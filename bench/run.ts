@@ -6,7 +6,7 @@
 // fixed): its numbers mean nothing.
 // `--summary` runs nothing: it rebuilds the summary and the README's Performance section from the results files as
 // they are, each dated (for when one benchmark was re-run alone, e.g. after a new format or engine).
-// Flags: --full, --quick, --summary, --threads N (passed on), --only ingest,quality,search,generation,ingest-scale,service,formats,ocr,pool,concurrency,postgres,replicas,chart
+// Flags: --full, --quick, --summary, --threads N (passed on), --only ingest,quality,search,lexical,generation,ingest-scale,service,formats,ocr,pool,concurrency,postgres,replicas,chart
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -38,6 +38,8 @@ const steps: Step[] = [
   { name: "ingest", script: "bench/ingest.ts", args: [...threadArgs, ...(full ? [] : ["--passages", "32"])] },
   { name: "quality", script: "bench/retrieval-quality.ts", args: [...threadArgs, ...(full ? ["--full"] : quick ? ["--passages", "8"] : [])] },
   { name: "search", script: "bench/search-scale.ts", args: full ? ["--full"] : quick ? ["--sizes", "1000,3000", "--queries", "50", "--text-queries", "20"] : [] },
+  // Lexical search against FTS5's bm25() on a lexical-only store: 100k chunks, 1M with --full (a 1M build takes ~10 min).
+  { name: "lexical", script: "bench/lexical-scale.ts", args: full ? ["--full"] : quick ? ["--chunks", "3000", "--queries", "30"] : [] },
   { name: "generation", script: "bench/generation.ts", args: [...threadArgs, ...(quick ? ["--models", "stories", "--repeats", "1", "--max-tokens", "32"] : [])] },
   { name: "ingest-scale", script: "bench/ingest-scale.ts", args: [...threadArgs, ...(quick ? ["--passages", "4,8"] : [])] },
   { name: "service", script: "bench/service-load.ts", args: [...threadArgs, ...(quick ? ["--seconds", "2", "--passages", "8", "--concurrency", "1,4"] : full ? ["--seconds", "30"] : ["--seconds", "30", "--concurrency", "1,16"])] },
@@ -80,12 +82,12 @@ const totalMinutes = (performance.now() - started) / 60_000;
 
 const m = machineInfo();
 const table = formatTable(["benchmark", "measure", "model / size", "alpaca-rag", "baseline", "ratio (> 1: ours better)"], summaryRows());
-const details = ["ingest", "retrieval-quality", "search-scale", "generation", "ingest-scale", "service-load", "formats", "ocr", "pool", "concurrency", "postgres-store", "postgres-replicas"]
+const details = ["ingest", "retrieval-quality", "search-scale", "lexical-scale", "generation", "ingest-scale", "service-load", "formats", "ocr", "pool", "concurrency", "postgres-store", "postgres-replicas"]
   .filter((n) => fs.existsSync(path.join(resultsDir(), `${n}.md`)))
   .map((n) => `[${n}](bench/results/${n}.md)`)
   .join(", ");
 // Results this run did not write (--only, or a failed step) are older: the summary says so rather than pass them off.
-const earlier = ["ingest", "retrieval-quality", "search-scale", "generation", "ingest-scale", "service-load", "formats", "ocr", "pool", "concurrency", "postgres-store", "postgres-replicas"].flatMap((n) => {
+const earlier = ["ingest", "retrieval-quality", "search-scale", "lexical-scale", "generation", "ingest-scale", "service-load", "formats", "ocr", "pool", "concurrency", "postgres-store", "postgres-replicas"].flatMap((n) => {
   const r = readResults<{ date?: string }>(n);
   return r?.date && new Date(r.date) < startedAt ? [`${n} (${r.date.slice(0, 10)})`] : [];
 });

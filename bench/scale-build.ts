@@ -8,6 +8,7 @@ import { segmentForIndex } from "../src/store/segment.js";
 import type { NewChunk } from "../src/store/contract.js";
 import { databaseFileName, SqliteStore, vectorFileName } from "../src/store/sqlite/store.js";
 import { serveChild } from "./lib/measure.js";
+import { readCmrcPassages } from "./lib/cmrc.js";
 import { SyntheticCorpus } from "./lib/synthetic-corpus.js";
 import { syntheticIdentity } from "./lib/synthetic-store.js";
 
@@ -19,6 +20,10 @@ export interface ScaleBuildOptions {
   clusters: number;
   /** Chunks per document (and per commitFile transaction). */
   chunksPerDocument: number;
+  /** false: a lexical-only store (no vectors, no HNSW inserts), for lexical measurements at sizes a full build cannot reach in time. */
+  vectors?: boolean;
+  /** Also commit the CMRC trial passages (one document each, after the synthetic ones), for ranking checks against them. */
+  cmrc?: boolean;
 }
 
 export interface ScaleBuildResult {
@@ -51,7 +56,8 @@ export async function buildScaleStore(opts: ScaleBuildOptions): Promise<ScaleBui
   let documents = 0;
   let peakRss = process.memoryUsage.rss();
   try {
-    await store.bindEmbedding(syntheticIdentity(opts.seed, opts.dimension));
+    const vectors = opts.vectors !== false;
+    await store.bindEmbedding(vectors ? syntheticIdentity(opts.seed, opts.dimension) : null);
     const pending: NewChunk[] = [];
     let text = "";
     const flush = async () => {
@@ -94,7 +100,7 @@ export async function buildScaleStore(opts: ScaleBuildOptions): Promise<ScaleBui
         section: null,
         tokenCount: chunk.text.length,
         terms: segmentForIndex(chunk.text),
-        vector: chunk.vector,
+        vector: vectors ? chunk.vector : null,
       });
       if (pending.length === opts.chunksPerDocument) {
         generateMs += performance.now() - t;
@@ -104,6 +110,7 @@ export async function buildScaleStore(opts: ScaleBuildOptions): Promise<ScaleBui
     }
     generateMs += performance.now() - t;
     await flush();
+    if (opts.cmrc) await commitCmrcPassages(store, vectors ? opts.dimension : null);
   } catch (e) {
     await store.close();
     throw e;
@@ -125,6 +132,54 @@ export async function buildScaleStore(opts: ScaleBuildOptions): Promise<ScaleBui
     databaseBytes: fileBytes(path.join(opts.storeDir, databaseFileName)) + fileBytes(path.join(opts.storeDir, `${databaseFileName}-wal`)),
     peakRssBytes: peakRss,
   };
+}
+
+/**
+ * The CMRC trial passages, one single-chunk document each (their vectors random: only lexical ranking is checked
+ * against them), so trial questions asked of a large synthetic store have their real passages to find.
+ */
+async function commitCmrcPassages(store: SqliteStore, dimension: number | null): Promise<void> {
+  const seen = new Set<string>();
+  for (const p of readCmrcPassages()) {
+    if (seen.has(p.context)) continue;
+    seen.add(p.context);
+    const name = `cmrc-${String(seen.size).padStart(4, "0")}.txt`;
+    const bytes = Buffer.byteLength(p.context);
+    await store.commitFile(
+      { kb: "default", path: name, size: bytes, mtimeMs: Date.now() },
+      {
+        document: {
+          sha256: crypto.createHash("sha256").update(`cmrc:${p.context}`).digest("hex"),
+          kind: "txt",
+          bytes,
+          pages: null,
+          encoding: "utf-8",
+          text: p.context,
+          pageStarts: [],
+          chunks: [
+            {
+              index: 0,
+              text: p.context,
+              page: null,
+              pageEnd: null,
+              charStart: 0,
+              charEnd: p.context.length,
+              section: null,
+              tokenCount: p.context.length,
+              terms: segmentForIndex(p.context),
+              vector: dimension === null ? null : randomUnit(dimension),
+            },
+          ],
+        },
+      },
+    );
+  }
+}
+
+function randomUnit(dimension: number): Float32Array {
+  const v = Float32Array.from({ length: dimension }, () => Math.random() - 0.5);
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
 }
 
 serveChild(import.meta.url, buildScaleStore);

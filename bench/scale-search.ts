@@ -7,6 +7,7 @@ import { loadPromptTemplates } from "../src/qa/prompts.js";
 import { retrieveDetailed } from "../src/retrieval/hybrid.js";
 import { lexicalQuery } from "../src/store/segment.js";
 import { blobToVector } from "../src/store/sqlite/documents.js";
+import { SqliteLexical } from "../src/store/sqlite/lexical.js";
 import { SqliteStore } from "../src/store/sqlite/store.js";
 import { FixedQueryEmbedder } from "./lib/fixed-embedder.js";
 import { serveChild } from "./lib/measure.js";
@@ -54,8 +55,12 @@ export interface ScaleSearchResult {
   dense: LatencySummary;
   defaultEf: number;
   efSweep: EfPoint[];
-  /** Segmenting the question and the FTS5 BM25 query, `candidates` results. */
+  /** Segmenting the question and the store's lexical search (BM25 summed from FTS5's posting lists), `candidates` results. */
   lexical: LatencySummary;
+  /** The same questions through FTS5's bm25() over every kept term: the lexical search before it summed postings itself. */
+  lexicalExact: LatencySummary;
+  /** Share of questions whose top 5 lexical hits are the same chunks, in order, from both. */
+  lexicalSameTop5: number;
   /** The segmenting alone (jieba + script folding): the rest of `lexical` is SQLite's. */
   segment: LatencySummary;
   /** retrieveDetailed: dense + lexical + SQLite join + RRF, k results (precomputed question vectors). */
@@ -149,6 +154,13 @@ export async function measureScaleSearch(opts: ScaleSearchOptions): Promise<Scal
     const lexical = await timeEach(timedText, (q) => {
       return store.lexicalSearch(lexicalQuery(q.text), opts.candidates, { kbs: ["default"] });
     });
+    const exactLexical = new SqliteLexical(store.db);
+    const lexicalExact = await timeEach(timedText, (q) => exactLexical.exactSearch(lexicalQuery(q.text), opts.candidates));
+    let sameTop5 = 0;
+    for (const q of timedText) {
+      const top5 = (hits: Array<{ chunkId: number }>) => hits.slice(0, 5).map((h) => h.chunkId).join(",");
+      if (top5(await store.lexicalSearch(lexicalQuery(q.text), opts.candidates, { kbs: ["default"] })) === top5(exactLexical.exactSearch(lexicalQuery(q.text), opts.candidates))) sameTop5 += 1;
+    }
     const weights = { dense: 1, lexical: 1 }; // both retrievers run whatever their weights; fixed so no calibration is timed
     const fused = await timeEach(timedText, (q) =>
       retrieveDetailed({ kbs: ["default"], store, embedder, query: q.text, k: opts.k, candidates: opts.candidates, weights }),
@@ -190,6 +202,8 @@ export async function measureScaleSearch(opts: ScaleSearchOptions): Promise<Scal
         defaultEf: storeDefaultEf,
         efSweep,
         lexical,
+        lexicalExact,
+        lexicalSameTop5: sameTop5 / timedText.length,
         segment,
         fused,
         retrieveAndPack,

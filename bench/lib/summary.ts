@@ -57,7 +57,9 @@ function searchRows(): SummaryRow[] {
     chunks: number;
     recallAt10: number;
     defaultEf: number;
-    latencyMs: { dense: Summary; fused: Summary; retrieveAndPack: Summary };
+    latencyMs: { dense: Summary; fused: Summary; retrieveAndPack: Summary; lexical: Summary; lexicalExact?: Summary };
+    lexicalP99ExactVsSummed?: number | null;
+    openSeconds: number;
     memory: { rssBytesPerChunk: number };
     goal: { metAtDefaultEf: boolean; tunedEf: { ef: number; recallAt10: number; p99Ms: number; met: boolean } | null };
     retrieveAndPackGoal: { met: boolean };
@@ -69,11 +71,28 @@ function searchRows(): SummaryRow[] {
     const goal = s.goal.metAtDefaultEf ? "met" : tuned?.met ? `met with ef ${tuned.ef}` : "not met";
     return [
       ["search scale", `dense p99 ms / recall@10 at ef ${s.defaultEf} (goal < 10 ms, ≥ 0.95: ${goal})`, n, `${fmt(s.latencyMs.dense.p99Ms)} / ${fmt(s.recallAt10, 3)}`, "exact search", "-"],
+      ["search scale", "lexical p50 / p99 ms", n, `${fmt(s.latencyMs.lexical.p50Ms, 1)} / ${fmt(s.latencyMs.lexical.p99Ms, 1)}`,
+        s.latencyMs.lexicalExact ? `FTS5 bm25() ${fmt(s.latencyMs.lexicalExact.p50Ms, 1)} / ${fmt(s.latencyMs.lexicalExact.p99Ms, 1)}` : "-", fmt(s.lexicalP99ExactVsSummed)],
+      ["search scale", "store open (s)", n, fmt(s.openSeconds, 2), "-", "-"],
       ["search scale", "fused retrieval p50 / p99 ms", n, `${fmt(s.latencyMs.fused.p50Ms, 1)} / ${fmt(s.latencyMs.fused.p99Ms, 1)}`, "-", "-"],
       ["search scale", `retrieval + packing p95 ms (goal < 50: ${s.retrieveAndPackGoal.met ? "met" : "not met"})`, n, fmt(s.latencyMs.retrieveAndPack.p95Ms, 1), "-", "-"],
       ["search scale", "memory of the opened store (bytes/chunk)", n, fmt(s.memory.rssBytesPerChunk, 0), "-", "-"],
     ] satisfies SummaryRow[];
   });
+}
+
+function lexicalRows(): SummaryRow[] {
+  type Side = { p50Ms: number; p99Ms: number };
+  type Set = { questions: number; pruned: Side; prunedWarm?: Side; exact: Side; sameTop5: number; speedup: { p99: number | null } };
+  const r = readResults<{ chunks: number; synthetic: Set; cmrc: Set; goals: { p99: { met: boolean }; sameTop5: { met: boolean } } }>("lexical-scale");
+  if (!r) return [];
+  const n = `${r.chunks.toLocaleString("en-US")} chunks, lexical only`;
+  return [
+    ["lexical scale", `lexical p50 / p99 ms, synthetic questions (goal p99 < 50: ${r.goals.p99.met ? "met" : "not met"})`, n,
+      `${fmt(r.synthetic.pruned.p50Ms, 1)} / ${fmt(r.synthetic.pruned.p99Ms, 1)} (warm cache ${fmt(r.synthetic.prunedWarm?.p50Ms, 1)} / ${fmt(r.synthetic.prunedWarm?.p99Ms, 1)})`, `FTS5 bm25() ${fmt(r.synthetic.exact.p50Ms, 1)} / ${fmt(r.synthetic.exact.p99Ms, 1)}`, fmt(r.synthetic.speedup.p99)],
+    ["lexical scale", `lexical p50 / p99 ms, ${r.cmrc.questions} CMRC questions; top 5 as FTS5's: ${fmt(r.cmrc.sameTop5 * 100, 1)} % (goal ≥ 99: ${r.goals.sameTop5.met ? "met" : "not met"})`, n,
+      `${fmt(r.cmrc.pruned.p50Ms, 1)} / ${fmt(r.cmrc.pruned.p99Ms, 1)} (warm cache ${fmt(r.cmrc.prunedWarm?.p50Ms, 1)} / ${fmt(r.cmrc.prunedWarm?.p99Ms, 1)})`, `FTS5 bm25() ${fmt(r.cmrc.exact.p50Ms, 1)} / ${fmt(r.cmrc.exact.p99Ms, 1)}`, fmt(r.cmrc.speedup.p99)],
+  ];
 }
 
 function serviceRows(): SummaryRow[] {
@@ -196,5 +215,5 @@ function postgresRows(): SummaryRow[] {
 }
 
 export function summaryRows(): SummaryRow[] {
-  return [...ingestRows(), ...qualityRows(), ...generationRows(), ...searchRows(), ...serviceRows(), ...formatsRows(), ...ocrRows(), ...poolRows(), ...concurrencyRows(), ...postgresRows()];
+  return [...ingestRows(), ...qualityRows(), ...generationRows(), ...searchRows(), ...lexicalRows(), ...serviceRows(), ...formatsRows(), ...ocrRows(), ...poolRows(), ...concurrencyRows(), ...postgresRows()];
 }

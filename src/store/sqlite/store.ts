@@ -81,6 +81,11 @@ export class SqliteStore implements DocumentStore {
     return this.lastReconcile;
   }
 
+  /** The lexical search itself, for benchmarks and tests that read how a search ran (its lastPlan). */
+  get lexicalIndex(): SqliteLexical {
+    return this.lexical;
+  }
+
   /** The loaded HNSW index itself, for benchmarks that time hnswlib alone (null: none loaded). */
   get vectorIndex(): VectorIndex | null {
     return this.vectors.loaded;

@@ -125,5 +125,44 @@ describe("store schema 3: knowledge bases", () => {
     }
     const { checkSqliteStore } = await import("../../../src/store/sqlite/check.js");
     expect((await checkSqliteStore(dir)).problems).toEqual([]);
+    // 2 → 3 → 4 in one open: version 4's index is there too.
+    const db = new Database(path.join(dir, databaseFileName), { readonly: true });
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'chunks_with_vector'").pluck().get()).toBe("chunks_with_vector");
+    db.close();
+  });
+});
+
+describe("store schema 4: the index of chunks with a vector", () => {
+  it("adds the index to a version 3 store in place, keeping its bases, files and lexical search", async () => {
+    const dir = tempDir();
+    const before = SqliteStore.open(dir, { write: true });
+    await before.bindEmbedding(null);
+    await before.createKb("archive");
+    const terms = "图书馆 开放 时间";
+    await before.commitFile(
+      { kb: "archive", path: "hours.txt", size: 9, mtimeMs: 1 },
+      {
+        document: {
+          sha256: "sha-1", kind: "text", bytes: 9, pages: null, encoding: "UTF-8", text: terms, pageStarts: [],
+          chunks: [{ index: 0, text: terms, page: null, pageEnd: null, charStart: 0, charEnd: 9, section: null, tokenCount: 3, terms, vector: null }],
+        },
+      },
+    );
+    await before.close();
+    // Back to version 3 as the knowledge-base release wrote it: everything but this index.
+    const db = new Database(path.join(dir, databaseFileName));
+    db.exec("DROP INDEX chunks_with_vector; UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+    db.close();
+    const store = SqliteStore.open(dir, { write: true });
+    try {
+      expect(readMeta(store.db, "schema_version")).toBe(String(schemaVersion));
+      expect(schemaVersion).toBe(4);
+      expect(store.db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'chunks_with_vector'").pluck().get()).toBe(1);
+      expect((await store.listKbs()).map((k) => [k.name, k.files])).toEqual([["archive", 1], ["default", 0]]);
+      expect((await store.lexicalSearch(["开放"], 5, { kbs: ["archive"] })).length).toBe(1);
+      expect(await store.lexicalSearch(["开放"], 5, { kbs: ["default"] })).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -1,0 +1,125 @@
+// What the lexical search (lexical.ts) scores from, read out of FTS5's own index: each term's posting list (the chunks
+// it is in and how often, from an fts5vocab 'instance' table) and every chunk's token count (FTS5's docsize records).
+// Lists are kept in memory up to a byte budget, least recently used first out, and dropped whenever the content may
+// have changed; token counts never change for a chunk id (ids are never reused), so they are only ever extended.
+import { docsizeTokens } from "./bm25.js";
+import type { StoreDatabase } from "./database.js";
+
+export interface PostingList {
+  /** Chunk ids, ascending. */
+  chunks: Int32Array;
+  /** Occurrences of the term in each of those chunks. */
+  counts: Uint16Array;
+  /** A chunk holds the term more than 65535 times: its count here is short, and only FTS5 can score the term. */
+  saturated: boolean;
+}
+
+/** Memory for cached posting lists: 64 MiB holds ~11M postings, every common term of most question sets at 1M chunks. */
+export const postingBudgetBytes = 64 * 2 ** 20;
+
+/** Packs a chunk id and a token count below 2^21 into one number (ids stay below 2^31, so it is exact). */
+const sizeRadix = 2 ** 22;
+const hexDigit = (i: number) => `(instr('0123456789ABCDEF', substr(h, ${i}, 1)) - 1)`;
+const byte = (k: number) => `(${hexDigit(2 * k + 1)} * 16 + ${hexDigit(2 * k + 2)})`;
+/** SQLite varints of one to three bytes (high bit: more follow), decoded from the blob's hex. */
+const packedSizes =
+  `SELECT id * ${sizeRadix} + CASE WHEN ${byte(0)} < 128 THEN ${byte(0)} ` +
+  `WHEN ${byte(1)} < 128 THEN (${byte(0)} - 128) * 128 + ${byte(1)} ` +
+  `ELSE ((${byte(0)} - 128) * 128 + ${byte(1)} - 128) * 128 + ${byte(2)} END ` +
+  "FROM (SELECT id, hex(sz) AS h FROM chunks_fts_docsize WHERE id > ? AND length(sz) <= 3)";
+
+export class FtsPostings {
+  private lists = new Map<string, PostingList>();
+  private bytes = 0;
+  private lengths = new Uint32Array(1024);
+  /** Highest chunk id whose token count is in `lengths`. */
+  private lengthsThrough = 0;
+  private vocabReady = false;
+
+  constructor(
+    private readonly db: StoreDatabase,
+    private readonly budgetBytes = postingBudgetBytes,
+  ) {}
+
+  /** Forgets every list (the content may have changed); token counts stay, as they cannot change. */
+  invalidate(): void {
+    this.lists.clear();
+    this.bytes = 0;
+  }
+
+  /**
+   * Token counts by chunk id, read for chunks added since the last call. The docsize varints of up to three bytes (up
+   * to 2M tokens: every real chunk) are decoded by SQL into one number per row, id and count together, which reads a
+   * million rows ~3x faster than a Buffer per row; longer ones are read as Buffers.
+   */
+  tokenCounts(): Uint32Array {
+    const from = this.lengthsThrough;
+    for (const packed of this.db.prepare(packedSizes).pluck().iterate(from) as IterableIterator<number>)
+      this.setLength(Math.floor(packed / sizeRadix), packed % sizeRadix);
+    for (const [id, sz] of this.db.prepare("SELECT id, sz FROM chunks_fts_docsize WHERE id > ? AND length(sz) > 3").raw().iterate(from) as IterableIterator<[number, Buffer]>)
+      this.setLength(id, docsizeTokens(sz));
+    return this.lengths;
+  }
+
+  private setLength(id: number, tokens: number): void {
+    if (id >= this.lengths.length) {
+      let size = this.lengths.length;
+      while (size <= id) size *= 2;
+      const grown = new Uint32Array(size);
+      grown.set(this.lengths);
+      this.lengths = grown;
+    }
+    this.lengths[id] = tokens;
+    if (id > this.lengthsThrough) this.lengthsThrough = id;
+  }
+
+  /** How many chunks hold `term`, when its list is cached (undefined otherwise). */
+  cachedCount(term: string): number | undefined {
+    return this.lists.get(term)?.chunks.length;
+  }
+
+  /** The posting list of one term (one FTS5 token), from the cache or from FTS5's index. */
+  list(term: string): PostingList {
+    const cached = this.lists.get(term);
+    if (cached) {
+      // Most recently used last, so eviction takes from the front.
+      this.lists.delete(term);
+      this.lists.set(term, cached);
+      return cached;
+    }
+    const list = this.read(term);
+    const size = list.chunks.byteLength + list.counts.byteLength;
+    if (size <= this.budgetBytes) {
+      for (const [key, old] of this.lists) {
+        if (this.bytes + size <= this.budgetBytes) break;
+        this.lists.delete(key);
+        this.bytes -= old.chunks.byteLength + old.counts.byteLength;
+      }
+      this.lists.set(term, list);
+      this.bytes += size;
+    }
+    return list;
+  }
+
+  private read(term: string): PostingList {
+    if (!this.vocabReady) {
+      // A temporary table: nothing is written to the store, so a reader can create it while an ingest holds the lock.
+      this.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_instances USING fts5vocab(main, 'chunks_fts', 'instance')");
+      this.vocabReady = true;
+    }
+    // One row per occurrence, in chunk order: runs of the same chunk are its count.
+    const docs = this.db.prepare("SELECT doc FROM temp.chunks_instances WHERE term = ?").pluck().all(term) as number[];
+    let distinct = 0;
+    for (let i = 0; i < docs.length; i++) if (i === 0 || docs[i] !== docs[i - 1]) distinct += 1;
+    const chunks = new Int32Array(distinct);
+    const counts = new Uint16Array(distinct);
+    let at = -1;
+    let saturated = false;
+    for (let i = 0; i < docs.length; i++) {
+      if (i === 0 || docs[i] !== docs[i - 1]) chunks[++at] = docs[i];
+      if (counts[at] < 65535) counts[at] += 1;
+      else saturated = true;
+    }
+    return { chunks, counts, saturated };
+  }
+}
