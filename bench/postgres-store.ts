@@ -163,7 +163,7 @@ for (const [kind, target] of Object.entries(vectorTargets)) {
 
 const notes =
   "Two shared cores: other work ran on the same machine during the run, so absolute latencies are noisy; the ratios come from one run. " +
-  "Bytes per chunk are the whole store (rows, lexical postings, vectors, indexes) over the synthetic chunks, whose text is a few bytes: add a real chunk's text and terms (about 2-3 KB) for a corpus.";
+  "Bytes per chunk are the whole store (rows, lexical postings, vectors, indexes) over its chunks: the synthetic vector chunks hold a few bytes of text, so add the CMRC row (real text with its lexical rows) for a corpus.";
 const result = { machine: describeMachine(), notes, passages: paragraphs.length, questions: questions.length, sameTop5, lexical, chunks, dimension, dense };
 const table =
   `PostgreSQL + pgvector vs the embedded store (${describeMachine()})\n\n` +

@@ -11,7 +11,10 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { cmrcParagraphs, projectRoot, tempDir } from "../helpers.js";
 import { startCluster, stopCluster } from "../store/postgres/database.js";
-import { postJson } from "./serverFixture.js";
+import pg from "pg";
+import { openStore } from "../../src/store/open.js";
+import { postJson, startTestServer } from "./serverFixture.js";
+import { withDatabase } from "../store/postgres/database.js";
 
 const run = promisify(execFile);
 const script = path.join(projectRoot, "scripts", "pg-test-cluster.sh");
@@ -19,6 +22,9 @@ const parent = tempDir("alpaca-rag-pg-");
 fs.chmodSync(parent, 0o755);
 const clusterDir = path.join(parent, "cluster");
 const replicas: Replica[] = [];
+let clusterUrl: string | null = null;
+/** This file's cluster, started at first use. */
+const cluster = async () => (clusterUrl ??= await startCluster(clusterDir));
 afterAll(async () => {
   for (const r of replicas) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill("SIGKILL");
   await stopCluster(clusterDir);
@@ -91,7 +97,7 @@ async function upload(r: Replica, name: string, text: string): Promise<{ files: 
 
 describe("two serve replicas on one PostgreSQL store", () => {
   it("share documents, one ingest at a time, whole documents, one watcher, and survive the database going away", { timeout: 600_000 }, async () => {
-    const url = await startCluster(clusterDir);
+    const url = await cluster();
     const dir = tempDir("alpaca-rag-replicas-");
     const inbox = path.join(dir, "inbox");
     fs.mkdirSync(inbox);
@@ -201,5 +207,30 @@ describe("two serve replicas on one PostgreSQL store", () => {
     b.child.kill("SIGINT");
     const code = await new Promise<number | null>((resolve) => b.child.once("close", (c) => resolve(c)));
     expect(code).toBe(0);
+  });
+
+  it("an upload waits for another process's ingest to finish instead of failing, and counts as one ingest", { timeout: 120_000 }, async () => {
+    const admin = new pg.Client({ connectionString: await cluster() });
+    await admin.connect();
+    await admin.query("CREATE DATABASE upload_wait");
+    await admin.end();
+    const url = withDatabase(await cluster(), "upload_wait");
+    const t = await startTestServer({ generator: "none", embedding: "none", settings: { store: url, "server.watch": false } });
+    try {
+      const before = (await (await fetch(`${t.url}v1/ingest/status`)).json()) as Status;
+      // Another process's ingest holds the store for 1.5 s.
+      const holder = await openStore(url, { write: true, purpose: "ingest" });
+      const released = sleep(1500).then(() => holder.close());
+      const started = Date.now();
+      const up = await upload({ child: null as unknown as ChildProcess, url: t.url, output: () => "" }, "granary.txt", "The stone granary kept the village's grain dry.");
+      await released;
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+      expect(up.files).toEqual([expect.objectContaining({ savedAs: "granary.txt", status: "indexed" })]);
+      const after = (await (await fetch(`${t.url}v1/ingest/status`)).json()) as Status & { last: { trigger: string; error: string | null } };
+      expect(after.runs).toBe(before.runs + 1);
+      expect(after.last).toMatchObject({ trigger: "upload", error: null });
+    } finally {
+      await t.close();
+    }
   });
 });

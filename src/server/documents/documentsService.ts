@@ -172,7 +172,8 @@ export class DocumentsService {
     return this.ingestStatus.snapshot(visible);
   }
 
-  private async runIngest(trigger: IngestTrigger, kb: string): Promise<IngestSummary> {
+  /** `willRetryLock`: a StoreLockedError is not recorded as the ingest's outcome (the caller tries again). */
+  private async runIngest(trigger: IngestTrigger, kb: string, willRetryLock = false): Promise<IngestSummary> {
     const { engine } = this.options;
     fs.mkdirSync(this.inbox, { recursive: true });
     this.ingestStatus.begin(trigger, kb);
@@ -187,7 +188,8 @@ export class DocumentsService {
         onProgress: this.ingestStatus.progress,
       });
     } catch (e) {
-      this.ingestStatus.end({ error: e });
+      // While an upload waits for another server's ingest, the status keeps saying an upload is on its way.
+      if (!(willRetryLock && e instanceof StoreLockedError)) this.ingestStatus.end({ error: e });
       throw e;
     } finally {
       await engine.store.refreshVectors();
@@ -203,10 +205,16 @@ export class DocumentsService {
   private async ingestWhenFree(trigger: IngestTrigger, kb: string): Promise<IngestSummary> {
     const deadline = Date.now() + uploadLockWaitMs;
     for (;;) {
+      const last = Date.now() >= deadline || this.options.shutdown?.aborted === true;
       try {
-        return await this.runIngest(trigger, kb);
+        return await this.runIngest(trigger, kb, !last);
       } catch (e) {
-        if (!(e instanceof StoreLockedError) || Date.now() >= deadline || this.options.shutdown?.aborted) throw e;
+        if (!(e instanceof StoreLockedError) || last) throw e;
+        if (Date.now() >= deadline || this.options.shutdown?.aborted) {
+          // This attempt expected to retry and did not record its refusal: record it now, as the upload's outcome.
+          this.ingestStatus.end({ error: e });
+          throw e;
+        }
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     }
