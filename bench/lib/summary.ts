@@ -186,7 +186,8 @@ function concurrencyRows(): SummaryRow[] {
 
 function postgresRows(): SummaryRow[] {
   type Dense = { bytesPerChunk?: number; commitChunksPerSecond: number; p50Ms: number; p99Ms: number; recallAt10: number };
-  const r = readResults<{ chunks: number; dimension: number; sameTop5: number; questions: number; dense: Record<string, Dense> }>("postgres-store");
+  type Mrr = { sqlite: number; postgres: number; diff: number };
+  const r = readResults<{ chunks: number; dimension: number; sameTop5: number; questions: number; dense: Record<string, Dense>; mrr?: Record<"lexical" | "hybrid", Mrr> }>("postgres-store");
   const rows: SummaryRow[] = [];
   if (r) {
     const { sqlite, postgres } = r.dense;
@@ -197,6 +198,12 @@ function postgresRows(): SummaryRow[] {
     );
     if (postgres.bytesPerChunk !== undefined && sqlite.bytesPerChunk !== undefined)
       rows.push(["postgres store", `bytes per chunk on disk (${r.dimension}-d)`, "synthetic", fmt(postgres.bytesPerChunk, 0), `embedded ${fmt(sqlite.bytesPerChunk, 0)}`, fmt(sqlite.bytesPerChunk / postgres.bytesPerChunk)]);
+    // CMRC trial MRR@10 on both stores (goal: equal within 0.005); the last column is postgres − embedded.
+    for (const mode of ["lexical", "hybrid"] as const) {
+      const m = r.mrr?.[mode];
+      if (m)
+        rows.push(["postgres store", `CMRC trial MRR@10, ${mode} (goal: equal within 0.005)`, mode === "hybrid" ? "stories260K" : "none", fmt(m.postgres, 4), `embedded ${fmt(m.sqlite, 4)}`, `diff ${fmt(m.diff, 4)}`]);
+    }
   }
   type Run = { requestsPerSecond: number; postgresCpuShare: number };
   const replicas = readResults<{ connections: number; runs: Run[]; ratios: Ratios }>("postgres-replicas");
