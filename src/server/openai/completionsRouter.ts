@@ -7,9 +7,9 @@ import { z } from "zod";
 import { UnknownKbError } from "../../store/kb.js";
 import type { AskService } from "../ask/askService.js";
 import { callerOf, requestKbs } from "../http/access.js";
-import { HttpError, toHttpError } from "../http/errors.js";
+import { HttpError } from "../http/errors.js";
 import { requestDeadline } from "../http/limits.js";
-import { openEventStream } from "../http/sse.js";
+import { respondWithAnswer } from "./answerResponse.js";
 import { finishReason, modelNotFound, usageOf, type OpenAiRouterOptions } from "./openaiRouter.js";
 import { kbModelId, kbOfModel, type OpenAiService } from "./openaiService.js";
 
@@ -38,46 +38,18 @@ export function completionsRouter(ask: AskService, openai: OpenAiService, option
       if (e instanceof UnknownKbError) return modelNotFound(res, body.model ?? "");
       throw e;
     }
-    const ticket = ask.reserve();
+    const ticket = ask.reserve(callerOf(res).id);
     const deadline = requestDeadline(res, { timeoutMs: options.timeoutMs, shutdown: options.shutdown });
     const id = `cmpl-${crypto.randomUUID().replace(/-/g, "")}`;
     const created = Math.floor(Date.now() / 1000);
     const model = kbOfModel(body.model) === undefined ? openai.modelId : kbModelId(kbs[0]);
-    const request = { question, kbs, k: body.k };
-    try {
-      if (!body.stream) {
-        const answer = await ask.answer(ticket, request, { signal: deadline.signal });
-        if (deadline.cause) throw deadline.signal.reason;
-        res.json({
-          id,
-          object: "text_completion",
-          created,
-          model,
-          choices: [{ text: answer.answer, index: 0, logprobs: null, finish_reason: finishReason(answer, ask.maxTokens) }],
-          usage: usageOf(answer),
-          citations: answer.citations,
-        });
-        return;
-      }
-      const stream = openEventStream(res);
-      const chunk = (text: string, finish: string | null, extra: Record<string, unknown> = {}) =>
-        stream.send(null, { id, object: "text_completion", created, model, choices: [{ text, index: 0, logprobs: null, finish_reason: finish }], ...extra });
-      try {
-        const answer = await ask.answer(ticket, request, { signal: deadline.signal, onText: (text) => chunk(text, null) });
-        if (deadline.cause) throw deadline.signal.reason;
-        chunk("", finishReason(answer, ask.maxTokens), { citations: answer.citations });
-        stream.send(null, "[DONE]");
-      } catch (e) {
-        const http = toHttpError(e);
-        stream.send(null, { error: { code: http.code, message: http.message, type: http.code } });
-        throw e;
-      } finally {
-        stream.end();
-      }
-    } finally {
-      ticket.release();
-      deadline.dispose();
-    }
+    const choice = (text: string, finish: string | null) => ({ text, index: 0, logprobs: null, finish_reason: finish });
+    const chunk = (text: string, finish: string | null, extra: Record<string, unknown> = {}) => ({ id, object: "text_completion", created, model, choices: [choice(text, finish)], ...extra });
+    await respondWithAnswer(res, ask, { ticket, deadline }, { question, kbs, k: body.k }, body.stream === true, {
+      json: (answer) => ({ ...chunk(answer.answer, finishReason(answer, ask.maxTokens)), usage: usageOf(answer), citations: answer.citations }),
+      text: (send, text) => send(chunk(text, null)),
+      end: (send, answer) => send(chunk("", finishReason(answer, ask.maxTokens), { citations: answer.citations })),
+    });
   });
   return router;
 }

@@ -8,9 +8,9 @@ import { maxHistoryTurns } from "../ask/askRouter.js";
 import type { AskService } from "../ask/askService.js";
 import { UnknownKbError } from "../../store/kb.js";
 import { callerOf, requestKbs, visibleKbs } from "../http/access.js";
-import { HttpError, toHttpError } from "../http/errors.js";
+import { HttpError } from "../http/errors.js";
 import { requestDeadline } from "../http/limits.js";
-import { openEventStream } from "../http/sse.js";
+import { respondWithAnswer } from "./answerResponse.js";
 import { ChatConversionError, chatToAskRequest, kbModelId, kbOfModel, type OpenAiService } from "./openaiService.js";
 
 export interface OpenAiRouterOptions {
@@ -115,49 +115,27 @@ export function openaiRouter(ask: AskService, openai: OpenAiService, options: Op
     const id = `chatcmpl-${crypto.randomUUID().replace(/-/g, "")}`;
     const created = Math.floor(Date.now() / 1000);
     const model = kbOfModel(body.model) === undefined ? openai.modelId : kbModelId(kbs[0]);
-    try {
-      if (!body.stream) {
-        const answer = await ask.answer(ticket, request, { signal: deadline.signal });
-        if (deadline.cause) throw deadline.signal.reason;
-        res.json({
-          id,
-          object: "chat.completion",
-          created,
-          model,
-          system_fingerprint: null,
-          choices: [{ index: 0, message: { role: "assistant", content: answer.answer, refusal: null }, logprobs: null, finish_reason: finishReason(answer, ask.maxTokens) }],
-          usage: usageOf(answer),
-          citations: answer.citations,
-        });
-        return;
-      }
-      const includeUsage = body.stream_options?.include_usage === true;
-      const stream = openEventStream(res);
-      const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-        stream.send(null, { id, object: "chat.completion.chunk", created, model, system_fingerprint: null, choices, ...(includeUsage ? { usage: null } : {}), ...extra });
-      try {
-        chunk([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]);
-        const answer = await ask.answer(ticket, request, {
-          signal: deadline.signal,
-          onText: (text) => chunk([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]),
-        });
-        if (deadline.cause) throw deadline.signal.reason;
-        chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(answer, ask.maxTokens) }], { citations: answer.citations });
-        if (includeUsage) chunk([], { usage: usageOf(answer) });
-        stream.send(null, "[DONE]");
-      } catch (e) {
-        const http = toHttpError(e);
-        // The openai client raises an APIError for a chunk carrying `error`.
-        stream.send(null, { error: { code: http.code, message: http.message, type: http.code } });
-        // On to the error handler, which logs an unexpected error and ends the response.
-        throw e;
-      } finally {
-        stream.end();
-      }
-    } finally {
-      ticket.release();
-      deadline.dispose();
-    }
+    const includeUsage = body.stream_options?.include_usage === true;
+    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+      ({ id, object: "chat.completion.chunk", created, model, system_fingerprint: null, choices, ...(includeUsage ? { usage: null } : {}), ...extra });
+    await respondWithAnswer(res, ask, { ticket, deadline }, request, body.stream === true, {
+      json: (answer) => ({
+        id,
+        object: "chat.completion",
+        created,
+        model,
+        system_fingerprint: null,
+        choices: [{ index: 0, message: { role: "assistant", content: answer.answer, refusal: null }, logprobs: null, finish_reason: finishReason(answer, ask.maxTokens) }],
+        usage: usageOf(answer),
+        citations: answer.citations,
+      }),
+      start: (send) => send(chunk([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }])),
+      text: (send, text) => send(chunk([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }])),
+      end: (send, answer) => {
+        send(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(answer, ask.maxTokens) }], { citations: answer.citations }));
+        if (includeUsage) send(chunk([], { usage: usageOf(answer) }));
+      },
+    });
   });
   return router;
 }
