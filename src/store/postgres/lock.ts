@@ -12,19 +12,34 @@ import { lockSpace } from "./migrations.js";
 const writeLockKey = 1;
 const watcherLockKey = 2;
 
-export class PostgresWriteLock {
-  private lost: Error | null = null;
-  private released = false;
+/** An advisory lock held by a connection of its own: the lock lives exactly as long as that session. */
+abstract class SessionLock {
+  protected lost: Error | null = null;
+  protected released = false;
 
-  private constructor(private readonly client: pg.Client) {
-    // The server going away ends the session and with it the lock: note it, so writes stop instead of racing a
-    // writer that may take the lock next; never crash the process over it.
+  protected constructor(
+    protected readonly client: pg.Client,
+    what: string,
+  ) {
+    // The server going away ends the session and with it the lock: note it, so the holder stops acting on it (writes
+    // stop instead of racing a writer that may take the lock next); never crash the process over it.
     client.on("error", (e) => {
       this.lost ??= e;
     });
     client.on("end", () => {
-      if (!this.released) this.lost ??= new Error("the write lock's connection ended");
+      if (!this.released) this.lost ??= new Error(`the ${what}'s connection ended`);
     });
+  }
+
+  /** Why the lock is no longer held (its connection broke), or null while it is. */
+  get failure(): Error | null {
+    return this.lost;
+  }
+}
+
+export class PostgresWriteLock extends SessionLock {
+  private constructor(client: pg.Client) {
+    super(client, "write lock");
   }
 
   /** Takes the lock or rejects with StoreLockedError naming the holder. */
@@ -59,11 +74,6 @@ export class PostgresWriteLock {
     }
   }
 
-  /** Why the lock is no longer held (its connection broke), or null while it is. */
-  get failure(): Error | null {
-    return this.lost;
-  }
-
   /** Ends the lock's session, which releases the lock. */
   async release(): Promise<void> {
     if (this.released) return;
@@ -81,17 +91,9 @@ export class PostgresWriteLock {
  * The inbox watcher's lease: held by at most one process across every machine sharing the database, released with
  * its connection (the holder stopping, dying or losing the database), so another server can take the watching over.
  */
-export class PostgresWatcherLock {
-  private lost: Error | null = null;
-  private released = false;
-
-  private constructor(private readonly client: pg.Client) {
-    client.on("error", (e) => {
-      this.lost ??= e;
-    });
-    client.on("end", () => {
-      if (!this.released) this.lost ??= new Error("the watcher lock's connection ended");
-    });
+export class PostgresWatcherLock extends SessionLock {
+  private constructor(client: pg.Client) {
+    super(client, "watcher lock");
   }
 
   /** Takes the lease, or null when another process holds it. Rejects when the database cannot be reached. */
@@ -108,11 +110,6 @@ export class PostgresWatcherLock {
     }
     await client.end().catch(() => {});
     return null;
-  }
-
-  /** Why the lease is no longer held (its connection broke), or null while it is. */
-  get failure(): Error | null {
-    return this.lost;
   }
 
   async release(): Promise<void> {
