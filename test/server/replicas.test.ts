@@ -138,6 +138,9 @@ describe("two serve replicas on one PostgreSQL store", () => {
       true,
     );
     expect(lagMs).toBeLessThan(30_000);
+    // Uploads are staged beside the inbox, one folder per server, and nothing of them is left in the inbox.
+    expect(fs.readdirSync(inbox).sort()).toEqual(["ferry.txt", "lighthouse.txt", "orchard.txt"]);
+    expect(fs.readdirSync(path.join(dir, ".inbox-upload-staging")).length).toBe(2);
 
     // A batch dropped into the shared inbox: A's watcher ingests it (B's does not run). While it runs, B's own ingest
     // is refused naming the holder, and every document B lists is whole: its chunk count is already the final one.

@@ -112,8 +112,9 @@ export class DocumentsService {
 
   constructor(private readonly options: DocumentsServiceOptions) {
     this.inbox = path.resolve(options.engine.settings.inbox);
-    // In the store's folder; a server store (a URL) has none, so a hidden folder in the inbox (the ingest skips hidden
-    // entries, the watcher ignores it), on the inbox's file system as the move into it needs. Servers sharing a store
+    // In the store's folder; a server store (a URL) has none, so a hidden folder beside the inbox (never in it: no
+    // ingest, watcher or test of the inbox ever meets a half-received file or an empty folder left behind), on the
+    // inbox's file system as a plain move into it needs (a move across file systems copies). Servers sharing a store
     // may share the inbox too: each stages in a folder of its own there and clears only its own and dead ones'.
     const store = options.engine.settings.store;
     if (storeUrlScheme(store) === undefined) {
@@ -121,7 +122,7 @@ export class DocumentsService {
       // Parts left by a server that stopped mid-upload.
       fs.rmSync(this.stagingDir, { recursive: true, force: true });
     } else {
-      const shared = path.join(this.inbox, `.${stagingFolderName}`);
+      const shared = path.join(path.dirname(this.inbox), `.${path.basename(this.inbox)}-${stagingFolderName}`);
       this.stagingDir = path.join(shared, `${os.hostname()}-${process.pid}`);
       removeDeadStaging(shared);
       fs.rmSync(this.stagingDir, { recursive: true, force: true });
