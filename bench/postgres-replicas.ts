@@ -11,9 +11,10 @@ import os from "node:os";
 import path from "node:path";
 import autocannon, { type Result } from "autocannon";
 import pg from "pg";
-import { flag, numberFlag } from "./lib/cli.js";
+import { numberFlag } from "./lib/cli.js";
 import { cmrcTrialPath } from "./lib/cmrc.js";
 import { formatTable } from "./lib/measure.js";
+import { benchPostgres } from "./lib/postgres-cluster.js";
 import { projectRoot } from "./lib/paths.js";
 import { describeMachine, writeResults } from "./lib/report.js";
 import { round } from "./lib/stats.js";
@@ -22,20 +23,8 @@ const seconds = numberFlag("--seconds", 20);
 const connections = 16;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-rag-replicas-"));
 fs.chmodSync(work, 0o755);
-const script = path.join(projectRoot, "scripts", "pg-test-cluster.sh");
-let ownCluster: string | null = null;
-let base = flag("--url") ?? process.env.ALPACA_RAG_TEST_PG;
-if (!base) {
-  ownCluster = path.join(work, "cluster");
-  try {
-    base = execFileSync("bash", [script, "start", ownCluster], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split("\n").pop()!;
-  } catch (e) {
-    const why = String((e as { stderr?: unknown }).stderr ?? (e as Error).message).trim().split("\n").pop();
-    console.log(`postgres-replicas: skipped, no PostgreSQL with pgvector to start here (${why}); install postgresql and run scripts/pgvector.sh, or pass --url`);
-    fs.rmSync(work, { recursive: true, force: true });
-    process.exit(0);
-  }
-}
+const postgres = benchPostgres("postgres-replicas", work);
+const base = postgres.url;
 if (!fs.existsSync(path.join(projectRoot, "dist", "cli", "main.js"))) throw new Error("dist/ is missing: run `npm run build` first");
 const hasTaskset = (() => {
   try {
@@ -209,5 +198,5 @@ writeResults(
   { connections, seconds, runs: [one, two], chunks: storedChunks, textBytesPerChunk, notes, ratios: { twoVsOne: ratio }, ratioNote: "requests/s of two replicas over one (goal 1.7)" },
   `Two serve replicas on one PostgreSQL store vs one (${describeMachine()})\n\n${table}\n\ntwo / one: ${ratio}× (goal 1.7×)\n\nStore: ${storedChunks} chunks, ${textBytesPerChunk} bytes per chunk (text, lexical postings and their indexes; no vectors).\n\n${notes}\n`,
 );
-if (ownCluster) execFileSync("bash", [script, "stop", ownCluster]);
+postgres.stop();
 fs.rmSync(work, { recursive: true, force: true });

@@ -7,7 +7,6 @@
 // [--url postgres://…] [--chunks 20000] [--dimension 64] [--threads 2] [--only-quality]`; --only-quality measures only
 // the MRR part and merges it into the existing results; without --url it uses
 // ALPACA_RAG_TEST_PG or starts a throwaway cluster (scripts/pg-test-cluster.sh). Writes bench/results/postgres-store.*.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,10 +16,11 @@ import { loadSettings } from "../src/config/load.js";
 import type { DocumentStore, NewDocument } from "../src/store/contract.js";
 import { openStore } from "../src/store/open.js";
 import { lexicalQuery } from "../src/store/segment.js";
-import { flag, hasFlag, numberFlag } from "./lib/cli.js";
+import { hasFlag, numberFlag } from "./lib/cli.js";
 import { cmrcTrialPath } from "./lib/cmrc.js";
 import { writeCmrcQuestionSet } from "./lib/cmrc-questions.js";
 import { formatTable } from "./lib/measure.js";
+import { benchPostgres } from "./lib/postgres-cluster.js";
 import { projectRoot, sharedPath } from "./lib/paths.js";
 import { compareStoreQuality } from "./lib/store-quality.js";
 import { describeMachine, resultsDir } from "./lib/report.js";
@@ -33,21 +33,8 @@ const onlyQuality = hasFlag("--only-quality");
 const dimension = numberFlag("--dimension", 64);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-rag-pgbench-"));
 fs.chmodSync(work, 0o755);
-const script = path.join(projectRoot, "scripts", "pg-test-cluster.sh");
-let ownCluster: string | null = null;
-let base = flag("--url") ?? process.env.ALPACA_RAG_TEST_PG;
-if (!base) {
-  ownCluster = path.join(work, "cluster");
-  try {
-    base = execFileSync("bash", [script, "start", ownCluster], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split("\n").pop()!;
-  } catch (e) {
-    // No PostgreSQL server or no pgvector here: say so and skip, as the other benchmarks do for missing tools.
-    const why = String((e as { stderr?: unknown }).stderr ?? (e as Error).message).trim().split("\n").pop();
-    console.log(`postgres-store: skipped, no PostgreSQL with pgvector to start here (${why}); install postgresql and run scripts/pgvector.sh, or pass --url`);
-    fs.rmSync(work, { recursive: true, force: true });
-    process.exit(0);
-  }
-}
+const postgres = benchPostgres("postgres-store", work);
+const base = postgres.url;
 
 async function freshDatabase(): Promise<string> {
   const name = `bench_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
@@ -232,5 +219,5 @@ fs.mkdirSync(resultsDir(), { recursive: true });
 fs.writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
 fs.writeFileSync(path.join(resultsDir(), "postgres-store.md"), `${table}\n`);
 console.log(table);
-if (ownCluster) execFileSync("bash", [script, "stop", ownCluster]);
+postgres.stop();
 fs.rmSync(work, { recursive: true, force: true });

@@ -4,14 +4,13 @@
 import crypto from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
-import { UnknownKbError } from "../../store/kb.js";
 import type { AskService } from "../ask/askService.js";
-import { callerOf, requestKbs } from "../http/access.js";
+import { callerOf } from "../http/access.js";
 import { HttpError } from "../http/errors.js";
 import { requestDeadline } from "../http/limits.js";
 import { respondWithAnswer } from "./answerResponse.js";
-import { finishReason, modelNotFound, usageOf, type OpenAiRouterOptions } from "./openaiRouter.js";
-import { kbModelId, kbOfModel, type OpenAiService } from "./openaiService.js";
+import { finishReason, resolveModel, usageOf, type OpenAiRouterOptions } from "./openaiRouter.js";
+import type { OpenAiService } from "./openaiService.js";
 
 /** The body of POST /v1/completions; sampling fields are accepted and ignored, as in chat completions. */
 export const completionRequestSchema = z
@@ -31,18 +30,13 @@ export function completionsRouter(ask: AskService, openai: OpenAiService, option
     const question = (Array.isArray(body.prompt) ? body.prompt[0] : body.prompt).trim();
     if (!question) throw new HttpError(400, "invalid_request", "prompt: empty");
     if (question.length > options.maxQuestionChars) throw new HttpError(400, "invalid_request", `prompt: longer than ${options.maxQuestionChars} characters`);
-    let kbs: string[];
-    try {
-      kbs = requestKbs(callerOf(res), kbOfModel(body.model), await ask.kbNames());
-    } catch (e) {
-      if (e instanceof UnknownKbError) return modelNotFound(res, body.model ?? "");
-      throw e;
-    }
+    const resolved = await resolveModel(res, ask, openai, body.model);
+    if (!resolved) return;
+    const { kbs, model } = resolved;
     const ticket = ask.reserve(callerOf(res).id);
     const deadline = requestDeadline(res, { timeoutMs: options.timeoutMs, shutdown: options.shutdown });
     const id = `cmpl-${crypto.randomUUID().replace(/-/g, "")}`;
     const created = Math.floor(Date.now() / 1000);
-    const model = kbOfModel(body.model) === undefined ? openai.modelId : kbModelId(kbs[0]);
     const choice = (text: string, finish: string | null) => ({ text, index: 0, logprobs: null, finish_reason: finish });
     const chunk = (text: string, finish: string | null, extra: Record<string, unknown> = {}) => ({ id, object: "text_completion", created, model, choices: [choice(text, finish)], ...extra });
     await respondWithAnswer(res, ask, { ticket, deadline }, { question, kbs, k: body.k }, body.stream === true, {

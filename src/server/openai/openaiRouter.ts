@@ -66,6 +66,25 @@ export function modelNotFound(res: Response, id: string): void {
   });
 }
 
+/**
+ * The bases a request's `model` names (`alpaca-rag/<base>`; any other name: the default base) and the model id its
+ * answer carries; null after answering 404 model_not_found, which a base the key may not see gets exactly as an
+ * unknown model.
+ */
+export async function resolveModel(res: Response, ask: AskService, openai: OpenAiService, model: string | undefined): Promise<{ kbs: string[]; model: string } | null> {
+  let kbs: string[];
+  try {
+    kbs = requestKbs(callerOf(res), kbOfModel(model), await ask.kbNames());
+  } catch (e) {
+    if (e instanceof UnknownKbError) {
+      modelNotFound(res, model ?? "");
+      return null;
+    }
+    throw e;
+  }
+  return { kbs, model: kbOfModel(model) === undefined ? openai.modelId : kbModelId(kbs[0]) };
+}
+
 export function openaiRouter(ask: AskService, openai: OpenAiService, options: OpenAiRouterOptions): Router {
   const router = Router();
 
@@ -93,14 +112,9 @@ export function openaiRouter(ask: AskService, openai: OpenAiService, options: Op
    */
   router.post("/v1/chat/completions", async (req, res) => {
     const body = chatCompletionRequestSchema.parse(req.body);
-    // The model names the base; a base the key may not see is answered exactly as an unknown model.
-    let kbs: string[];
-    try {
-      kbs = requestKbs(callerOf(res), kbOfModel(body.model), await ask.kbNames());
-    } catch (e) {
-      if (e instanceof UnknownKbError) return modelNotFound(res, body.model ?? "");
-      throw e;
-    }
+    const resolved = await resolveModel(res, ask, openai, body.model);
+    if (!resolved) return;
+    const { kbs, model } = resolved;
     let request;
     try {
       request = chatToAskRequest(body.messages, { k: body.k, kbs });
@@ -114,7 +128,6 @@ export function openaiRouter(ask: AskService, openai: OpenAiService, options: Op
     const deadline = requestDeadline(res, { timeoutMs: options.timeoutMs, shutdown: options.shutdown });
     const id = `chatcmpl-${crypto.randomUUID().replace(/-/g, "")}`;
     const created = Math.floor(Date.now() / 1000);
-    const model = kbOfModel(body.model) === undefined ? openai.modelId : kbModelId(kbs[0]);
     const includeUsage = body.stream_options?.include_usage === true;
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
       ({ id, object: "chat.completion.chunk", created, model, system_fingerprint: null, choices, ...(includeUsage ? { usage: null } : {}), ...extra });

@@ -2,7 +2,7 @@
 // and vectors in one transaction, statistics with them), forgets files and the documents only they used, and reads
 // chunks back for retrieval. Every write here runs inside a transaction the caller opened (store.ts).
 import type pg from "pg";
-import type { ExportedDocument, FileListing, FileRecord, KbScope, NewDocument, StoredChunk, StoreTable } from "../contract.js";
+import type { ChunkPlacement, ExportedDocument, FileListing, FileRecord, KbScope, NewDocument, StoredChunk, StoreTable } from "../contract.js";
 import type { SourceLocation } from "../location.js";
 import { requireKb } from "./kbs.js";
 import { addPostings, postings, removePostings } from "./lexical.js";
@@ -189,22 +189,36 @@ export async function deleteAll(client: Queryable): Promise<void> {
   await client.query("UPDATE store_totals SET chunks = 0, term_length = 0, vectors = 0");
 }
 
+/** A chunk's placement columns as the queries below select them. */
+interface PlacementRow {
+  idx: number;
+  text: string;
+  page: number | null;
+  page_end: number | null;
+  char_start: number;
+  char_end: number;
+  section: string | null;
+  location: SourceLocation | null;
+  token_count: number;
+}
+
+function placementOf(r: PlacementRow): ChunkPlacement & { location: SourceLocation | null } {
+  return {
+    index: r.idx,
+    text: r.text,
+    page: r.page,
+    pageEnd: r.page_end,
+    charStart: r.char_start,
+    charEnd: r.char_end,
+    section: r.section,
+    location: r.location,
+    tokenCount: r.token_count,
+  };
+}
+
 export async function chunksByIds(db: Queryable, ids: readonly number[], scope: KbScope): Promise<StoredChunk[]> {
   if (ids.length === 0 || scope.kbs.length === 0) return [];
-  const result = await db.query<{
-    id: number;
-    document_id: number;
-    idx: number;
-    text: string;
-    page: number | null;
-    page_end: number | null;
-    char_start: number;
-    char_end: number;
-    section: string | null;
-    location: SourceLocation | null;
-    token_count: number;
-    sources: Array<{ kb: string; path: string }>;
-  }>(
+  const result = await db.query<PlacementRow & { id: number; document_id: number; sources: Array<{ kb: string; path: string }> }>(
     // Each chunk's files in scope, in path order then base; a chunk with none is out of scope and left out.
     `SELECT * FROM (
        SELECT c.id, c.document_id, c.idx, c.text, c.page, c.page_end, c.char_start, c.char_end, c.section, c.location, c.token_count,
@@ -218,17 +232,9 @@ export async function chunksByIds(db: Queryable, ids: readonly number[], scope: 
     result.rows.map((r) => [
       r.id,
       {
+        ...placementOf(r),
         id: r.id,
         documentId: r.document_id,
-        index: r.idx,
-        text: r.text,
-        page: r.page,
-        pageEnd: r.page_end,
-        charStart: r.char_start,
-        charEnd: r.char_end,
-        section: r.section,
-        location: r.location,
-        tokenCount: r.token_count,
         paths: r.sources.map((f) => f.path),
         sources: r.sources,
       } satisfies StoredChunk,
@@ -273,20 +279,7 @@ export async function* exportDocuments(pool: pg.Pool, batchSize: number): AsyncG
           "SELECT document_id, kb, path, size, mtime_ms FROM files WHERE document_id = ANY($1::bigint[]) ORDER BY path, kb",
           [ids],
         );
-        const chunkRows = await client.query<{
-          document_id: number;
-          idx: number;
-          text: string;
-          page: number | null;
-          page_end: number | null;
-          char_start: number;
-          char_end: number;
-          section: string | null;
-          location: SourceLocation | null;
-          token_count: number;
-          terms: string;
-          vector: string | null;
-        }>(
+        const chunkRows = await client.query<PlacementRow & { document_id: number; terms: string; vector: string | null }>(
           `SELECT document_id, idx, text, page, page_end, char_start, char_end, section, location, token_count, terms, vector::text AS vector
            FROM chunks WHERE document_id = ANY($1::bigint[]) ORDER BY document_id, idx`,
           [ids],
@@ -303,19 +296,7 @@ export async function* exportDocuments(pool: pg.Pool, batchSize: number): AsyncG
               pageStarts: d.page_starts,
               chunks: chunkRows.rows
                 .filter((c) => c.document_id === d.id)
-                .map((c) => ({
-                  index: c.idx,
-                  text: c.text,
-                  page: c.page,
-                  pageEnd: c.page_end,
-                  charStart: c.char_start,
-                  charEnd: c.char_end,
-                  section: c.section,
-                  location: c.location,
-                  tokenCount: c.token_count,
-                  terms: c.terms,
-                  vector: c.vector === null ? null : parseVector(c.vector),
-                })),
+                .map((c) => ({ ...placementOf(c), terms: c.terms, vector: c.vector === null ? null : parseVector(c.vector) })),
             },
             files: fileRows.rows.filter((f) => f.document_id === d.id).map((f) => ({ kb: f.kb, path: f.path, size: f.size, mtimeMs: f.mtime_ms })),
           }),

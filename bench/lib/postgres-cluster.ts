@@ -1,0 +1,33 @@
+// The PostgreSQL server a benchmark measures: the one named by --url or ALPACA_RAG_TEST_PG, or a throwaway cluster
+// started here (scripts/pg-test-cluster.sh) and stopped by `stop()`. Where neither is possible (no PostgreSQL or no
+// pgvector on the machine) the benchmark says why and exits cleanly, as the others do for a missing tool.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { flag } from "./cli.js";
+import { projectRoot } from "./paths.js";
+
+const script = path.join(projectRoot, "scripts", "pg-test-cluster.sh");
+
+export interface BenchPostgres {
+  /** postgres:// URL of the server's maintenance database. */
+  url: string;
+  /** Stops the cluster if this benchmark started it. */
+  stop(): void;
+}
+
+/** `bench`: the benchmark's name for the skip message; `work`: its scratch folder (removed when it skips). */
+export function benchPostgres(bench: string, work: string): BenchPostgres {
+  const given = flag("--url") ?? process.env.ALPACA_RAG_TEST_PG;
+  if (given) return { url: given, stop: () => {} };
+  const dir = path.join(work, "cluster");
+  try {
+    const url = execFileSync("bash", [script, "start", dir], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split("\n").pop()!;
+    return { url, stop: () => execFileSync("bash", [script, "stop", dir]) };
+  } catch (e) {
+    const why = String((e as { stderr?: unknown }).stderr ?? (e as Error).message).trim().split("\n").pop();
+    console.log(`${bench}: skipped, no PostgreSQL with pgvector to start here (${why}); install postgresql and run scripts/pgvector.sh, or pass --url`);
+    fs.rmSync(work, { recursive: true, force: true });
+    process.exit(0);
+  }
+}
