@@ -44,16 +44,49 @@ export function sentencesOf(text: string): string[] {
   return sentenceSpans(text).map((s) => s.text);
 }
 
+/** Brackets a sentence end inside of does not end the sentence: 《你好！》 is a title, （…。） an aside. */
+const closerOf: Record<string, string> = { "《": "》", "（": "）", "(": ")", "「": "」", "『": "』", "“": "”", "〈": "〉", "【": "】" };
+/** How far ahead a bracket's closer is looked for: an opener with none near (a chunk cut mid-aside) is ignored. */
+const bracketReach = 60;
+
 /** Sentences with their offsets in `text` (trimmed; shorter than 2 characters left out). */
 export function sentenceSpans(text: string): Array<{ text: string; start: number }> {
   const out: Array<{ text: string; start: number }> = [];
-  // Lazy, so a Latin sentence ends at its first ". " (a decimal point or "e.g" without a space does not end one).
-  const pattern = /[^。！？；…!?\n]+?(?:[。！？；…]+[”」』）)]*|[.!?]+(?=\s|$)|\n|$)/g;
-  for (const m of text.matchAll(pattern)) {
-    const raw = m[0];
+  const push = (from: number, to: number) => {
+    const raw = text.slice(from, to);
     const trimmed = raw.trim();
-    if (trimmed.length >= 2) out.push({ text: trimmed, start: m.index + raw.indexOf(trimmed) });
+    if (trimmed.length >= 2) out.push({ text: trimmed, start: from + raw.indexOf(trimmed) });
+  };
+  let from = 0;
+  const open: string[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (closerOf[ch]) {
+      open.push(closerOf[ch]);
+      continue;
+    }
+    if (open.length && ch === open[open.length - 1]) {
+      open.pop();
+      continue;
+    }
+    const chinese = "。！？；…".includes(ch);
+    // A Latin sentence ends at . ! ? before a space, unless the dot follows an initial ("S.G. Tallentyre", "John H. Smith").
+    const latin = ".!?".includes(ch) && (i + 1 === text.length || /\s/.test(text[i + 1])) && !(ch === "." && /(?:^|[^A-Za-z])[A-Z]$/.test(text.slice(Math.max(0, i - 2), i)));
+    if (ch !== "\n" && !chinese && !latin) continue;
+    if (ch !== "\n" && open.length) {
+      const closer = text.indexOf(open[open.length - 1], i + 1);
+      if (closer >= 0 && closer - i <= bracketReach) continue;
+      open.length = 0;
+    }
+    let end = i + 1;
+    // Runs of end marks and the closing quotes after them belong to the sentence.
+    while (end < text.length && (chinese ? /[。！？；…”」』）)]/ : /[.!?]/).test(text[end])) end++;
+    push(from, end);
+    from = end;
+    i = end - 1;
+    open.length = 0;
   }
+  push(from, text.length);
   return out;
 }
 

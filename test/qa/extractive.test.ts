@@ -21,6 +21,22 @@ describe("extractive answers", () => {
     for (const s of spans) expect(text.slice(s.start, s.start + s.text.length)).toBe(s.text);
   });
 
+  it("does not end a sentence inside a title, an aside or a quotation, at an initial or a decimal point", () => {
+    const text =
+      "《你好！台北》是第六张专辑，长约3.5小时。他说：“我来了。你呢？”然后走了。这本书由笔名S.G. Tallentyre的作者写成。" +
+      "（一个没有收尾的括号。后面还有很多很多很多很多很多很多很多很多很多很多很多很多很多很多很多很多很多很多很多很多的字。最后一句。";
+    const spans = sentenceSpans(text);
+    expect(spans.map((s) => s.text)).toEqual([
+      "《你好！台北》是第六张专辑，长约3.5小时。",
+      "他说：“我来了。你呢？”然后走了。",
+      "这本书由笔名S.G. Tallentyre的作者写成。",
+      "（一个没有收尾的括号。",
+      "后面还有很多很多很多很多很多很多很多很多很多很多很多很多很多很多很多很多很多很多很多很多的字。",
+      "最后一句。",
+    ]);
+    for (const s of spans) expect(text.slice(s.start, s.start + s.text.length)).toBe(s.text);
+  });
+
   it("puts the sentence that answers first, even when another repeats the topic more, and marks it as the span", () => {
     const doc =
       "青石镇渡口是青石镇最古老的渡口，青石镇的居民每天在此往来。渡口旁的石桥建成于1887年，由当地商人出资修建。" +
@@ -95,14 +111,15 @@ describe("extractive answers on the CMRC 2018 trial set", () => {
     expect(report.mode).toBe("extractive");
     expect(report.questions).toBeGreaterThan(990);
     const e = report.extractive!;
-    // Measured 0.762 first sentence / 0.843 answer / 0.760 span / 1.99 sentences / 113 characters (before the typed
-    // answer kinds, the definition and why rules and the second guess: 0.739 / 0.816 / 0.737 / 1.99 / 110). The issue's
-    // goal of 0.90 for the answer is out of reach of two whole sentences: the gold answer is in the retrieved sources for
-    // 98.6 % of the questions but inside one sentence of them for only 91.0 % (two adjacent ones: 96.0 %), and even the
-    // best four sentences by this ranking hold it for 86.8 %.
-    expect(e.firstSentenceContainsGold).toBeGreaterThanOrEqual(0.75);
-    expect(e.answerContainsGold).toBeGreaterThanOrEqual(0.84);
-    expect(e.spanContainsGold).toBeGreaterThanOrEqual(0.75);
+    // Measured 0.774 first sentence / 0.853 answer / 0.772 span / 1.98 sentences / 115 characters (before sentences
+    // kept whole across titles, asides, quotations and initials: 0.762 / 0.843 / 0.760 / 1.99 / 113). The goal
+    // of 0.90 for the answer is out of reach of two whole sentences chosen by surface evidence: the gold answer is in the
+    // retrieved sources for 98.6 % of the questions but inside one sentence of them for 92.0 %, and a ranker trained on
+    // half the questions over 29 such features (word, character, answer-kind, position, neighbour evidence) holds it in
+    // its top two for 85 % of the other half.
+    expect(e.firstSentenceContainsGold).toBeGreaterThanOrEqual(0.77);
+    expect(e.answerContainsGold).toBeGreaterThanOrEqual(0.85);
+    expect(e.spanContainsGold).toBeGreaterThanOrEqual(0.77);
     expect(e.meanSentences).toBeLessThanOrEqual(2);
     expect(e.meanChars).toBeLessThanOrEqual(120);
     expect(report.answerInContext).toBeGreaterThanOrEqual(0.98);
