@@ -13,7 +13,7 @@ const messages = {
     trigger_watch: "收件箱有变化", trigger_upload: "上传", trigger_request: "重新扫描", trigger_startup: "启动",
    
    
-    answerModel: "回答模型", answerExtractive: "摘录原文，未用模型", pullHint: "下载模型：", embedderLabel: "嵌入模型", embedderNone: "无（仅关键词检索）",
+    answerModel: "回答模型", answerExtractive: "摘录原文，未用模型", extractive_disabled: "已设置不用模型", extractive_not_downloaded: "尚未下载回答模型", pullHint: "下载模型：", embedderLabel: "嵌入模型", embedderNone: "无（仅关键词检索）",
     conversations: "对话", newConversation: "新对话", noConversations: "还没有对话。", untitled: "新对话",
     deleteConversation: "删除对话“{c}”", confirmDeleteConversation: "删除对话“{c}”？", stop: "停止", stopped: "已停止",
     regenerate: "重新生成", copy: "复制", copied: "已复制", copyFailed: "无法复制", you: "问",
@@ -36,7 +36,7 @@ const messages = {
     trigger_watch: "inbox changed", trigger_upload: "upload", trigger_request: "re-scan", trigger_startup: "start-up",
    
    
-    answerModel: "Answer model", answerExtractive: "extractive, no model", pullHint: "Get a model:", embedderLabel: "Embedder", embedderNone: "none (keyword search only)",
+    answerModel: "Answer model", answerExtractive: "extractive, no model", extractive_disabled: "no model by setting", extractive_not_downloaded: "no answer model downloaded yet", pullHint: "Get a model:", embedderLabel: "Embedder", embedderNone: "none (keyword search only)",
     conversations: "Conversations", newConversation: "New conversation", noConversations: "No conversations yet.", untitled: "New conversation",
     deleteConversation: "Delete conversation “{c}”", confirmDeleteConversation: "Delete the conversation “{c}”?", stop: "Stop", stopped: "Stopped",
     regenerate: "Regenerate", copy: "Copy", copied: "Copied", copyFailed: "Could not copy", you: "Q",

@@ -24,7 +24,9 @@ function showInfo() {
   if (answers.mode === "generated") parts.push(part(t("answerModel"), answers.model));
   else {
     const extra = [];
-    if (answers.note) extra.push(` (${answers.note})`);
+    // The reason in the page's language; the server's own note (English) only for a reason this page does not know.
+    const reason = answers.reason ? t(`extractive_${answers.reason.replace("-", "_")}`) : answers.note;
+    if (reason) extra.push(` (${reason})`);
     if (answers.pullCommand) {
       const code = document.createElement("code");
       code.textContent = answers.pullCommand;

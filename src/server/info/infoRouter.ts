@@ -15,6 +15,8 @@ export interface ServerInfo {
     model: string | null;
     /** Why answers are extractive, and how to change it (the command that pulls a model); empty when generated. */
     note: string;
+    /** In extractive mode, why: generator.model is "none" (disabled) or no answer model is downloaded; null when generated. */
+    reason: "disabled" | "not-downloaded" | null;
     /** In extractive mode, the one command that pulls an answer model; null when generated. */
     pullCommand: string | null;
   };
@@ -36,8 +38,14 @@ export function serverInfo(engine: QaEngine, redact: PathRedactor): ServerInfo {
   const embedder = engine.embedder;
   return {
     answers: generator
-      ? { mode: "generated", model: generator.name, note: "", pullCommand: null }
-      : { mode: "extractive", model: null, note: redact(engine.generatorNote), pullCommand: generatorPullCommand },
+      ? { mode: "generated", model: generator.name, note: "", reason: null, pullCommand: null }
+      : {
+          mode: "extractive",
+          model: null,
+          note: redact(engine.generatorNote),
+          reason: engine.settings.generator.model === "none" ? "disabled" : "not-downloaded",
+          pullCommand: generatorPullCommand,
+        },
     search: { mode: embedder ? "hybrid" : "lexical", embedder: embedder ? embedder.identity.name : null },
   };
 }
