@@ -13,7 +13,8 @@ import {
 } from "node-llama-cpp";
 import type { PromptFormatName } from "./catalog.js";
 import { ForegroundDraftPredictor } from "./draftPredictor.js";
-import { llamaRuntime, resolveThreads } from "./llama.js";
+import { serialiseNativeCalls } from "./serialNative.js";
+import { describeLlamaBuild, llamaRuntime, resolveThreads } from "./llama.js";
 import { autoParallel } from "./parallelism.js";
 import { renderCompletion, renderLlama2Chat, stopTriggersFor, tokenizePrompt, type ChatPrompt } from "./promptFormat.js";
 import { contextOptionsFor } from "./rope.js";
@@ -145,10 +146,15 @@ export async function loadLocalGenerator(options: LoadLocalGeneratorOptions): Pr
     contextSize: contextOptions.contextSize,
     sequences: parallel,
     threads,
-    batchSize: Math.min(512, contextOptions.contextSize),
-    // The sequences' pending tokens go to llama.cpp together once per event-loop turn: one batch for every request.
-    batching: { dispatchSchedule: "nextCycle", itemPrioritizationStrategy: "maximumParallelism" },
+    // Several sequences: llama-server's batch of 2048 (node-llama-cpp evaluates a batch as one micro-batch). With 16
+    // answers of 410-token prompts on the 110M generator it made 50 tokens/s against 39 with 512.
+    batchSize: Math.min(parallel > 1 ? 2048 : 512, contextOptions.contextSize),
+    // The sequences' pending tokens go to llama.cpp together once per event-loop turn, oldest first: a new request's
+    // prompt is evaluated whole before later ones (llama-server's order, which gives it a first token sooner) while
+    // the answers being written still get their next token in the same batch.
+    batching: { dispatchSchedule: "nextCycle", itemPrioritizationStrategy: "firstInFirstOut" },
   });
+  serialiseNativeCalls(context);
   let draft: { model: LlamaModel; context: LlamaContext; name: string } | null = null;
   if (options.draftModelPath) {
     const draftModel = await llama.loadModel({ modelPath: options.draftModelPath });
@@ -162,7 +168,7 @@ export async function loadLocalGenerator(options: LoadLocalGeneratorOptions): Pr
   }
   const hasChatTemplate = typeof info.metadata?.tokenizer?.chat_template === "string";
   const format: PromptFormatName = options.preset?.promptFormat ?? options.promptFormat ?? (hasChatTemplate ? "llama2-chat" : "completion");
-  const note = contextOptions.note + parallelNote;
+  const note = `${contextOptions.note}${parallelNote}; ${describeLlamaBuild(llama)}`;
   return new LocalGenerator(options.preset?.name ?? path.basename(options.modelPath), model, context, note, format, parallel, draft);
 }
 

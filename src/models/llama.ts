@@ -31,6 +31,16 @@ export function llamaRuntime({ gpu }: RuntimeOptions): Promise<Llama> {
 }
 
 /**
+ * Which llama.cpp binary runs, in words for notes and benchmark reports: node-llama-cpp loads a build made for this
+ * CPU (scripts/llama-native.sh) before its portable prebuilt one, which evaluates prompts about half as fast.
+ */
+export function describeLlamaBuild(llama: Llama): string {
+  if (llama.buildType === "localBuild") return "llama.cpp built for this CPU";
+  if (llama.gpu !== false) return `llama.cpp prebuilt for ${llama.gpu}`;
+  return "llama.cpp portable prebuilt (scripts/llama-native.sh builds one for this CPU)";
+}
+
+/**
  * Threads for llama.cpp contexts: the configured number, else the physical core count.
  * node-llama-cpp's own default (4 or 6) oversubscribes small machines and slows inference by orders of magnitude.
  */

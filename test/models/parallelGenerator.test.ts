@@ -138,6 +138,8 @@ describe("generator.parallel \"auto\"", () => {
       expect(auto.parallel).toBeGreaterThanOrEqual(1);
       expect(auto.parallel).toBeLessThanOrEqual(cpuParallelCap);
       expect(auto.note).toMatch(/sequences at once/);
+      // Which llama.cpp binary runs: one built for this CPU (scripts/llama-native.sh) or node-llama-cpp's prebuilt one.
+      expect(auto.note).toMatch(/; llama\.cpp (built for this CPU|portable prebuilt \(scripts\/llama-native\.sh builds one for this CPU\)|prebuilt for \w+)$/);
       const results = await Promise.all(questions.map((q) => auto.generate(request(q))));
       results.forEach((r, i) => expect(r.text).toBe(alone.get(questions[i])));
     } finally {
