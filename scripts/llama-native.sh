@@ -51,8 +51,9 @@ fi
 folder=$(node -p "require('$llama/lastBuild.json').folderName")
 rm -rf "$cache.tmp"
 mkdir -p "$cache.tmp/localBuilds/$folder"
-# The compiled libraries and their metadata; the CMake work files and the 200 MB source clone are not needed to load.
-cp -a "$llama/localBuilds/$folder/Release" "$cache.tmp/localBuilds/$folder/"
+# The compiled libraries, their metadata and the mark of a finished build (node-llama-cpp loads a local build only with
+# all three); the CMake work files and the 200 MB source clone are not needed to load it.
+cp -a "$llama/localBuilds/$folder/Release" "$llama/localBuilds/$folder/buildDone.status" "$cache.tmp/localBuilds/$folder/"
 cp "$llama/lastBuild.json" "$llama/llama.cpp.info.json" "$cache.tmp/"
 touch "$cache.tmp/done"
 rm -rf "$cache"
