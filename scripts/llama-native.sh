@@ -2,7 +2,7 @@
 # Builds node-llama-cpp's llama.cpp binding for this CPU from the llama.cpp source the package ships (a git bundle, so
 # no network), with node-llama-cpp's own `source download`: -march=native and OpenMP, as llama.cpp's own llama-server
 # is built. node-llama-cpp then loads this build instead of its portable prebuilt one. Measured on a 2-core x86 VM
-# with the 110M generator: the prompt evaluates about 2x as fast and decoding about 1.3x (README, Performance).
+# with the 110M generator: the prompt evaluates about 2x as fast and decoding about 1.3x (README, Quick start).
 # The build (about 4 minutes on 2 cores) is cached under ${ALPACA_RAG_CACHE:-~/.cache/alpaca-rag}, keyed by the bundle's
 # SHA-256, node-llama-cpp's version and the CPU's feature flags, so a fresh `npm ci` gets it back in a second.
 # CPU only: on a machine with CUDA or Vulkan node-llama-cpp still prefers its prebuilt GPU binaries (it looks for a
