@@ -12,8 +12,8 @@ import path from "node:path";
 import autocannon, { type Result } from "autocannon";
 import pg from "pg";
 import { numberFlag } from "./lib/cli.js";
-import { cmrcTrialPath } from "./lib/cmrc.js";
-import { formatTable } from "./lib/measure.js";
+import { readCmrcQuestions, writeCmrcInbox } from "./lib/cmrc.js";
+import { formatTable, procStat } from "./lib/measure.js";
 import { benchPostgres } from "./lib/postgres-cluster.js";
 import { projectRoot } from "./lib/paths.js";
 import { describeMachine, writeResults } from "./lib/report.js";
@@ -24,7 +24,6 @@ const connections = 16;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-rag-replicas-"));
 fs.chmodSync(work, 0o755);
 const postgres = benchPostgres("postgres-replicas", work);
-const base = postgres.url;
 if (!fs.existsSync(path.join(projectRoot, "dist", "cli", "main.js"))) throw new Error("dist/ is missing: run `npm run build` first");
 const hasTaskset = (() => {
   try {
@@ -35,48 +34,24 @@ const hasTaskset = (() => {
   }
 })();
 
-const name = `replicas_${Date.now().toString(36)}`;
-const admin = new pg.Client({ connectionString: base });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-await admin.end();
-const url = new URL(base);
-url.pathname = `/${name}`;
-const store = url.toString();
+const store = await postgres.createDatabase("replicas");
 
-/** CPU seconds (user + system) of a process, from /proc (100 ticks a second); 0 when it is gone. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-/** The parent process id of `pid`, from /proc; 0 when it is gone. */
-function parentOf(pid: number): number {
-  try {
-    return Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[1]);
-  } catch {
-    return 0;
-  }
-}
 /** CPU seconds of the store's PostgreSQL: the server and every process it started (backends, writers), live ones. */
 function postgresCpu(): number {
   if (!postmaster) return 0;
-  let total = cpuSeconds(postmaster);
+  let total = procStat(postmaster)?.cpuSeconds ?? 0;
   for (const entry of fs.readdirSync("/proc")) {
-    if (/^\d+$/.test(entry) && parentOf(Number(entry)) === postmaster) total += cpuSeconds(Number(entry));
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(Number(entry));
+    if (stat !== null && stat.ppid === postmaster) total += stat.cpuSeconds;
   }
   return total;
 }
 
-const squad = JSON.parse(fs.readFileSync(cmrcTrialPath, "utf8")) as { data: Array<{ paragraphs: Array<{ context: string; qas: Array<{ question: string }> }> }> };
-const paragraphs = squad.data.flatMap((d) => d.paragraphs);
-const questions = paragraphs.flatMap((p) => p.qas.map((q) => q.question));
+const questions = readCmrcQuestions();
 const inbox = path.join(work, "inbox");
 fs.mkdirSync(inbox);
-paragraphs.forEach((p, i) => fs.writeFileSync(path.join(inbox, `p${String(i).padStart(4, "0")}.txt`), p.context));
+const passages = writeCmrcInbox(inbox);
 const config = path.join(work, "alpaca-rag.config.json");
 fs.writeFileSync(
   config,
@@ -88,7 +63,8 @@ execFileSync(process.execPath, [cli, "ingest", "--config", config, "--json"], { 
 /** The store's PostgreSQL server process (the parent of a backend), when it runs on this machine. */
 const probe = new pg.Client({ connectionString: store });
 await probe.connect();
-const backendParent = parentOf((await probe.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid);
+const backendPid = (await probe.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+const backendParent = procStat(backendPid)?.ppid ?? 0;
 // A server on another machine: its pids mean nothing here, and its CPU is not on these cores.
 const postmaster = (() => {
   try {
@@ -157,10 +133,10 @@ async function measure(count: number): Promise<Run> {
   const servers = await Promise.all(Array.from({ length: count }, (_, i) => startReplica(i)));
   // A short warm-up per replica (connections, plans, page cache), not counted.
   await Promise.all(servers.map((s) => autocannon({ url: s.url, connections: 4, amount: 200, requests: [{ method: "POST", path: "/v1/search", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: questions[0], k: 5 }) }] })));
-  const cpuBefore = servers.map((s) => cpuSeconds(s.child.pid!));
+  const cpuBefore = servers.map((s) => (procStat(s.child.pid!)?.cpuSeconds ?? 0));
   const pgBefore = postgresCpu();
   const results = await Promise.all(servers.map((s) => load(s.url, connections / count)));
-  const replicaCpu = servers.reduce((sum, s, i) => sum + cpuSeconds(s.child.pid!) - cpuBefore[i], 0);
+  const replicaCpu = servers.reduce((sum, s, i) => sum + (procStat(s.child.pid!)?.cpuSeconds ?? 0) - cpuBefore[i], 0);
   const pgCpu = postgresCpu() - pgBefore;
   for (const s of servers) s.child.kill("SIGINT");
   await Promise.all(servers.map((s) => new Promise((r) => (s.child.exitCode !== null ? r(null) : s.child.once("exit", r)))));
@@ -184,7 +160,7 @@ const one = await measure(1);
 const two = await measure(2);
 const ratio = round(two.requestsPerSecond / one.requestsPerSecond, 2);
 const notes =
-  `Lexical search (BM25 in PostgreSQL) over the ${paragraphs.length} CMRC trial passages, ${connections} connections, ${seconds} s per run; ` +
+  `Lexical search (BM25 in PostgreSQL) over the ${passages} CMRC trial passages, ${connections} connections, ${seconds} s per run; ` +
   `replicas pinned with taskset${hasTaskset ? "" : " (not available here: unpinned)"}, PostgreSQL unpinned on the same two cores. ` +
   "The machine's two cores were shared with other work during the run, so the absolute numbers are noisy. " +
   "postgres CPU share = PostgreSQL's CPU seconds / (PostgreSQL's + the replicas'), over the measured window; a backend's CPU counts while it lives " +

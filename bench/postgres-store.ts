@@ -17,14 +17,14 @@ import type { DocumentStore, NewDocument } from "../src/store/contract.js";
 import { openStore } from "../src/store/open.js";
 import { lexicalQuery } from "../src/store/segment.js";
 import { hasFlag, numberFlag } from "./lib/cli.js";
-import { cmrcTrialPath } from "./lib/cmrc.js";
+import { readCmrcQuestions, writeCmrcInbox } from "./lib/cmrc.js";
 import { writeCmrcQuestionSet } from "./lib/cmrc-questions.js";
-import { formatTable } from "./lib/measure.js";
+import { formatTable, timeIt } from "./lib/measure.js";
 import { benchPostgres } from "./lib/postgres-cluster.js";
 import { projectRoot, sharedPath } from "./lib/paths.js";
 import { compareStoreQuality } from "./lib/store-quality.js";
 import { describeMachine, resultsDir } from "./lib/report.js";
-import { mulberry32 } from "./lib/random-weights.js";
+import { seededRandom } from "./lib/synthetic-corpus.js";
 import { round, summarize } from "./lib/stats.js";
 
 const chunks = numberFlag("--chunks", 20_000);
@@ -34,31 +34,11 @@ const dimension = numberFlag("--dimension", 64);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-rag-pgbench-"));
 fs.chmodSync(work, 0o755);
 const postgres = benchPostgres("postgres-store", work);
-const base = postgres.url;
 
-async function freshDatabase(): Promise<string> {
-  const name = `bench_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base!);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const t = performance.now();
-  const value = await work();
-  return { value, ms: performance.now() - t };
-}
-
-const squad = JSON.parse(fs.readFileSync(cmrcTrialPath, "utf8")) as { data: Array<{ paragraphs: Array<{ context: string; qas: Array<{ question: string }> }> }> };
-const paragraphs = squad.data.flatMap((d) => d.paragraphs);
 const inbox = path.join(work, "inbox");
 fs.mkdirSync(inbox);
-paragraphs.forEach((p, i) => fs.writeFileSync(path.join(inbox, `p${String(i).padStart(4, "0")}.txt`), p.context));
-const questions = paragraphs.flatMap((p) => p.qas.map((q) => lexicalQuery(q.question)));
+const passages = writeCmrcInbox(inbox);
+const questions = readCmrcQuestions().map((q) => lexicalQuery(q));
 
 /** Bytes the store takes on disk: the folder, or every table of the database with its indexes and TOAST. */
 async function storeBytes(kind: string, target: string): Promise<number> {
@@ -76,25 +56,25 @@ type Dense = { bytesPerChunk: number; commitChunksPerSecond: number; p50Ms: numb
 
 /** The lexical ingest/search part and the synthetic-vector part (skipped with --only-quality). */
 async function speedFigures(): Promise<{ sameTop5: number; lexical: Record<string, Lexical>; dense: Record<string, Dense> }> {
-  const targets = { sqlite: path.join(work, "sqlite-lexical"), postgres: await freshDatabase() };
+  const targets = { sqlite: path.join(work, "sqlite-lexical"), postgres: await postgres.createDatabase("bench") };
   const lexical: Record<string, Lexical> = {};
   const tops: Record<string, string[]> = {};
   for (const [kind, store] of Object.entries(targets)) {
     const settings = loadSettings({ cwd: projectRoot, env: {}, overrides: { store, inbox, threads: 1, gpu: false, "embedding.model": "none" } });
-    const ingest = await timed(() => ingestFolder({ settings, folder: inbox }));
+    const ingest = await timeIt(() => ingestFolder({ settings, folder: inbox }));
     const s = await openStore(store);
     const samples: number[] = [];
     tops[kind] = [];
     for (const q of questions) {
-      const { value, ms } = await timed(() => s.lexicalSearch(q, 5, { kbs: ["default"] }));
-      samples.push(ms);
+      const { value, seconds } = await timeIt(() => s.lexicalSearch(q, 5, { kbs: ["default"] }));
+      samples.push(seconds * 1000);
       tops[kind].push(value.map((h) => h.chunkId).join(","));
     }
     const storedChunks = await s.count("chunks");
     await s.close();
     const latency = summarize(samples);
     lexical[kind] = {
-      ingestFilesPerSecond: round(paragraphs.length / (ingest.ms / 1000), 1),
+      ingestFilesPerSecond: round(passages / ingest.seconds, 1),
       p50Ms: latency.p50Ms,
       p99Ms: latency.p99Ms,
       chunks: storedChunks,
@@ -105,8 +85,7 @@ async function speedFigures(): Promise<{ sameTop5: number; lexical: Record<strin
   const sameTop5 = round(tops.sqlite.filter((t, i) => t === tops.postgres[i]).length / questions.length, 4);
 
   // Synthetic vectors: 100 cluster centres, points around them, unit length.
-  const draw = mulberry32(7);
-  const random = () => draw() / 2 ** 32;
+  const random = seededRandom(7);
   const centres = Array.from({ length: 100 }, () => Array.from({ length: dimension }, () => random() * 2 - 1));
   function point(): Float32Array {
     const c = centres[Math.floor(random() * centres.length)];
@@ -118,7 +97,7 @@ async function speedFigures(): Promise<{ sameTop5: number; lexical: Record<strin
   const probes = Array.from({ length: 200 }, point);
   const identity = { name: "synthetic-64.gguf", fingerprint: "synthetic-64", dimension };
   const dense: Record<string, Dense> = {};
-  const vectorTargets = { sqlite: path.join(work, "sqlite-dense"), postgres: await freshDatabase() };
+  const vectorTargets = { sqlite: path.join(work, "sqlite-dense"), postgres: await postgres.createDatabase("bench") };
   const exact = probes.map((q) =>
     vectors
       .map((v, i) => ({ i, s: v.reduce((sum, x, j) => sum + x * q[j], 0) }))
@@ -130,7 +109,7 @@ async function speedFigures(): Promise<{ sameTop5: number; lexical: Record<strin
     const store: DocumentStore = await openStore(target, { write: true, purpose: "bench" });
     await store.bindEmbedding(identity);
     const idOf = new Map<number, number>();
-    const commit = await timed(async () => {
+    const commit = await timeIt(async () => {
       for (let start = 0, d = 0; start < chunks; start += 50, d++) {
         const part = vectors.slice(start, start + 50);
         const document: NewDocument = {
@@ -148,15 +127,15 @@ async function speedFigures(): Promise<{ sameTop5: number; lexical: Record<strin
     const samples: number[] = [];
     let found = 0;
     for (const [n, q] of probes.entries()) {
-      const { value, ms } = await timed(() => store.vectorSearch(q, 10, { kbs: ["default"] }));
-      samples.push(ms);
+      const { value, seconds } = await timeIt(() => store.vectorSearch(q, 10, { kbs: ["default"] }));
+      samples.push(seconds * 1000);
       const want = new Set(exact[n]);
       found += value.filter((h) => want.has(idOf.get(h.chunkId)!)).length;
     }
     await store.close();
     const bytes = await storeBytes(kind, target);
     const latency = summarize(samples);
-    dense[kind] = { bytesPerChunk: round(bytes / chunks, 0), commitChunksPerSecond: round(chunks / (commit.ms / 1000), 0), p50Ms: latency.p50Ms, p99Ms: latency.p99Ms, recallAt10: round(found / (probes.length * 10), 4) };
+    dense[kind] = { bytesPerChunk: round(bytes / chunks, 0), commitChunksPerSecond: round(chunks / commit.seconds, 0), p50Ms: latency.p50Ms, p99Ms: latency.p99Ms, recallAt10: round(found / (probes.length * 10), 4) };
   }
   return { sameTop5, lexical, dense };
 }
@@ -177,13 +156,13 @@ const quality = await compareStoreQuality({
   questions: qualityCorpus.questions,
   modelPath: sharedPath("models", "stories260K.gguf"),
   threads,
-  freshStore: async (kind, purpose) => (kind === "sqlite" ? path.join(work, `sqlite-${purpose}-quality`) : await freshDatabase()),
+  freshStore: async (kind, purpose) => (kind === "sqlite" ? path.join(work, `sqlite-${purpose}-quality`) : await postgres.createDatabase("bench")),
 });
 const result = {
   ...previous,
   machine: describeMachine(),
   notes,
-  ...(speed ? { passages: paragraphs.length, questions: questions.length, sameTop5: speed.sameTop5, lexical: speed.lexical, chunks, dimension, dense: speed.dense } : {}),
+  ...(speed ? { passages, questions: questions.length, sameTop5: speed.sameTop5, lexical: speed.lexical, chunks, dimension, dense: speed.dense } : {}),
   mrr: quality.mrr,
   quality: { passages: qualityCorpus.passages, questions: quality.questions, tolerance: quality.tolerance, embedder: "stories260K", threads, figures: quality.figures },
 } as Record<string, unknown> & { lexical?: Record<string, Lexical>; dense?: Record<string, Dense>; sameTop5?: number; questions?: number; chunks?: number; dimension?: number };

@@ -11,7 +11,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { listFlag, numberFlag } from "./lib/cli.js";
 import { writeCmrcQuestionSet } from "./lib/cmrc-questions.js";
-import { formatTable, mib } from "./lib/measure.js";
+import { formatTable, mib, procStat } from "./lib/measure.js";
 import { projectRoot, sharedPath } from "./lib/paths.js";
 import { defaultThreads, describeMachine, writeResults } from "./lib/report.js";
 import { round, summarize } from "./lib/stats.js";
@@ -31,17 +31,6 @@ function memoryOf(pid: number): { rssBytes: number; peakRssBytes: number } | nul
     const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
     const kib = (key: string) => Number(status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1] ?? Number.NaN) * 1024;
     return { rssBytes: kib("VmRSS"), peakRssBytes: kib("VmHWM") };
-  } catch {
-    return null;
-  }
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux, 100 clock ticks a second); null elsewhere. */
-function cpuSecondsOf(pid: number): number | null {
-  try {
-    // Fields after the command name (which may hold spaces, hence the last ")"): utime and stime are the 12th and 13th.
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return null;
   }
@@ -119,7 +108,7 @@ try {
     for (const connections of e.concurrencies) {
       let next = 0;
       const okLatencies: number[] = [];
-      const serverCpuBefore = cpuSecondsOf(ready.pid);
+      const serverCpuBefore = procStat(ready.pid)?.cpuSeconds ?? null;
       const ownCpuBefore = process.cpuUsage();
       const instance = autocannon({
         url: ready.url,
@@ -141,7 +130,7 @@ try {
       });
       const r = await instance;
       const ownCpu = process.cpuUsage(ownCpuBefore);
-      const serverCpuAfter = cpuSecondsOf(ready.pid);
+      const serverCpuAfter = procStat(ready.pid)?.cpuSeconds ?? null;
       const ok = summarize(okLatencies);
       const shed = r.statusCodeStats["503"]?.count ?? 0;
       const run: LoadRun = {

@@ -1,5 +1,6 @@
 // Reads the CMRC 2018 trial passages (SQuAD layout) from ../shared at run time.
 import fs from "node:fs";
+import path from "node:path";
 import { sharedPath } from "./paths.js";
 
 export const cmrcTrialPath = sharedPath("data", "cmrc2018", "cmrc2018_trial.json");
@@ -11,7 +12,7 @@ export interface CmrcPassage {
 }
 
 interface SquadFile {
-  data: { id?: string; paragraphs: { id?: string; context: string }[] }[];
+  data: { id?: string; paragraphs: { id?: string; context: string; qas?: { question: string }[] }[] }[];
 }
 
 /** Every passage in file order (duplicates included). */
@@ -24,4 +25,17 @@ export function readCmrcPassages(file = cmrcTrialPath): CmrcPassage[] {
       return { id, context: p.context };
     }),
   );
+}
+
+/** Every passage in file order as p0000.txt, p0001.txt, … in `dir` (which must exist); returns how many. */
+export function writeCmrcInbox(dir: string, file = cmrcTrialPath): number {
+  const passages = readCmrcPassages(file);
+  passages.forEach((p, i) => fs.writeFileSync(path.join(dir, `p${String(i).padStart(4, "0")}.txt`), p.context));
+  return passages.length;
+}
+
+/** Every question in file order (duplicates and blank ones included). */
+export function readCmrcQuestions(file = cmrcTrialPath): string[] {
+  const squad = JSON.parse(fs.readFileSync(file, "utf8")) as SquadFile;
+  return squad.data.flatMap((article) => article.paragraphs.flatMap((p) => (p.qas ?? []).map((q) => q.question)));
 }

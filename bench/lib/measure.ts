@@ -1,9 +1,24 @@
 // Measuring helpers for the benchmark: wall time, peak RSS (polled in-process, or exact per child process),
 // running one pipeline per child process, and markdown tables.
 import { fork, type Serializable } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { projectRoot } from "./paths.js";
+
+/**
+ * A process's parent and the CPU seconds (user + system) it has used so far, from /proc (Linux, 100 clock ticks a
+ * second); null when it is gone or there is no /proc.
+ */
+export function procStat(pid: number): { ppid: number; cpuSeconds: number } | null {
+  try {
+    // Fields after the command name (which may hold spaces, hence the last ")"): ppid is the 2nd, utime and stime the 12th and 13th.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return { ppid: Number(fields[1]), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100 };
+  } catch {
+    return null;
+  }
+}
 
 /** Runs `fn` and returns its value with the wall time in seconds. */
 export async function timeIt<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number }> {

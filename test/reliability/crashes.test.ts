@@ -9,7 +9,7 @@ import { chooseEmbeddingModel, loadEmbedder, resolveEmbedderFile, type Embedder 
 import { retrieveDetailed } from "../../src/retrieval/hybrid.js";
 import { checkStore } from "../../src/store/check.js";
 import { openStore } from "../../src/store/open.js";
-import { startCli } from "../cliProcess.js";
+import { killIngestWhileEmbedding, startCli } from "../cliProcess.js";
 import { cmrcParagraphs, storiesModel, tempDir, testSettings } from "../helpers.js";
 import { cliFlags, seededRandom, storeContents } from "./fixtures.js";
 
@@ -109,14 +109,8 @@ describe("SIGKILL during real ingests", () => {
    * running process; returns false when the run had already finished.
    */
   async function killRound(phase: string, windowMs: number, allowed: Array<Map<string, string[]>>): Promise<boolean> {
-    const run = startCli(args);
-    const started = await run.waitFor(/embedding with/, 90_000).then(() => true, () => false);
     const afterMs = Math.round(random() * windowMs);
-    if (started) await new Promise((r) => setTimeout(r, afterMs));
-    const running = run.child.exitCode === null && run.child.signalCode === null;
-    run.child.kill("SIGKILL");
-    const result = await run.done;
-    const killed = running && result.signal === "SIGKILL";
+    const { killed } = await killIngestWhileEmbedding(args, afterMs);
     if (killed) kills.push({ phase, afterMs });
     expect(await sqliteProblems(storeDir)).toEqual([]);
     for (const [p, chunks] of storeContents(storeDir)) expect(allowed.some((v) => JSON.stringify(v.get(p)) === JSON.stringify(chunks)), p).toBe(true);

@@ -189,6 +189,9 @@ export async function deleteAll(client: Queryable): Promise<void> {
   await client.query("UPDATE store_totals SET chunks = 0, term_length = 0, vectors = 0");
 }
 
+/** A documents row as exportDocuments selects it: NewDocument's own fields, its id and page starts. */
+type DocumentRow = Pick<NewDocument, "sha256" | "kind" | "bytes" | "pages" | "encoding" | "text"> & { id: number; page_starts: number[] };
+
 /** A chunk's placement columns as the queries below select them. */
 interface PlacementRow {
   idx: number;
@@ -264,16 +267,10 @@ export async function* exportDocuments(pool: pg.Pool, batchSize: number): AsyncG
     const batch = await inTransaction(
       pool,
       async (client) => {
-        const docs = await client.query<{
-          id: number;
-          sha256: string;
-          kind: string;
-          bytes: number;
-          pages: number | null;
-          encoding: string | null;
-          text: string;
-          page_starts: number[];
-        }>("SELECT id, sha256, kind, bytes, pages, encoding, text, page_starts FROM documents WHERE id > $1 ORDER BY id LIMIT $2", [after, batchSize]);
+        const docs = await client.query<DocumentRow>(
+          "SELECT id, sha256, kind, bytes, pages, encoding, text, page_starts FROM documents WHERE id > $1 ORDER BY id LIMIT $2",
+          [after, batchSize],
+        );
         const ids = docs.rows.map((d) => d.id);
         const fileRows = await client.query<{ document_id: number; kb: string; path: string; size: number; mtime_ms: number }>(
           "SELECT document_id, kb, path, size, mtime_ms FROM files WHERE document_id = ANY($1::bigint[]) ORDER BY path, kb",

@@ -1,7 +1,7 @@
 // The embedded store's documents, files and chunks: the SQL that writes a file's document (rows, lexical terms and
 // vectors in one transaction), forgets files and the documents only they used, and reads chunks back for retrieval.
 import type { SourceLocation } from "../location.js";
-import type { ExportedDocument, FileListing, FileRecord, KbScope, KnowledgeBase, NewDocument, StoredChunk, StoreTable } from "../contract.js";
+import type { ChunkPlacement, ExportedDocument, FileListing, FileRecord, KbScope, KnowledgeBase, NewDocument, StoredChunk, StoreTable } from "../contract.js";
 import { assertKbName, defaultKb, KbExistsError, KbNameError, UnknownKbError } from "../kb.js";
 import type { StoreDatabase } from "./database.js";
 
@@ -25,6 +25,24 @@ export interface CommitResult {
   added: Array<{ id: number; vector: Float32Array }>;
   /** Chunk ids of documents no file points to any more (gone with their document). */
   removed: number[];
+}
+
+/** The documents columns that map one to one onto NewDocument's fields. */
+type DocumentColumns = Pick<NewDocument, "sha256" | "kind" | "bytes" | "pages" | "encoding" | "text">;
+
+/** A chunk's placement columns (idx, text, page, page_end, char_start, char_end, section, location, token_count) as stored. */
+function placementOf(r: Record<string, unknown>): ChunkPlacement & { location: SourceLocation | null } {
+  return {
+    index: r.idx as number,
+    text: r.text as string,
+    page: r.page as number | null,
+    pageEnd: r.page_end as number | null,
+    charStart: r.char_start as number,
+    charEnd: r.char_end as number,
+    section: r.section as string | null,
+    location: r.location === null ? null : (JSON.parse(r.location as string) as SourceLocation),
+    tokenCount: r.token_count as number,
+  };
 }
 
 export class SqliteDocuments {
@@ -239,15 +257,7 @@ export class SqliteDocuments {
         {
           id: r.id as number,
           documentId: r.document_id as number,
-          index: r.idx as number,
-          text: r.text as string,
-          page: r.page as number | null,
-          pageEnd: r.page_end as number | null,
-          charStart: r.char_start as number,
-          charEnd: r.char_end as number,
-          section: r.section as string | null,
-          location: r.location === null ? null : (JSON.parse(r.location as string) as SourceLocation),
-          tokenCount: r.token_count as number,
+          ...placementOf(r),
           ...sourcesOf(r.sources as string),
         } satisfies StoredChunk,
       ]),
@@ -285,16 +295,7 @@ export class SqliteDocuments {
     return this.db.transaction(() => {
       const docs = this.db
         .prepare("SELECT id, sha256, kind, bytes, pages, encoding, text, page_starts FROM documents WHERE id > ? ORDER BY id LIMIT ?")
-        .all(after, batchSize) as Array<{
-        id: number;
-        sha256: string;
-        kind: string;
-        bytes: number;
-        pages: number | null;
-        encoding: string | null;
-        text: string;
-        page_starts: string;
-      }>;
+        .all(after, batchSize) as Array<DocumentColumns & { id: number; page_starts: string }>;
       const filesOf = this.db.prepare("SELECT kb, path, size, mtime_ms FROM files WHERE document_id = ? ORDER BY path, kb");
       const chunksOf = this.db.prepare(
         `SELECT c.idx, c.text, c.page, c.page_end, c.char_start, c.char_end, c.section, c.location, c.token_count, c.vector, f.terms
@@ -312,15 +313,7 @@ export class SqliteDocuments {
             text: d.text,
             pageStarts: JSON.parse(d.page_starts) as number[],
             chunks: chunks.map((c) => ({
-              index: c.idx as number,
-              text: c.text as string,
-              page: c.page as number | null,
-              pageEnd: c.page_end as number | null,
-              charStart: c.char_start as number,
-              charEnd: c.char_end as number,
-              section: c.section as string | null,
-              location: c.location === null ? null : (JSON.parse(c.location as string) as SourceLocation),
-              tokenCount: c.token_count as number,
+              ...placementOf(c),
               terms: (c.terms as string | null) ?? "",
               vector: c.vector === null ? null : blobToVector(c.vector as Buffer),
             })),

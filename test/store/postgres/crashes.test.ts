@@ -8,7 +8,7 @@ import { ingestFolder } from "../../../src/ingest/pipeline.js";
 import { checkStore } from "../../../src/store/check.js";
 import { openStore } from "../../../src/store/open.js";
 import { lexicalQuery } from "../../../src/store/segment.js";
-import { startCli } from "../../cliProcess.js";
+import { killIngestWhileEmbedding, startCli } from "../../cliProcess.js";
 import { cmrcParagraphs, storiesModel, tempDir, testSettings } from "../../helpers.js";
 import { cliFlags, seededRandom } from "../../reliability/fixtures.js";
 import { freshDatabase, usePostgres } from "./database.js";
@@ -70,14 +70,9 @@ describe("SIGKILL during ingests into PostgreSQL", () => {
     const random = seededRandom(20261129);
     const kills: number[] = [];
     for (let round = 0; round < 12 && kills.length < 5; round++) {
-      const run = startCli(args);
-      const started = await run.waitFor(/embedding with/, 90_000).then(() => true, () => false);
       const afterMs = Math.round(random() * windowMs);
-      if (started) await new Promise((r) => setTimeout(r, afterMs));
-      const running = run.child.exitCode === null && run.child.signalCode === null;
-      run.child.kill("SIGKILL");
-      const result = await run.done;
-      if (running && result.signal === "SIGKILL") kills.push(afterMs);
+      const { running, killed } = await killIngestWhileEmbedding(args, afterMs);
+      if (killed) kills.push(afterMs);
       expect((await checkStore(url)).problems).toEqual([]);
       for (const [p, chunks] of await contents(url)) expect(chunks, p).toEqual(reference.get(p));
       if (!running) break; // the run finished before the kill: nothing left to interrupt
