@@ -20,7 +20,7 @@ export async function kbsFromFlag(store: DocumentStore, flag: string[] | undefin
   const names = parseKbList(flag);
   if (names.length === 0) return [defaultKb];
   if (!several && names.length > 1) throw new Error(`--kb: this command takes one knowledge base, got ${names.join(", ")}`);
-  const known = new Set((await store.listKbs()).map((k) => k.name));
+  const known = new Set(await store.kbNames());
   for (const name of names)
     if (!known.has(name))
       throw new Error(`${new UnknownKbError(name).message} (known: ${[...known].join(", ")}; create it with \`alpaca-rag kb create ${name}\`)`);

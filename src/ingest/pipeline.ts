@@ -42,7 +42,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
   let kbNames: string[];
   let inbox: string;
   try {
-    kbNames = (await store.listKbs()).map((k) => k.name);
+    kbNames = await store.kbNames();
     if (!kbNames.includes(kb)) throw new UnknownKbError(kb);
     if (options.folder === undefined && kb !== defaultKb && fs.existsSync(settings.inbox)) ensureKbFolder(settings.inbox, kb);
     inbox = path.resolve(options.folder ?? kbFolder(settings.inbox, kb));

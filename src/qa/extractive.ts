@@ -108,8 +108,11 @@ interface AnswerKind {
   tags?: readonly string[];
 }
 
+/** Asked why: the cause is the answer (an answer kind below, and the consequence rule in extractiveAnswer). */
+const asksWhy = /为什么|为何|原因|何故|\bwhy\b/i;
+
 const answerKinds: AnswerKind[] = [
-  { asks: /为什么|为何|原因|何故|\bwhy\b/i, holds: /因为|由于|因此|所以|因而|导致|为了|以便|以免|原因|缘故|\bbecause\b|\bdue to\b|\bso that\b/gi },
+  { asks: asksWhy, holds: /因为|由于|因此|所以|因而|导致|为了|以便|以免|原因|缘故|\bbecause\b|\bdue to\b|\bso that\b/gi },
   { asks: /哪一年|哪年|什么时候|何时|哪一天|几月|几日|年代|日期|\bwhen\b|\bwhat year\b/i, holds: /(\d{1,4}|[一二三四五六七八九〇零十百千]+)\s*(年|月|日|世纪|年代)|公元|西元|\b1\d{3}\b|\b20\d{2}\b/g },
   { asks: /多长|多高|多远|多宽|多深|多重|多大|面积|长度|高度|距离|重量|体长|how (long|tall|high|far|wide|deep|heavy|big)/i, holds: /[\d一二三四五六七八九十百千万亿.]+\s*(米|公里|千米|厘米|毫米|平方|公顷|吨|公斤|千克|克|英尺|英里|海里|亩|公分|公尺|km|m|cm|kg|miles?|feet|metres?|meters?)/gi },
   { asks: /多少|几个|几|多久|人口|数量|第几|how (many|much)/i, holds: /[\d一二三四五六七八九十两百千万亿]+/g },
@@ -248,7 +251,6 @@ function scoreCandidates(question: string, candidates: Candidate[]): ((text: str
 
 /** Consequence openings: the sentence before one of these gives the reason. */
 const consequence = /^[\s“「]*(因此|所以|故|因而|于是|从而|\b(therefore|thus|hence|this is why)\b)/iu;
-const asksWhy = /为什么|为何|原因|何故|\bwhy\b/i;
 
 export function extractiveAnswer(options: ExtractiveOptions): ExtractiveAnswer {
   const candidates = candidatesOf(options.sources);

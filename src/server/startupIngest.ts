@@ -53,7 +53,7 @@ export interface StartupIngestOptions {
 async function kbNames(settings: Settings): Promise<string[]> {
   const store = await openStore(settings, { vectors: false });
   try {
-    const names = (await store.listKbs()).map((k) => k.name);
+    const names = await store.kbNames();
     return [defaultKb, ...names.filter((n) => n !== defaultKb)];
   } finally {
     await store.close();

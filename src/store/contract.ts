@@ -205,6 +205,8 @@ export interface DocumentStore {
 
   /** Every base with its counts, by name (`default` always among them). */
   listKbs(): Promise<KnowledgeBase[]>;
+  /** The bases' names alone, in listKbs's order: what a request's scope is checked against, without the counts. */
+  kbNames(): Promise<string[]>;
   /** Adds an empty base; KbNameError for a bad name, KbExistsError for a taken one. Writers only. */
   createKb(name: string): Promise<void>;
   /** Renames a base with its files (not `default`); UnknownKbError, KbExistsError, KbNameError. Writers only. */

@@ -36,7 +36,7 @@ export async function copyStore(from: string, to: string, onProgress?: (document
     const identity = await source.embedding();
     if (identity !== undefined) await target.bindEmbedding(identity);
     // Bases first, so every file has its base to go to; a base the target already has (its `default`) is kept.
-    const have = new Set((await target.listKbs()).map((k) => k.name));
+    const have = new Set(await target.kbNames());
     for (const { name } of await source.listKbs()) if (!have.has(name)) await target.createKb(name);
     const summary: CopySummary = {
       from: source.location,

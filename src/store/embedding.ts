@@ -1,9 +1,16 @@
 // The embedding identity rule every store keeps: a store is made with one embedding model (by fingerprint) or with
 // none, and refuses another until it is emptied (ingest --reembed).
+import type { EmbedderIdentity } from "../models/embedder.js";
 import type { StoreEmbedding } from "./contract.js";
 
 export class EmbedderMismatchError extends Error {
   override name = "EmbedderMismatchError";
+}
+
+/** The store's `embedding` meta value read back: undefined when unset (a new store), null for "none" (lexical-only). */
+export function parseEmbedding(raw: string | undefined | null): StoreEmbedding {
+  if (raw === undefined || raw === null) return undefined;
+  return raw === "none" ? null : (JSON.parse(raw) as EmbedderIdentity);
 }
 
 /** True when `identity` (null: lexical-only) is the model the store is already tied to. */

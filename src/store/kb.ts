@@ -59,6 +59,6 @@ export function parseKbList(value: string | readonly string[] | undefined): stri
 }
 
 /** The scope of every base a store holds: for whole-store work (calibration, checks), never for a caller's request. */
-export async function everyKb(store: { listKbs(): Promise<Array<{ name: string }>> }): Promise<{ kbs: string[] }> {
-  return { kbs: (await store.listKbs()).map((k) => k.name) };
+export async function everyKb(store: { kbNames(): Promise<string[]> }): Promise<{ kbs: string[] }> {
+  return { kbs: await store.kbNames() };
 }

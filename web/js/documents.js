@@ -159,7 +159,7 @@ function showIngestStatus(s) {
 }
 
 /** Polls the ingest status; reloads the list when an ingest ends or, while one runs, whenever another file is done. */
-export async function followIngests() {
+async function followIngests() {
   // One poll at a time: an upload asks for one early, and the running loop must not split in two.
   if (polling) return;
   polling = true;

@@ -50,7 +50,7 @@ const messages = {
   },
 };
 
-export let lang = localStorage.getItem("lang") || (navigator.language.toLowerCase().startsWith("zh") ? "zh" : "en");
+let lang = localStorage.getItem("lang") || (navigator.language.toLowerCase().startsWith("zh") ? "zh" : "en");
 
 /** The message `key` in the current language with {name} filled from `values`. */
 export function t(key, values = {}) {

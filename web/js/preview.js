@@ -26,7 +26,7 @@ const squash = (s) => s.normalize("NFKC").replace(/\s+/g, "");
  * found there, starting from anchors spread over the passage (the chunk may begin on the page before). Returns the
  * indexes of the items the run touches; empty when nothing of it is on the page.
  */
-export function matchItems(items, passage) {
+function matchItems(items, passage) {
   const owner = [];
   let joined = "";
   items.forEach((item, i) => {

@@ -54,7 +54,7 @@ async function reingestOtherBases(settings: Settings, done: string, signal: Abor
   const store = await openStore(settings.store, { vectors: false });
   let others: string[];
   try {
-    others = (await store.listKbs()).map((k) => k.name).filter((name) => name !== done);
+    others = (await store.kbNames()).filter((name) => name !== done);
   } finally {
     await store.close();
   }

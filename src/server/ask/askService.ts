@@ -54,7 +54,7 @@ export class AskService {
 
   /** The names of the store's knowledge bases now. */
   async kbNames(): Promise<string[]> {
-    return (await this.engine.store.listKbs()).map((k) => k.name);
+    return this.engine.store.kbNames();
   }
 
   /** The generator's name, or null when answers are extractive. */

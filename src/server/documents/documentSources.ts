@@ -56,7 +56,7 @@ export class DocumentSources {
 
   /** The names of the store's bases (to check a request's `kb` against). */
   async kbNames(): Promise<string[]> {
-    return (await this.store.listKbs()).map((k) => k.name);
+    return this.store.kbNames();
   }
 
   /**

@@ -151,7 +151,7 @@ export class DocumentsService {
 
   /** The bases the store holds now. */
   async kbNames(): Promise<string[]> {
-    return (await this.options.engine.store.listKbs()).map((k) => k.name);
+    return this.options.engine.store.kbNames();
   }
 
   /** The files of the bases `kbs` (the caller has checked the caller may see them). */
@@ -173,8 +173,11 @@ export class DocumentsService {
     return this.ingestStatus.snapshot(visible);
   }
 
-  /** `willRetryLock`: a StoreLockedError is not recorded as the ingest's outcome (the caller tries again). */
-  private async runIngest(trigger: IngestTrigger, kb: string, willRetryLock = false): Promise<IngestSummary> {
+  /**
+   * `willRetryLock`: a StoreLockedError is not recorded as the ingest's outcome (the caller tries again). `refresh`:
+   * reload the vector index afterwards; false where the caller ingests several bases and reloads it once at the end.
+   */
+  private async runIngest(trigger: IngestTrigger, kb: string, willRetryLock = false, refresh = true): Promise<IngestSummary> {
     const { engine } = this.options;
     fs.mkdirSync(this.inbox, { recursive: true });
     this.ingestStatus.begin(trigger, kb);
@@ -193,7 +196,7 @@ export class DocumentsService {
       if (!(willRetryLock && e instanceof StoreLockedError)) this.ingestStatus.end({ error: e });
       throw e;
     } finally {
-      await engine.store.refreshVectors();
+      if (refresh) await engine.store.refreshVectors();
     }
     this.ingestStatus.end({ summary });
     return summary;
@@ -230,7 +233,11 @@ export class DocumentsService {
       const summaries: IngestSummary[] = [];
       // A base deleted since the request was made is left out, not an error.
       const existing = new Set(await this.kbNames());
-      for (const kb of kbs) if (existing.has(kb)) summaries.push(await this.runIngest(trigger, kb));
+      try {
+        for (const kb of kbs) if (existing.has(kb)) summaries.push(await this.runIngest(trigger, kb, false, false));
+      } finally {
+        await this.options.engine.store.refreshVectors();
+      }
       return summaries;
     });
   }

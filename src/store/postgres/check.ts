@@ -2,6 +2,7 @@
 // lexical postings and their statistics, the running totals, the knowledge bases and the vectors (with their HNSW
 // index) agree.
 import type { CheckReport } from "../contract.js";
+import { parseEmbedding } from "../embedding.js";
 import { createPool, openFailure, redactUrl } from "./connection.js";
 import { latestVersion, schemaVersion } from "./migrations.js";
 
@@ -35,10 +36,7 @@ export async function checkPostgresStore(url: string): Promise<CheckReport> {
   try {
     // One snapshot for every query, so a commit landing mid-check cannot look like a disagreement.
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const identity = await (async () => {
-      const raw = (await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'embedding'")).rows[0]?.value;
-      return raw === undefined ? undefined : raw === "none" ? null : (JSON.parse(raw) as { name: string; dimension: number });
-    })();
+    const identity = parseEmbedding((await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'embedding'")).rows[0]?.value);
     const count = async (table: string) => Number((await client.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
 
     const unusedDocuments = await ids("SELECT d.id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.document_id = d.id)");

@@ -102,6 +102,7 @@ export async function commitFile(
     // server costs more than the work in it on a busy machine.
     const d = content.document;
     const c = d.chunks;
+    const posted = c.map((x) => postings(x.terms));
     const inserted = await client.query<{ document_id: number; chunk_ids: number[] }>(
       `WITH doc AS (
          INSERT INTO documents(sha256, kind, bytes, pages, encoding, text, page_starts, chunk_count, ingested_at)
@@ -132,7 +133,7 @@ export async function commitFile(
         c.map((x) => (x.location ? JSON.stringify(x.location) : null)),
         c.map((x) => x.tokenCount),
         c.map((x) => x.terms),
-        c.map((x) => postings(x.terms).length),
+        posted.map((p) => p.length),
         c.map((x) => (x.vector ? vectorLiteral(x.vector) : null)),
       ],
     );
@@ -141,7 +142,7 @@ export async function commitFile(
     if (c.length > 0)
       await addPostings(
         client,
-        chunkIds.map((id, i) => ({ id, terms: c[i].terms })),
+        chunkIds.map((id, i) => ({ id, postings: posted[i] })),
         c.filter((x) => x.vector).length,
       );
   } else {

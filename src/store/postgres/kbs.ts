@@ -37,6 +37,10 @@ export async function listKbs(db: Queryable): Promise<KnowledgeBase[]> {
   return result.rows.map((r) => ({ name: r.name, createdAt: r.created_at, files: r.files, documents: r.documents, chunks: r.chunks }));
 }
 
+export async function kbNames(db: Queryable): Promise<string[]> {
+  return (await db.query<{ name: string }>("SELECT name FROM knowledge_bases ORDER BY name")).rows.map((r) => r.name);
+}
+
 export async function createKb(client: Queryable, name: string): Promise<void> {
   assertKbName(name);
   const inserted = await client.query("INSERT INTO knowledge_bases(name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", [

@@ -33,17 +33,21 @@ export function postings(terms: string): { counts: Map<string, number>; length: 
 type Queryable = Pick<pg.PoolClient, "query">;
 
 /**
- * Adds the postings of new chunks, their terms' chunk counts and the totals (`vectors`: how many of them have one),
+ * Adds the postings of new chunks (from `postings`), their terms' chunk counts and the totals (`vectors`: how many of them have one),
  * in one statement inside the commit's transaction.
  */
-export async function addPostings(client: Queryable, chunks: ReadonlyArray<{ id: number; terms: string }>, vectors: number): Promise<void> {
+export async function addPostings(
+  client: Queryable,
+  chunks: ReadonlyArray<{ id: number; postings: ReturnType<typeof postings> }>,
+  vectors: number,
+): Promise<void> {
   const term: string[] = [];
   const chunk: number[] = [];
   const tf: number[] = [];
   const length: number[] = [];
   let total = 0;
   for (const c of chunks) {
-    const p = postings(c.terms);
+    const p = c.postings;
     total += p.length;
     for (const [t, n] of p.counts) {
       term.push(t);

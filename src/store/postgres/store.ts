@@ -23,7 +23,7 @@ import type {
   VectorHit,
   VectorStatus,
 } from "../contract.js";
-import { embeddingMismatch, sameEmbedding } from "../embedding.js";
+import { embeddingMismatch, parseEmbedding, sameEmbedding } from "../embedding.js";
 import { StoreUnavailableError } from "../errors.js";
 import { createPool, inTransaction, openFailure, redactUrl, useFailure } from "./connection.js";
 import * as documents from "./documents.js";
@@ -43,11 +43,6 @@ async function readMeta(db: Queryable, key: string): Promise<string | undefined>
 async function writeMeta(db: Queryable, key: string, value: string | null): Promise<void> {
   if (value === null) await db.query("DELETE FROM meta WHERE key = $1", [key]);
   else await db.query("INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value]);
-}
-
-function parseEmbedding(raw: string | undefined | null): StoreEmbedding {
-  if (raw === undefined || raw === null) return undefined;
-  return raw === "none" ? null : (JSON.parse(raw) as EmbedderIdentity);
 }
 
 export class PostgresStore implements DocumentStore {
@@ -143,6 +138,10 @@ export class PostgresStore implements DocumentStore {
 
   async listKbs(): Promise<KnowledgeBase[]> {
     return this.guard(() => kbs.listKbs(this.pool));
+  }
+
+  async kbNames(): Promise<string[]> {
+    return this.guard(() => kbs.kbNames(this.pool));
   }
 
   async createKb(name: string): Promise<void> {

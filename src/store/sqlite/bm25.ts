@@ -35,14 +35,8 @@ export function readFtsTotals(db: StoreDatabase, table: string): { rows: number;
   const block = db.prepare(`SELECT block FROM "${table}_data" WHERE id = 1`).pluck().get() as Buffer | undefined;
   if (!block || block.length === 0) return { rows: 0, tokens: 0 };
   const rows = readVarint(block, 0);
-  let tokens = 0;
-  // One total per column (the store's table has one; summed as FTS5's xColumnTotalSize(-1) does).
-  for (let at = rows.next; at < block.length; ) {
-    const column = readVarint(block, at);
-    tokens += column.value;
-    at = column.next;
-  }
-  return { rows: rows.value, tokens };
+  // One total per column after the row count, laid out as a docsize record (summed as FTS5's xColumnTotalSize(-1) does).
+  return { rows: rows.value, tokens: docsizeTokens(block.subarray(rows.next)) };
 }
 
 /** A row's token count from its docsize record (one varint per column, summed). */

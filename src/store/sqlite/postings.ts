@@ -35,6 +35,8 @@ export class FtsPostings {
   /** Highest chunk id whose token count is in `lengths`. */
   private lengthsThrough = 0;
   private vocabReady = false;
+  /** New chunks may exist since `lengths` was read: set when the content may have changed (invalidate). */
+  private lengthsStale = true;
 
   constructor(
     private readonly db: StoreDatabase,
@@ -45,6 +47,7 @@ export class FtsPostings {
   invalidate(): void {
     this.lists.clear();
     this.bytes = 0;
+    this.lengthsStale = true;
   }
 
   /**
@@ -53,6 +56,8 @@ export class FtsPostings {
    * million rows ~3x faster than a Buffer per row; longer ones are read as Buffers.
    */
   tokenCounts(): Uint32Array {
+    if (!this.lengthsStale) return this.lengths;
+    this.lengthsStale = false;
     const from = this.lengthsThrough;
     for (const packed of this.db.prepare(packedSizes).pluck().iterate(from) as IterableIterator<number>)
       this.setLength(Math.floor(packed / sizeRadix), packed % sizeRadix);

@@ -22,7 +22,7 @@ import type {
   VectorHit,
   VectorStatus,
 } from "../contract.js";
-import { embeddingMismatch, sameEmbedding } from "../embedding.js";
+import { embeddingMismatch, parseEmbedding, sameEmbedding } from "../embedding.js";
 import { StoreLock } from "../lock.js";
 import { openDatabase, readMeta, writeMeta, type StoreDatabase } from "./database.js";
 import { SqliteDocuments } from "./documents.js";
@@ -92,9 +92,7 @@ export class SqliteStore implements DocumentStore {
   }
 
   private currentEmbedding(): StoreEmbedding {
-    const raw = readMeta(this.db, "embedding");
-    if (raw === undefined) return undefined;
-    return raw === "none" ? null : (JSON.parse(raw) as EmbedderIdentity);
+    return parseEmbedding(readMeta(this.db, "embedding"));
   }
 
   private loadVectors(): void {
@@ -135,6 +133,10 @@ export class SqliteStore implements DocumentStore {
 
   async listKbs(): Promise<KnowledgeBase[]> {
     return this.documents.listKbs();
+  }
+
+  async kbNames(): Promise<string[]> {
+    return this.documents.kbNames();
   }
 
   async createKb(name: string): Promise<void> {
