@@ -49,6 +49,7 @@ describe("the app over a failing engine", () => {
       settings: { ...settings, inbox: path.join(dir, "inbox") },
       store: {
         listKbs: async () => [{ name: "default", createdAt: "then", files: 0, documents: 0, chunks: 0 }],
+        kbNames: async () => ["default"],
         listFiles: () => {
           throw new Error("disk on fire at /secret/path");
         },
