@@ -372,6 +372,7 @@ export async function ingestFolder(options: IngestOptions): Promise<IngestSummar
       const goneSet = new Set(gone);
       summary.duplicates = summary.duplicates.filter((d) => !goneSet.has(d.sameAs));
     }
+    await store.refreshLexicalIndex();
     await store.saveVectors();
     summary.embedding = (await store.embedding())?.name ?? (loadEmbedding ? "(not loaded: nothing to embed)" : null);
     summary.seconds = (performance.now() - started) / 1000;

@@ -126,6 +126,16 @@ export interface LexicalHit {
   score: number;
 }
 
+/** What bringing a store's derived lexical index up to date did (refreshLexicalIndex). */
+export interface LexicalIndexRefresh {
+  action: "none" | "rebuilt" | "extended" | "dropped";
+  /** Terms the index holds afterwards. */
+  terms: number;
+  /** Postings written. */
+  postings: number;
+  seconds: number;
+}
+
 export interface VectorHit {
   chunkId: number;
   /** Cosine similarity in [-1, 1]. */
@@ -302,6 +312,12 @@ export interface DocumentStore {
    * elsewhere.
    */
   saveVectors(): Promise<void>;
+  /**
+   * Brings derived lexical indexes in line with the content after an ingest (the embedded store's packed posting lists
+   * of common terms, which make cold lexical searches at a million chunks fast). Ingest and copy call it at the end.
+   * Writers only; null where the store keeps none (PostgreSQL).
+   */
+  refreshLexicalIndex(): Promise<LexicalIndexRefresh | null>;
 
   // --- metadata -------------------------------------------------------------------------------------------------
 

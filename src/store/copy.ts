@@ -58,6 +58,7 @@ export async function copyStore(from: string, to: string, onProgress?: (document
       summary.vectors += document.chunks.filter((c) => c.vector).length;
       onProgress?.(summary.documents);
     }
+    await target.refreshLexicalIndex();
     await target.saveVectors();
     return summary;
   } finally {

@@ -245,6 +245,10 @@ export class PostgresStore implements DocumentStore {
   /** Nothing to do: the HNSW index is inside the database and follows each commit. */
   async saveVectors(): Promise<void> {}
 
+  async refreshLexicalIndex(): Promise<null> {
+    return null;
+  }
+
   async readCalibration(fingerprint: string): Promise<SavedCalibration | undefined> {
     return this.guard(async () => {
       const raw = await readMeta(this.pool, `calibration:${fingerprint}`);

@@ -26,6 +26,9 @@ const filesIndexes = `
 CREATE INDEX IF NOT EXISTS files_by_document ON files(document_id, kb);
 `;
 
+/** The tokenizer of chunks_fts; the packed side index (packedPostings.ts) counts new chunks' terms with the same one. */
+export const ftsTokenizer = "unicode61 remove_diacritics 2";
+
 const ddl = `
 CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,
@@ -71,7 +74,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 -- chunk row (text and vector, most of the file: 15 s of a million-chunk store's open); this index is ~10 bytes a chunk.
 CREATE INDEX IF NOT EXISTS chunks_with_vector ON chunks(id) WHERE vector IS NOT NULL;
 -- Jieba-segmented, script-folded words of each chunk; rowid = chunks.id. BM25 is FTS5's (lexical.ts sums it).
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, tokenize = '${ftsTokenizer}');
 -- Per-term document counts, so the lexical search can leave out words nearly every chunk has.
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
 CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN

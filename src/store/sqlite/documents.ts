@@ -4,6 +4,7 @@ import type { SourceLocation } from "../location.js";
 import type { ChunkPlacement, ExportedDocument, FileListing, FileRecord, KbScope, KnowledgeBase, NewDocument, StoredChunk, StoreTable } from "../contract.js";
 import { assertKbName, defaultKb, KbExistsError, KbNameError, UnknownKbError } from "../kb.js";
 import type { StoreDatabase } from "./database.js";
+import { dropPackedPostings } from "./packedPostings.js";
 
 function vectorToBlob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
@@ -234,6 +235,8 @@ export class SqliteDocuments {
 
   /** Drops every document, file, chunk and lexical row (the caller resets the metadata in the same transaction). */
   deleteAll(): void {
+    // First, so that its trigger does not record each deleted chunk.
+    dropPackedPostings(this.db);
     this.db.exec("DELETE FROM chunks; DELETE FROM files; DELETE FROM documents; DELETE FROM chunks_fts;");
   }
 

@@ -32,6 +32,8 @@ export interface LexicalPlan {
   reason: string;
   /** Postings summed (postings path). */
   postings: number;
+  /** Posting lists read from the packed side index by this search (the rest came from the cache or FTS5). */
+  packedReads: number;
 }
 
 export class SqliteLexical {
@@ -70,7 +72,7 @@ export class SqliteLexical {
     const lookup = this.db.prepare("SELECT doc FROM chunks_vocab WHERE term = ?").pluck();
     const counts = new Map<string, number>();
     for (const term of terms) {
-      let doc = cached.get(term) ?? this.postings.cachedCount(term);
+      let doc = cached.get(term) ?? this.postings.knownCount(term);
       if (doc === undefined) {
         doc = (lookup.get(term) as number | undefined) ?? 0;
         if (doc >= commonTermCacheFloor) cached.set(term, doc);
@@ -113,7 +115,8 @@ export class SqliteLexical {
    * chunks of documents with a file in these bases (null: every chunk, when the scope covers every base).
    */
   search(terms: readonly string[], limit: number, kbs: readonly string[] | null): LexicalHit[] {
-    this.lastPlan = { path: "empty", reason: "no query term is in any chunk", postings: 0 };
+    this.lastPlan = { path: "empty", reason: "no query term is in any chunk", postings: 0, packedReads: 0 };
+    this.postings.readsFromPacked();
     if (terms.length === 0 || limit <= 0) return [];
     const stats = this.stats();
     const kept = this.keptTerms(terms, stats);
@@ -130,7 +133,7 @@ export class SqliteLexical {
    * two), and what answers queries the summed search leaves to FTS5.
    */
   exactSearch(terms: readonly string[], limit: number, kbs: readonly string[] | null = null): LexicalHit[] {
-    this.lastPlan = { path: "empty", reason: "no query term is in any chunk", postings: 0 };
+    this.lastPlan = { path: "empty", reason: "no query term is in any chunk", postings: 0, packedReads: 0 };
     if (terms.length === 0 || limit <= 0) return [];
     const kept = this.keptTerms(terms, this.stats());
     return kept.length === 0 ? [] : this.fts5(kept, limit, kbs, "exact search asked for");
@@ -138,7 +141,7 @@ export class SqliteLexical {
 
   /** FTS5's bm25() ranks; a scope is a join inside the ranking query (bm25() still uses the whole table's statistics). */
   private fts5(kept: readonly string[], limit: number, kbs: readonly string[] | null, reason: string): LexicalHit[] {
-    this.lastPlan = { path: "fts5", reason, postings: 0 };
+    this.lastPlan = { path: "fts5", reason, postings: 0, packedReads: 0 };
     const rows = (
       kbs === null
         ? this.db
@@ -184,7 +187,12 @@ export class SqliteLexical {
       if (allowed === null || allowed[id] === 1) top.offer(id, scores[id]);
       scores[id] = 0;
     }
-    this.lastPlan = { path: "postings", reason: `${lists.length} terms${allowed === null ? "" : ", scoped"}`, postings };
+    this.lastPlan = {
+      path: "postings",
+      reason: `${lists.length} terms${allowed === null ? "" : ", scoped"}`,
+      postings,
+      packedReads: this.postings.readsFromPacked(),
+    };
     return top.sorted();
   }
 }

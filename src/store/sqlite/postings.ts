@@ -1,9 +1,11 @@
 // What the lexical search (lexical.ts) scores from, read out of FTS5's own index: each term's posting list (the chunks
 // it is in and how often, from an fts5vocab 'instance' table) and every chunk's token count (FTS5's docsize records).
 // Lists are kept in memory up to a byte budget, least recently used first out, and dropped whenever the content may
-// have changed; token counts never change for a chunk id (ids are never reused), so they are only ever extended.
+// have changed; token counts never change for a chunk id (ids are never reused), so they are only ever extended. A
+// common term's list is read from the packed side index (packedPostings.ts) when the store has a current one.
 import { docsizeTokens } from "./bm25.js";
 import type { StoreDatabase } from "./database.js";
+import { PackedPostings } from "./packedPostings.js";
 
 export interface PostingList {
   /** Chunk ids, ascending. */
@@ -37,6 +39,10 @@ export class FtsPostings {
   private vocabReady = false;
   /** New chunks may exist since `lengths` was read: set when the content may have changed (invalidate). */
   private lengthsStale = true;
+  /** The side index as of the current content (null: none usable), loaded on first use after each invalidate. */
+  private packed: PackedPostings | null | undefined = undefined;
+  /** Lists read from the side index since the counter was last taken (readsFromPacked). */
+  private packedReads = 0;
 
   constructor(
     private readonly db: StoreDatabase,
@@ -48,6 +54,19 @@ export class FtsPostings {
     this.lists.clear();
     this.bytes = 0;
     this.lengthsStale = true;
+    this.packed = undefined;
+  }
+
+  private packedIndex(): PackedPostings | null {
+    if (this.packed === undefined) this.packed = PackedPostings.load(this.db);
+    return this.packed;
+  }
+
+  /** How many lists came from the side index since the last call (for the search's plan). */
+  readsFromPacked(): number {
+    const reads = this.packedReads;
+    this.packedReads = 0;
+    return reads;
   }
 
   /**
@@ -78,9 +97,14 @@ export class FtsPostings {
     if (id > this.lengthsThrough) this.lengthsThrough = id;
   }
 
-  /** How many chunks hold `term`, when its list is cached (undefined otherwise). */
-  cachedCount(term: string): number | undefined {
-    return this.lists.get(term)?.chunks.length;
+  /** How many chunks hold `term`, when its list is cached or packed (undefined otherwise: FTS5 must count it). */
+  knownCount(term: string): number | undefined {
+    const cached = this.lists.get(term)?.chunks.length;
+    if (cached !== undefined) return cached;
+    const packed = this.packedIndex();
+    if (!packed?.has(term)) return undefined;
+    // With deletions only the list itself can say: read (and cache) it.
+    return packed.hasDeletions ? this.list(term).chunks.length : packed.count(term);
   }
 
   /** The posting list of one term (one FTS5 token), from the cache or from FTS5's index. */
@@ -107,6 +131,11 @@ export class FtsPostings {
   }
 
   private read(term: string): PostingList {
+    const packed = this.packedIndex();
+    if (packed?.has(term)) {
+      this.packedReads += 1;
+      return { ...packed.list(term), saturated: false };
+    }
     if (!this.vocabReady) {
       // A temporary table: nothing is written to the store, so a reader can create it while an ingest holds the lock.
       this.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_instances USING fts5vocab(main, 'chunks_fts', 'instance')");

@@ -12,6 +12,7 @@ import type {
   KbScope,
   KnowledgeBase,
   LexicalHit,
+  LexicalIndexRefresh,
   NewDocument,
   OpenStoreOptions,
   ReconcileReport,
@@ -27,6 +28,7 @@ import { StoreLock } from "../lock.js";
 import { openDatabase, readMeta, writeMeta, type StoreDatabase } from "./database.js";
 import { SqliteDocuments } from "./documents.js";
 import { SqliteLexical } from "./lexical.js";
+import { refreshPackedPostings, type PackedOptions } from "./packedPostings.js";
 import type { VectorIndex } from "./vectorIndex.js";
 import { SqliteVectors } from "./vectors.js";
 
@@ -261,6 +263,12 @@ export class SqliteStore implements DocumentStore {
 
   async saveVectors(): Promise<void> {
     this.vectors.save();
+  }
+
+  /** See DocumentStore.refreshLexicalIndex; `options` (floor, minimum store size) for tests of small stores. */
+  async refreshLexicalIndex(options: PackedOptions = {}): Promise<LexicalIndexRefresh> {
+    this.requireWriter("refreshing the lexical index");
+    return refreshPackedPostings(this.db, options);
   }
 
   async readCalibration(fingerprint: string): Promise<SavedCalibration | undefined> {
