@@ -72,6 +72,13 @@ describe("alpaca-rag kb and --kb", () => {
     r = await cli("ask", "anything", "--kb", "nautical");
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/unknown knowledge base "nautical"/);
+    // Checked before any model loads: a model that does not exist is never reached.
+    for (const command of [["ask", "anything"], ["chat"], ["search", "anything"]]) {
+      r = await cli(...command, "--kb", "nautical", "--embedding-model", "/nonexistent/model.gguf");
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/unknown knowledge base "nautical"/);
+      expect(r.stderr).not.toMatch(/nonexistent/);
+    }
 
     r = await cli("kb", "rename", "marine", "fleet");
     expect(r.code, r.stderr).toBe(0);

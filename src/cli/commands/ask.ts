@@ -38,6 +38,7 @@ export function registerAskCommand(program: Command): void {
         "retrieval.k": flags.k === undefined ? undefined : Number(flags.k),
         "generator.model": flags.model,
       });
+      const kbs = await kbsFromFlag(settings, flags.kb, true);
       const engine = await openEngine(settings);
       const abort = new AbortController();
       const onSigint = () => abort.abort();
@@ -45,7 +46,6 @@ export function registerAskCommand(program: Command): void {
       try {
         if (!flags.json && engine.generatorNote && !engine.generator) process.stderr.write(`${engine.generatorNote}\n`);
         const streaming = !flags.json && process.stdout.isTTY;
-        const kbs = await kbsFromFlag(engine.store, flags.kb, true);
         const answer = await answerQuestion(engine, {
           question: words.join(" "),
           kbs,

@@ -35,10 +35,10 @@ export function registerChatCommand(program: Command): void {
         "retrieval.k": flags.k === undefined ? undefined : Number(flags.k),
         "generator.model": flags.model,
       });
+      const kbs = await kbsFromFlag(settings, flags.kb, true);
       const engine = await openEngine(settings);
       let status = 0;
       try {
-        const kbs = await kbsFromFlag(engine.store, flags.kb, true);
         const session = new ChatSession(engine, { kbs, k: settings.retrieval.k, condense: flags.condense, longAnswer: flags.long });
         const interactive = Boolean(process.stdin.isTTY);
         if (engine.generatorNote && !engine.generator && !flags.json) process.stderr.write(`${engine.generatorNote}\n`);

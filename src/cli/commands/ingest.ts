@@ -1,6 +1,7 @@
 // `alpaca-rag ingest [DIR]`: make the store follow a folder; exit 0 when every file went in, 2 when some failed.
 import type { Command } from "commander";
-import { ingestFolder, type IngestSummary } from "../../ingest/pipeline.js";
+import { ingestFolder, type IngestOptions, type IngestProgress, type IngestSummary } from "../../ingest/pipeline.js";
+import { chooseEmbeddingModel, loadEmbedder, resolveEmbedderFile, type Embedder } from "../../models/embedder.js";
 import { openStore } from "../../store/open.js";
 import { defaultKb } from "../../store/kb.js";
 import { kbsFromFlag, withKbFlag } from "../kbFlags.js";
@@ -39,29 +40,42 @@ async function printHuman(summary: IngestSummary, storeDir: string): Promise<voi
   }
 }
 
-/** The one base `--kb` names, checked against the store before the (long) run starts. */
-async function checkedKb(storeDir: string, flag: string[] | undefined): Promise<string> {
-  if (flag === undefined) return defaultKb;
-  const store = await openStore(storeDir, { vectors: false });
+/** The store's bases other than `done`. */
+async function otherBases(settings: Settings, done: string): Promise<string[]> {
+  const store = await openStore(settings.store, { vectors: false });
   try {
-    return (await kbsFromFlag(store, flag, false))[0];
+    return (await store.kbNames()).filter((name) => name !== done);
   } finally {
     await store.close();
   }
 }
 
-async function reingestOtherBases(settings: Settings, done: string, signal: AbortSignal, onNotice?: (m: string) => void): Promise<void> {
-  const store = await openStore(settings.store, { vectors: false });
-  let others: string[];
+/**
+ * The configured embedding model, loaded once for a --reembed over several bases (null: lexical-only), so that each
+ * base's ingest does not load it again.
+ */
+async function loadSharedEmbedder(settings: Settings, signal: AbortSignal, onNotice?: (m: string) => void): Promise<Embedder | null> {
+  const choice = await chooseEmbeddingModel(settings);
+  if (choice.kind === "none") return null;
+  const embedder = await loadEmbedder(settings, choice, await resolveEmbedderFile(settings, choice, { signal }));
+  onNotice?.(`embedding every knowledge base with ${embedder.identity.name} (${embedder.dimension}-dim, ${embedder.threads} threads)`);
+  return embedder;
+}
+
+/** --reembed: empties the whole store, then reads every base again from its folder (`kb` first), with one embedder. */
+async function reembedEveryBase(settings: Settings, kb: string, folder: string | undefined, base: IngestOptions & { signal: AbortSignal }): Promise<IngestSummary> {
+  const others = await otherBases(settings, kb);
+  const embedder = others.length > 0 ? await loadSharedEmbedder(settings, base.signal, base.onNotice) : undefined;
   try {
-    others = (await store.kbNames()).filter((name) => name !== done);
+    const summary = await ingestFolder({ ...base, settings, kb, folder, reembed: true, embedder });
+    for (const other of others) {
+      if (summary.interrupted || base.signal.aborted) break;
+      const s = await ingestFolder({ settings, kb: other, signal: base.signal, onNotice: base.onNotice, embedder });
+      base.onNotice?.(`knowledge base ${other}: ${s.added} files ingested again, ${s.chunks} chunks, ${s.failed.length} failed`);
+    }
+    return summary;
   } finally {
-    await store.close();
-  }
-  for (const kb of others) {
-    if (signal.aborted) return;
-    const s = await ingestFolder({ settings, kb, signal, onNotice });
-    onNotice?.(`knowledge base ${kb}: ${s.added} files ingested again, ${s.chunks} chunks, ${s.failed.length} failed`);
+    await embedder?.dispose();
   }
 }
 
@@ -93,18 +107,10 @@ export function registerIngestCommand(program: Command): void {
       let summary: IngestSummary;
       const onNotice = flags.json ? undefined : (m: string) => process.stderr.write(`${m}\n`);
       try {
-        const kb = await checkedKb(settings.store, flags.kb);
-        summary = await ingestFolder({
-          settings,
-          kb,
-          folder: dir,
-          reembed: flags.reembed,
-          signal: abort.signal,
-          onProgress: view ? (p) => view.update(p) : undefined,
-          onNotice,
-        });
-        // --reembed emptied the whole store: the other bases are read again from their folders, so none is left empty.
-        if (flags.reembed && !summary.interrupted) await reingestOtherBases(settings, kb, abort.signal, onNotice);
+        const kb = (await kbsFromFlag(settings, flags.kb, false))[0];
+        const run = { settings, signal: abort.signal, onProgress: view ? (p: IngestProgress) => view.update(p) : undefined, onNotice };
+        // --reembed empties the whole store: the other bases are read again from their folders, so none is left empty.
+        summary = flags.reembed ? await reembedEveryBase(settings, kb, dir, run) : await ingestFolder({ ...run, kb, folder: dir });
       } finally {
         view?.stop();
         process.off("SIGINT", onSignal);

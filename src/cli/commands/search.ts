@@ -19,10 +19,10 @@ export function registerSearchCommand(program: Command): void {
     .option("--json", "print JSON")
     .action(async (words: string[], flags: SearchFlags) => {
       const settings = settingsFromFlags(flags, { "retrieval.k": flags.k === undefined ? undefined : Number(flags.k) });
+      const kbs = await kbsFromFlag(settings, flags.kb, true);
       const engine = await openEngine(settings, { generator: false });
       try {
         const query = words.join(" ");
-        const kbs = await kbsFromFlag(engine.store, flags.kb, true);
         const result = await searchChunks(engine, query, kbs, settings.retrieval.k);
         const results = result.results;
         if (flags.json) {
