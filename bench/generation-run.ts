@@ -11,6 +11,7 @@ import type { GenerateResult, Generator, PromptInput } from "../src/models/gener
 import { renderCompletion, renderLlama2Chat, tokenizePrompt } from "../src/models/promptFormat.js";
 import { answerQuestion, prepareQuestion, retrieveForQuestion } from "../src/qa/answer.js";
 import { openEngine, type QaEngine } from "../src/qa/engine.js";
+import { preferActiveOpenMpWait } from "../src/models/llama.js";
 import { serveChild } from "./lib/measure.js";
 import { projectRoot } from "./lib/paths.js";
 import { median } from "./lib/stats.js";
@@ -128,6 +129,8 @@ export async function runGeneration(opts: GenerationRunOptions): Promise<Generat
     const prompt: PromptInput = prepared.packed!.prompt;
 
     // The raw side: its own model and context, as a node-llama-cpp user would write it, sized like ours.
+    // The OpenMP wait policy alpaca-rag's runtime sets (src/models/llama.ts), so the sides differ only in their own work.
+    preferActiveOpenMpWait();
     const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error, progressLogs: false });
     const model = await llama.loadModel({ modelPath: opts.modelPath });
     const context = await model.createContext({

@@ -1,6 +1,7 @@
 // The raw limit of ingestion: node-llama-cpp embedding given chunks in a tight loop on one embedding context (or, with
 // `contexts`, on several side by side), with no parsing, splitting or storage. Model load is timed apart from embedding.
 import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
+import { preferActiveOpenMpWait } from "../src/models/llama.js";
 import { serveChild } from "./lib/measure.js";
 
 export interface RawEmbedOptions {
@@ -34,6 +35,8 @@ export interface RawEmbedResult {
 }
 
 export async function runRawEmbed(opts: RawEmbedOptions): Promise<RawEmbedResult> {
+  // The OpenMP wait policy alpaca-rag's runtime sets (src/models/llama.ts), so the sides differ only in their own work.
+  preferActiveOpenMpWait();
   const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error, progressLogs: false });
   const loadStart = performance.now();
   const model = await llama.loadModel({ modelPath: opts.modelPath });

@@ -94,10 +94,11 @@ async function readKeptBuild(record: string, options: ScaleBuildOptions): Promis
       build.lexicalIndexSeconds = refresh.seconds;
       build.buildSeconds += refresh.seconds;
       build.chunksPerSecond = build.chunks / build.buildSeconds;
-      build.databaseBytes = fileBytes(path.join(options.storeDir, databaseFileName)) + fileBytes(path.join(options.storeDir, `${databaseFileName}-wal`));
     } finally {
       await store.close();
     }
+    // After close, which checkpoints the write-ahead log into the database file, as the build's own figure was taken.
+    build.databaseBytes = fileBytes(path.join(options.storeDir, databaseFileName)) + fileBytes(path.join(options.storeDir, `${databaseFileName}-wal`));
     fs.writeFileSync(record, JSON.stringify(saved));
   }
   return saved.build;
