@@ -5,6 +5,7 @@ import path from "node:path";
 import hnswlib from "hnswlib-node";
 import type { CheckReport } from "../contract.js";
 import { blobToVector } from "./documents.js";
+import { verifyPackedPostings } from "./packedPostings.js";
 import { databaseFileName, SqliteStore, vectorFileName } from "./store.js";
 
 function sample(ids: number[]): string {
@@ -38,6 +39,7 @@ export async function checkSqliteStore(dir: string): Promise<CheckReport> {
     if (noTerms.length) problems.push(`chunks without an FTS row: ${sample(noTerms)}`);
     const orphanTerms = ids("SELECT f.rowid FROM chunks_fts f WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = f.rowid)");
     if (orphanTerms.length) problems.push(`FTS rows without a chunk: ${sample(orphanTerms)}`);
+    problems.push(...verifyPackedPostings(db));
     const unusedDocuments = ids("SELECT d.id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.document_id = d.id)");
     if (unusedDocuments.length) problems.push(`documents no file points to: ${sample(unusedDocuments)}`);
     const danglingFiles = db.prepare("SELECT f.path FROM files f WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = f.document_id)").pluck().all() as string[];

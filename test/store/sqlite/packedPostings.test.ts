@@ -1,12 +1,14 @@
 // The packed side index of the lexical search (src/store/sqlite/packedPostings.ts): a search reading common terms'
 // lists from it gives exactly FTS5's BM25 top-k through commits, removals and refreshes (property-tested on the same
 // randomised corpora as lexical.test.ts); each packed list equals FTS5's own; the index is rebuilt, extended, merged
-// and dropped as the store grows and shrinks; and ingest refreshes it.
+// and dropped as the store grows and shrinks; check finds a damaged list; and ingest refreshes it.
 import fs from "node:fs";
 import path from "node:path";
+import Database from "better-sqlite3";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ingestFolder } from "../../../src/ingest/pipeline.js";
+import { checkStore } from "../../../src/store/check.js";
 import type { StoreDatabase } from "../../../src/store/sqlite/database.js";
 import { SqliteLexical } from "../../../src/store/sqlite/lexical.js";
 import { PackedPostings } from "../../../src/store/sqlite/packedPostings.js";
@@ -162,6 +164,23 @@ describe("packed posting lists", () => {
     } finally {
       await store.close();
     }
+  });
+
+  it("is verified by check, which names a packed list that differs from FTS5's", async () => {
+    const storeDir = tempDir();
+    const store = SqliteStore.open(storeDir, { write: true });
+    await store.bindEmbedding(null);
+    await store.commitFile(file("a.txt"), { document: document("a", Array.from({ length: 60 }, (_, i) => ["城市", ...(i % 3 === 0 ? ["历史"] : []), `w${i}x`])) });
+    await store.refreshLexicalIndex({ floor: 10, minChunks: 10 });
+    await store.close();
+    expect((await checkStore(storeDir)).problems).toEqual([]);
+    // One posting too few in 历史's list, as a damaged file or a faulty write would leave it.
+    const damaged = new Database(path.join(storeDir, "index.sqlite"));
+    damaged.exec("UPDATE lexical_packed SET n = n - 1, chunks = substr(chunks, 1, length(chunks) - 4), counts = substr(counts, 1, length(counts) - 2) WHERE term = '历史'");
+    damaged.close();
+    const report = await checkStore(storeDir);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([expect.stringMatching(/packed posting list of "历史" differs from FTS5's \(19 chunks against 20\)/)]);
   });
 
   it("is refreshed by ingest: a small store's side index is dropped at the end of an ingest", async () => {
