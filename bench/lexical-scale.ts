@@ -114,7 +114,7 @@ const markdown = [
   ),
   "",
   `Milliseconds per question, jieba included, ${limit} candidates as retrieval asks. summed: the store's lexical search (FTS5's BM25 summed ` +
-    "term at a time from FTS5's posting lists and token counts, lists cached in memory; the first pass over the questions, after 20 warm-up " +
+    "term at a time from posting lists (common terms' from the packed side index ingest keeps, the rest from FTS5's) and FTS5's token counts, lists cached in memory; the first pass over the questions, after 20 warm-up " +
     "ones); warm: the same questions again right after (their lists and term counts cached); FTS5 bm25: FTS5's bm25() over every kept term, " +
     "the search before, on the same store in the same run. " +
     `Store: ${s.chunks.toLocaleString("en-US")} chunks (seeded synthetic text plus the CMRC trial passages, one chunk each), lexical only, opened in ${round(s.openSeconds, 2)} s.`,
