@@ -1,7 +1,7 @@
 // The state of one `chat` conversation, apart from any terminal: what a typed line means (question or /command), the
 // turns so far, k, the last answer; each question runs the qa/ steps with the history and an optional condensed query.
 import type { ChatTurn } from "../models/promptFormat.js";
-import { completeAnswer, prepareQuestion, retrieveForQuestion, type Answer, type Citation } from "../qa/answer.js";
+import { answerWithRetrievalQuery, type Answer, type Citation } from "../qa/answer.js";
 import { condenseQuery } from "../qa/condense.js";
 import type { QaEngine } from "../qa/engine.js";
 
@@ -116,10 +116,15 @@ export class ChatSession {
    */
   async ask(question: string, options: ChatAskOptions = {}): Promise<ChatAnswer> {
     const retrievalQuery = this.condense ? condenseQuery({ question, previous: this.previousQuery }) : question.trim();
-    const retrieved = await retrieveForQuestion(this.engine, { question: retrievalQuery, kbs: this.options.kbs, k: this.k });
-    // Retrieval used the condensed query; the prompt and the answer carry the user's own words.
-    const prepared = prepareQuestion(this.engine, { ...retrieved, question: question.trim() }, { history: this.turns, longAnswer: this.options.longAnswer });
-    const answer = await completeAnswer(this.engine, prepared, options);
+    const { answer, prepared } = await answerWithRetrievalQuery(this.engine, {
+      question,
+      retrievalQuery,
+      kbs: this.options.kbs,
+      k: this.k,
+      history: this.turns,
+      longAnswer: this.options.longAnswer,
+      ...options,
+    });
     const historyTurns = prepared.packed?.prompt.kind === "chat" ? prepared.packed.history.length : 0;
     const result: ChatAnswer = { ...answer, historyTurns, retrievalQuery };
     this.last = result;

@@ -245,3 +245,26 @@ export async function answerQuestion(engine: QaEngine, options: AskOptions): Pro
   const prepared = prepareQuestion(engine, retrieved, options);
   return completeAnswer(engine, prepared, options);
 }
+
+/**
+ * The whole path for a question searched for by other words (a follow-up joined to the questions before it,
+ * qa/condense.ts): retrieval uses `retrievalQuery`; the prompt and the answer carry the user's own question. With no
+ * generator the sentences are extracted by the question, or by the retrieval query when the question alone matches none
+ * (a follow-up such as "还有呢？" names nothing); extraction is cheap, so the sources and text are handed on once chosen.
+ */
+export async function answerWithRetrievalQuery(
+  engine: QaEngine,
+  options: AskOptions & { retrievalQuery: string },
+): Promise<{ answer: Answer; prepared: PreparedQuestion }> {
+  const retrieved = await retrieveForQuestion(engine, { question: options.retrievalQuery, k: options.k, kbs: options.kbs });
+  const question = options.question.trim();
+  const prepared = prepareQuestion(engine, { ...retrieved, question }, options);
+  if (prepared.packed) return { answer: await completeAnswer(engine, prepared, options), prepared };
+  let answer = await completeAnswer(engine, prepared);
+  if (retrieved.question !== question && answer.citations.every((c) => !c.cited))
+    answer = { ...(await completeAnswer(engine, { ...prepared, question: retrieved.question })), question };
+  options.onSources?.(answer.citations);
+  options.onText?.(answer.answer);
+  return { answer, prepared };
+}
+

@@ -89,6 +89,12 @@ describe("ChatSession with extractive answers", () => {
     expect((await condensing.ask("How should rosemary be kept in winter?")).retrievalQuery).toBe("How should rosemary be kept in winter?");
     condensing.clear();
     expect((await condensing.ask("它有多长？")).retrievalQuery).toBe("它有多长？");
+    // A follow-up that names nothing has its sentences chosen by the condensed query, as /v1/ask does.
+    condensing.clear();
+    await condensing.ask(bridgeQuestion);
+    const more = await condensing.ask("还有呢？");
+    expect(more).toMatchObject({ question: "还有呢？", retrievalQuery: `${bridgeQuestion}\n还有呢？` });
+    expect(more.citations.filter((c) => c.cited).map((c) => c.source)).toContain("lanxi-wangyue-bridge.md");
 
     const plain = new ChatSession(engine, { kbs: ["default"], k: 1 });
     await plain.ask(bridgeQuestion);

@@ -2,7 +2,7 @@
 // then the one question path of qa/answer.ts with the shared engine; a follow-up is searched for together with the
 // questions before it, as `chat` does. Knows nothing of HTTP.
 import type { ChatTurn } from "../../models/promptFormat.js";
-import { completeAnswer, prepareQuestion, retrieveForQuestion, type Answer, type Citation } from "../../qa/answer.js";
+import { answerWithRetrievalQuery, type Answer, type Citation } from "../../qa/answer.js";
 import { condenseQuery } from "../../qa/condense.js";
 import type { QaEngine } from "../../qa/engine.js";
 import type { GenerationQueue, QueueTicket } from "../http/generationQueue.js";
@@ -86,20 +86,9 @@ export class AskService {
     try {
       await ticket.turn(hooks.signal);
       const retrievalQuery = retrievalQueryFor(request.question, request.history, request.condense ?? true);
-      const retrieved = await retrieveForQuestion(this.engine, { question: retrievalQuery, k: request.k, kbs: request.kbs });
-      // Retrieval used the condensed query; a model's prompt and the answer carry the user's own words.
-      const question = request.question.trim();
-      const prepared = prepareQuestion(this.engine, { ...retrieved, question }, request);
-      let answer = await completeAnswer(this.engine, prepared, { signal: hooks.signal, onText: this.engine.generator ? hooks.onText : undefined, onSources: hooks.onSources });
-      if (!this.engine.generator) {
-        // Extracted sentences: a follow-up such as "还有呢？" matches none alone; then they are chosen by the
-        // condensed query. Extraction is cheap, and nothing was streamed yet.
-        if (retrievalQuery !== question && answer.citations.every((c) => !c.cited))
-          answer = await completeAnswer(this.engine, { ...prepared, question: retrievalQuery }, {});
-        hooks.onText?.(answer.answer);
-      }
+      const { answer } = await answerWithRetrievalQuery(this.engine, { ...request, retrievalQuery, ...hooks });
       this.metrics.generated(answer.usage);
-      return { ...answer, question, retrievalQuery };
+      return { ...answer, retrievalQuery };
     } finally {
       ticket.release();
     }

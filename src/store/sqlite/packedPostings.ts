@@ -61,19 +61,36 @@ export function dropPackedPostings(db: StoreDatabase): void {
   db.exec("DROP TRIGGER IF EXISTS lexical_packed_forget; DROP TABLE IF EXISTS lexical_packed; DROP TABLE IF EXISTS lexical_packed_dead;");
 }
 
-/** One term's list from runs of FTS5 instance rows (one row per occurrence, in chunk order); null if a count overflows. */
-function listFromOccurrences(docs: ArrayLike<number>): PackedList | null {
+/**
+ * One term's list from runs of FTS5 instance rows (one row per occurrence, in chunk order). `saturated`: a chunk holds
+ * the term over 65535 times, so its count here is short and only FTS5 can score or pack the term.
+ */
+export function listFromOccurrences(docs: ArrayLike<number>): PackedList & { saturated: boolean } {
   let distinct = 0;
   for (let i = 0; i < docs.length; i++) if (i === 0 || docs[i] !== docs[i - 1]) distinct += 1;
   const chunks = new Int32Array(distinct);
   const counts = new Uint16Array(distinct);
   let at = -1;
+  let saturated = false;
   for (let i = 0; i < docs.length; i++) {
     if (i === 0 || docs[i] !== docs[i - 1]) chunks[++at] = docs[i];
-    if (counts[at] === 65535) return null;
-    counts[at] += 1;
+    if (counts[at] < 65535) counts[at] += 1;
+    else saturated = true;
   }
-  return { chunks, counts };
+  return { chunks, counts, saturated };
+}
+
+/** Reads FTS5's occurrences of a term, in chunk order, through a temporary fts5vocab table (the store is not written). */
+export function ftsOccurrences(db: StoreDatabase): (term: string) => number[] {
+  db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_instances USING fts5vocab(main, 'chunks_fts', 'instance')");
+  const statement = db.prepare("SELECT doc FROM temp.chunks_instances WHERE term = ?").pluck();
+  return (term) => statement.all(term) as number[];
+}
+
+/** Adds one segment of a term's list. */
+function insertSegment(db: StoreDatabase, term: string, list: PackedList): void {
+  db.prepare("INSERT INTO lexical_packed(term, first_chunk, n, chunks, counts) VALUES (?, ?, ?, ?, ?)").run(
+    term, list.chunks[0], list.chunks.length, blobOf(list.chunks), blobOf(list.counts));
 }
 
 const blobOf = (a: Int32Array | Uint16Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -101,7 +118,7 @@ export function refreshPackedPostings(db: StoreDatabase, options: PackedOptions 
       dropPackedPostings(db);
       return done("dropped", 0);
     }
-    const maxId = (db.prepare("SELECT coalesce(max(id), 0) FROM chunks").pluck().get() as number) ?? 0;
+    const maxId = db.prepare("SELECT coalesce(max(id), 0) FROM chunks").pluck().get() as number;
     const through = Number(readMeta(db, throughKey) ?? -1);
     const dead = exists ? (db.prepare("SELECT count(*) FROM lexical_packed_dead").pluck().get() as number) : 0;
     const added = through < 0 ? rows : (db.prepare("SELECT count(*) FROM chunks WHERE id > ?").pluck().get(through) as number);
@@ -116,16 +133,14 @@ export function refreshPackedPostings(db: StoreDatabase, options: PackedOptions 
 function rebuild(db: StoreDatabase, floor: number, maxId: number): number {
   dropPackedPostings(db);
   db.exec(schema);
-  db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_instances USING fts5vocab(main, 'chunks_fts', 'instance')");
+  const occurrences = ftsOccurrences(db);
   const terms = (db.prepare("SELECT term FROM chunks_vocab WHERE doc >= ?").pluck().all(floor) as string[]).filter(isPlainTerm);
-  const occurrences = db.prepare("SELECT doc FROM temp.chunks_instances WHERE term = ?").pluck();
-  const insert = db.prepare("INSERT INTO lexical_packed(term, first_chunk, n, chunks, counts) VALUES (?, ?, ?, ?, ?)");
   let postings = 0;
   for (const term of terms) {
-    const list = listFromOccurrences(occurrences.all(term) as number[]);
-    // A chunk holding a term over 65535 times: only FTS5 can count it, so the term stays unpacked.
-    if (list === null || list.chunks.length === 0) continue;
-    insert.run(term, list.chunks[0], list.chunks.length, blobOf(list.chunks), blobOf(list.counts));
+    const list = listFromOccurrences(occurrences(term));
+    // Only FTS5 can count a saturated term, so it stays unpacked.
+    if (list.saturated || list.chunks.length === 0) continue;
+    insertSegment(db, term, list);
     postings += list.chunks.length;
   }
   writeMeta(db, throughKey, String(maxId));
@@ -143,26 +158,22 @@ function extend(db: StoreDatabase, through: number, maxId: number): number {
     DELETE FROM temp.lexical_stage;`);
   db.prepare("INSERT INTO temp.lexical_stage(rowid, terms) SELECT rowid, terms FROM chunks_fts WHERE rowid > ? AND rowid <= ?").run(through, maxId);
   const packed = new Set(db.prepare("SELECT DISTINCT term FROM lexical_packed").pluck().all() as string[]);
-  const insert = db.prepare("INSERT INTO lexical_packed(term, first_chunk, n, chunks, counts) VALUES (?, ?, ?, ?, ?)");
-  const forget = db.prepare("DELETE FROM lexical_packed WHERE term = ?");
   const segments = db.prepare("SELECT count(*) FROM lexical_packed WHERE term = ?").pluck();
-  let postings = 0;
-  const flush = (term: string, docs: number[]) => {
-    const list = listFromOccurrences(docs);
-    if (list === null) {
-      // Uncountable here: the term goes back to being read from FTS5.
-      forget.run(term);
-      return;
-    }
-    insert.run(term, list.chunks[0], list.chunks.length, blobOf(list.chunks), blobOf(list.counts));
-    postings += list.chunks.length;
-    if ((segments.get(term) as number) > maxSegments) mergeSegments(db, term);
-  };
   // Term by term from the staged index (one row per occurrence, in chunk order): a write cannot run inside an iteration.
   const occurrences = db.prepare("SELECT doc FROM temp.lexical_stage_instances WHERE term = ?").pluck();
+  let postings = 0;
   for (const term of packed) {
     const docs = occurrences.all(term) as number[];
-    if (docs.length > 0) flush(term, docs);
+    if (docs.length === 0) continue;
+    const list = listFromOccurrences(docs);
+    if (list.saturated) {
+      // Uncountable here: the term goes back to being read from FTS5.
+      db.prepare("DELETE FROM lexical_packed WHERE term = ?").run(term);
+      continue;
+    }
+    insertSegment(db, term, list);
+    postings += list.chunks.length;
+    if ((segments.get(term) as number) > maxSegments) mergeSegments(db, term);
   }
   db.exec("DELETE FROM temp.lexical_stage");
   writeMeta(db, throughKey, String(maxId));
@@ -173,8 +184,7 @@ function extend(db: StoreDatabase, through: number, maxId: number): number {
 function mergeSegments(db: StoreDatabase, term: string): void {
   const list = readSegments(db, term);
   db.prepare("DELETE FROM lexical_packed WHERE term = ?").run(term);
-  db.prepare("INSERT INTO lexical_packed(term, first_chunk, n, chunks, counts) VALUES (?, ?, ?, ?, ?)").run(
-    term, list.chunks[0], list.chunks.length, blobOf(list.chunks), blobOf(list.counts));
+  insertSegment(db, term, list);
 }
 
 /** A term's segments, concatenated in chunk order (deleted chunks still in them). */
@@ -256,20 +266,19 @@ export function verifyPackedPostings(db: StoreDatabase, maxTerms = 40): string[]
   if (packed === null) return [];
   const terms = db.prepare("SELECT DISTINCT term FROM lexical_packed ORDER BY term").pluck().all() as string[];
   const step = Math.max(1, Math.ceil(terms.length / maxTerms));
-  db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_instances USING fts5vocab(main, 'chunks_fts', 'instance')");
-  const occurrences = db.prepare("SELECT doc FROM temp.chunks_instances WHERE term = ?").pluck();
+  const occurrences = ftsOccurrences(db);
   const problems: string[] = [];
   for (let i = 0; i < terms.length; i += step) {
     const term = terms[i];
-    const truth = listFromOccurrences(occurrences.all(term) as number[]);
+    const truth = listFromOccurrences(occurrences(term));
     const list = packed.list(term);
     const same =
-      truth !== null &&
+      !truth.saturated &&
       truth.chunks.length === list.chunks.length &&
       truth.chunks.every((id, j) => id === list.chunks[j] && truth.counts[j] === list.counts[j]);
     if (!same)
       problems.push(
-        `packed posting list of "${term}" differs from FTS5's (${list.chunks.length} chunks against ${truth?.chunks.length ?? "uncountable"}): lexical search would rank with it`,
+        `packed posting list of "${term}" differs from FTS5's (${list.chunks.length} chunks against ${truth.chunks.length}): lexical search would rank with it`,
       );
   }
   return problems;

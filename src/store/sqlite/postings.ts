@@ -5,7 +5,7 @@
 // common term's list is read from the packed side index (packedPostings.ts) when the store has a current one.
 import { docsizeTokens } from "./bm25.js";
 import type { StoreDatabase } from "./database.js";
-import { PackedPostings } from "./packedPostings.js";
+import { ftsOccurrences, listFromOccurrences, PackedPostings } from "./packedPostings.js";
 
 export interface PostingList {
   /** Chunk ids, ascending. */
@@ -36,7 +36,8 @@ export class FtsPostings {
   private lengths = new Uint32Array(1024);
   /** Highest chunk id whose token count is in `lengths`. */
   private lengthsThrough = 0;
-  private vocabReady = false;
+  /** FTS5's occurrences of a term, once the temporary fts5vocab table exists. */
+  private occurrences: ((term: string) => number[]) | null = null;
   /** New chunks may exist since `lengths` was read: set when the content may have changed (invalidate). */
   private lengthsStale = true;
   /** The side index as of the current content (null: none usable), loaded on first use after each invalidate. */
@@ -136,24 +137,8 @@ export class FtsPostings {
       this.packedReads += 1;
       return { ...packed.list(term), saturated: false };
     }
-    if (!this.vocabReady) {
-      // A temporary table: nothing is written to the store, so a reader can create it while an ingest holds the lock.
-      this.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_instances USING fts5vocab(main, 'chunks_fts', 'instance')");
-      this.vocabReady = true;
-    }
-    // One row per occurrence, in chunk order: runs of the same chunk are its count.
-    const docs = this.db.prepare("SELECT doc FROM temp.chunks_instances WHERE term = ?").pluck().all(term) as number[];
-    let distinct = 0;
-    for (let i = 0; i < docs.length; i++) if (i === 0 || docs[i] !== docs[i - 1]) distinct += 1;
-    const chunks = new Int32Array(distinct);
-    const counts = new Uint16Array(distinct);
-    let at = -1;
-    let saturated = false;
-    for (let i = 0; i < docs.length; i++) {
-      if (i === 0 || docs[i] !== docs[i - 1]) chunks[++at] = docs[i];
-      if (counts[at] < 65535) counts[at] += 1;
-      else saturated = true;
-    }
-    return { chunks, counts, saturated };
+    // A temporary table: nothing is written to the store, so a reader can create it while an ingest holds the lock.
+    this.occurrences ??= ftsOccurrences(this.db);
+    return listFromOccurrences(this.occurrences(term));
   }
 }
