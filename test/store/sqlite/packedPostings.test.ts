@@ -140,6 +140,16 @@ describe("packed posting lists", () => {
       expect(lexical.lastPlan).toMatchObject({ path: "postings", packedReads: 2 });
       expectSameRanking(three, lexical.exactSearch(["城市", "历史", "桥梁"], 5));
 
+      // A search scoped to one base of two sums the same packed lists and keeps the base's chunks.
+      await store.createKb("small");
+      const smallFile = await store.commitFile({ ...file("s.txt"), kb: "small" }, { document: document("s", batch(3000, 6)) });
+      expect((await store.refreshLexicalIndex(options)).action).toBe("extended");
+      const scoped = lexical.search(["城市", "历史"], 4, ["small"]);
+      expect(lexical.lastPlan).toMatchObject({ path: "postings", packedReads: 2 });
+      expectSameRanking(scoped, lexical.exactSearch(["城市", "历史"], 4, ["small"]));
+      expect(scoped.map((h) => h.chunkId).every((id) => smallFile.chunkIds.includes(id))).toBe(true);
+      await store.deleteKb("small");
+
       // Removals are filtered out at once, before any refresh.
       await store.removeFiles("default", ["a0.txt", "b3.txt"]);
       const two = lexical.search(["历史", "w7x"], 5, null);
