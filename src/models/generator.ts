@@ -154,7 +154,8 @@ export async function loadLocalGenerator(options: LoadLocalGeneratorOptions): Pr
     // the answers being written still get their next token in the same batch.
     batching: { dispatchSchedule: "nextCycle", itemPrioritizationStrategy: "firstInFirstOut" },
   });
-  serialiseNativeCalls(context);
+  // One sequence decodes and samples in turn anyway; the queue is for several.
+  if (parallel > 1) serialiseNativeCalls(context);
   let draft: { model: LlamaModel; context: LlamaContext; name: string } | null = null;
   if (options.draftModelPath) {
     const draftModel = await llama.loadModel({ modelPath: options.draftModelPath });
