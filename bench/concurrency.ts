@@ -237,7 +237,8 @@ const markdown = [
   `# Concurrency: alpaca-rag vs llama.cpp's llama-server (${modelName})`,
   "",
   `${describeMachine()}; threads ${threads}, ${maxTokens} greedy tokens, k ${k}, ${seconds} s per row, packed prompts median ${promptTokens} tokens, ` +
-    `context ${generator.contextSize} per sequence; alpaca-rag generator: ${generator.note}.`,
+    `context ${generator.contextSize} per sequence; alpaca-rag generator: ${generator.note}; OpenMP wait policy ${process.env.OMP_WAIT_POLICY ?? "unset"} ` +
+    "on both sides (alpaca-rag sets it before llama.cpp loads, and llama-server, started afterwards, inherits it).",
   "",
   formatTable(
     ["clients", "llama-server /completion", "alpaca-rag /v1/ask", "generator alone", "ask ÷ server", "generator ÷ server"],
