@@ -28,6 +28,11 @@ export class BackendError extends Error {
     readonly retryable: boolean,
     /** The backend is not there at all (connection refused, no such host): out at once, not after maxFailures. */
     readonly unreachable = false,
+    /**
+     * The connection closed before any answer. Most often a kept-alive connection the backend had just closed as idle,
+     * so the same backend is worth one more try on a fresh connection.
+     */
+    readonly connectionClosed = false,
   ) {
     super(message);
   }
@@ -145,10 +150,12 @@ export class BackendPool {
 
   /**
    * Runs `work` on a backend. A retryable BackendError (nothing reached the caller) marks that backend and tries the
-   * next; any other error, or a caller's abort, ends the request. Throws NoBackendError when every backend failed.
+   * next (the same one once more first is allowed when it closed the connection before answering); any other error,
+   * or a caller's abort, ends the request. Throws NoBackendError when every backend failed.
    */
   async run<T>(work: (backend: Backend) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const tried = new Set<Backend>();
+    const triedAgain = new Set<Backend>();
     const reasons: string[] = [];
     for (;;) {
       const backend = this.choose(tried);
@@ -168,6 +175,10 @@ export class BackendPool {
           this.failed(backend, error);
           if (error.retryable) {
             reasons.push(error.message);
+            if (error.connectionClosed && !triedAgain.has(backend)) {
+              triedAgain.add(backend);
+              tried.delete(backend);
+            }
             continue;
           }
         }
@@ -228,5 +239,6 @@ export async function backendResponse(response: Response, what: string): Promise
 export function connectionError(error: unknown, what: string): BackendError {
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const unreachable = ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"].includes(cause?.code ?? "");
-  return new BackendError(`${what}: ${cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error)}`, true, unreachable);
+  const closed = ["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"].includes(cause?.code ?? "");
+  return new BackendError(`${what}: ${cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error)}`, true, unreachable, closed);
 }

@@ -37,6 +37,41 @@ describe("RemoteGenerator", () => {
     expect(result.text).toBe(plain.choices[0].message.content);
   });
 
+  it("tries a backend once more when it closes the connection before answering, as with a kept-alive one it just closed", async () => {
+    const target = new URL(server.url);
+    let dropped = 0;
+    // In front of the server: the first completion request's connection is closed unanswered, the rest pass through.
+    const proxy = net.createServer((client) => {
+      client.on("error", () => client.destroy());
+      client.once("data", (first: Buffer) => {
+        if (dropped === 0 && first.toString("latin1").startsWith("POST")) {
+          dropped += 1;
+          client.destroy();
+          return;
+        }
+        const upstream = net.connect(Number(target.port), target.hostname, () => {
+          upstream.write(first);
+          client.pipe(upstream);
+          upstream.pipe(client);
+        });
+        upstream.on("error", () => client.destroy());
+        client.on("close", () => upstream.destroy());
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const port = (proxy.address() as net.AddressInfo).port;
+    const remote = new RemoteGenerator({ baseUrls: [`http://127.0.0.1:${port}/v1`], model: "alpaca-rag", apiKey: "remote-key-123" });
+    try {
+      const result = await remote.generate({ prompt, maxTokens: 16, sampling: { temperature: 0 } });
+      expect(result.text.length).toBeGreaterThan(0);
+      expect(dropped).toBe(1);
+      expect(remote.backends()[0]).toMatchObject({ failures: 1, served: 1 });
+    } finally {
+      await remote.dispose();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
   it("stops when aborted", async () => {
     const remote = new RemoteGenerator({ baseUrls: [`${server.url}v1`], model: "alpaca-rag", apiKey: "remote-key-123" });
     const controller = new AbortController();
