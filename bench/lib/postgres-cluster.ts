@@ -19,9 +19,12 @@ export interface BenchPostgres {
   createDatabase(prefix: string): Promise<string>;
 }
 
-/** A new empty database on the server at `url` (its maintenance database); returns the new database's URL. */
-async function createDatabase(url: string, prefix: string): Promise<string> {
-  const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
+/**
+ * A new empty database on the server at `url` (its maintenance database), named `prefix` plus a unique suffix; returns
+ * the new database's URL. The tests' fresh databases are made by it too.
+ */
+export async function createDatabase(url: string, prefix: string): Promise<string> {
+  const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {

@@ -2,7 +2,7 @@
 // `--kb a,b`), checked against the store's bases so an unknown name fails at once, naming it, before any model loads.
 import type { Command } from "commander";
 import { defaultKb, parseKbList, UnknownKbError } from "../store/kb.js";
-import { openStore } from "../store/open.js";
+import { readKbNames } from "../store/open.js";
 
 /** Adds `--kb`; `several`: the command accepts more than one base. */
 export function withKbFlag(command: Command, several: boolean): Command {
@@ -16,20 +16,14 @@ export function withKbFlag(command: Command, several: boolean): Command {
 }
 
 /**
- * The bases a `--kb` flag names (default: the default base), each checked against the store at `target` (opened for
- * the check alone, without its vectors): called before a command loads its models, so a misspelt name fails at once.
+ * The bases a `--kb` flag names (default: the default base), each checked against the store at `target`: called
+ * before a command loads its models, so a misspelt name fails at once.
  */
 export async function kbsFromFlag(target: string | { store: string }, flag: string[] | undefined, several: boolean): Promise<string[]> {
   const names = parseKbList(flag);
   if (names.length === 0) return [defaultKb];
   if (!several && names.length > 1) throw new Error(`--kb: this command takes one knowledge base, got ${names.join(", ")}`);
-  const store = await openStore(target, { vectors: false });
-  let known: Set<string>;
-  try {
-    known = new Set(await store.kbNames());
-  } finally {
-    await store.close();
-  }
+  const known = new Set(await readKbNames(target));
   for (const name of names)
     if (!known.has(name))
       throw new Error(`${new UnknownKbError(name).message} (known: ${[...known].join(", ")}; create it with \`alpaca-rag kb create ${name}\`)`);

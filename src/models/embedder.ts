@@ -56,6 +56,19 @@ export async function resolveEmbedderFile(
   return { path: modelPath, name: path.basename(modelPath), fingerprint: fingerprintFile(modelPath) };
 }
 
+/**
+ * The embedding model the settings name, found (downloaded when `download` allows) and loaded; null when they name
+ * none. For callers that need the model itself now; ingest chooses first and loads only when a file needs it.
+ */
+export async function loadConfiguredEmbedder(
+  settings: Settings,
+  options: { download?: boolean; signal?: AbortSignal } = {},
+): Promise<Embedder | null> {
+  const choice = await chooseEmbeddingModel(settings);
+  if (choice.kind === "none") return null;
+  return loadEmbedder(settings, choice, await resolveEmbedderFile(settings, choice, options));
+}
+
 /** Loads an embedding model into llama.cpp with the configured threads and GPU choice. */
 export async function loadEmbedder(
   settings: Settings,

@@ -241,9 +241,7 @@ export async function completeAnswer(engine: QaEngine, prepared: PreparedQuestio
 
 /** The whole path: retrieve, prepare, complete. */
 export async function answerQuestion(engine: QaEngine, options: AskOptions): Promise<Answer> {
-  const retrieved = await retrieveForQuestion(engine, options);
-  const prepared = prepareQuestion(engine, retrieved, options);
-  return completeAnswer(engine, prepared, options);
+  return (await answerWithRetrievalQuery(engine, { ...options, retrievalQuery: options.question })).answer;
 }
 
 /**
@@ -267,4 +265,3 @@ export async function answerWithRetrievalQuery(
   options.onText?.(answer.answer);
   return { answer, prepared };
 }
-

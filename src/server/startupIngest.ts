@@ -3,11 +3,11 @@
 // engine's embedder, so the model is loaded once.
 import type { Settings } from "../config/schema.js";
 import { ingestFolder, type IngestSummary } from "../ingest/pipeline.js";
-import { chooseEmbeddingModel, loadEmbedder, resolveEmbedderFile } from "../models/embedder.js";
+import { loadConfiguredEmbedder } from "../models/embedder.js";
 import type { QaEngine } from "../qa/engine.js";
 import { StoreLockedError } from "../store/lock.js";
 import { defaultKb } from "../store/kb.js";
-import { openStore } from "../store/open.js";
+import { openStore, readKbNames } from "../store/open.js";
 
 /** A store with no embedding decision yet has never been ingested into: the engine cannot open it. */
 export async function storeIsUndecided(settings: Settings): Promise<boolean> {
@@ -24,15 +24,14 @@ export async function storeIsUndecided(settings: Settings): Promise<boolean> {
  * can start with an empty inbox and still embed what is uploaded later. Loads the model once to learn its identity.
  */
 export async function decideEmbedding(settings: Settings, options: { download?: boolean } = {}): Promise<void> {
-  const choice = await chooseEmbeddingModel(settings);
   const store = await openStore(settings, { write: true, purpose: "serve" });
   try {
     if ((await store.embedding()) !== undefined) return;
-    if (choice.kind === "none") {
+    const embedder = await loadConfiguredEmbedder(settings, options);
+    if (!embedder) {
       await store.bindEmbedding(null);
       return;
     }
-    const embedder = await loadEmbedder(settings, choice, await resolveEmbedderFile(settings, choice, options));
     try {
       await store.bindEmbedding(embedder.identity);
     } finally {
@@ -51,13 +50,8 @@ export interface StartupIngestOptions {
 
 /** The store's bases, the default one first. */
 async function kbNames(settings: Settings): Promise<string[]> {
-  const store = await openStore(settings, { vectors: false });
-  try {
-    const names = await store.kbNames();
-    return [defaultKb, ...names.filter((n) => n !== defaultKb)];
-  } finally {
-    await store.close();
-  }
+  const names = await readKbNames(settings);
+  return [defaultKb, ...names.filter((n) => n !== defaultKb)];
 }
 
 /**

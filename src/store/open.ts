@@ -31,3 +31,13 @@ export async function openStore(target: string | { store: string }, options: Ope
   if (resolved.kind === "postgres") return PostgresStore.open(resolved.url, options);
   return SqliteStore.open(resolved.dir, options);
 }
+
+/** The bases' names (DocumentStore.kbNames), from a store opened for that alone, without its vectors, and closed. */
+export async function readKbNames(target: string | { store: string }): Promise<string[]> {
+  const store = await openStore(target, { vectors: false });
+  try {
+    return await store.kbNames();
+  } finally {
+    await store.close();
+  }
+}

@@ -1,8 +1,8 @@
 // `alpaca-rag ingest [DIR]`: make the store follow a folder; exit 0 when every file went in, 2 when some failed.
 import type { Command } from "commander";
 import { ingestFolder, type IngestOptions, type IngestProgress, type IngestSummary } from "../../ingest/pipeline.js";
-import { chooseEmbeddingModel, loadEmbedder, resolveEmbedderFile, type Embedder } from "../../models/embedder.js";
-import { openStore } from "../../store/open.js";
+import { loadConfiguredEmbedder } from "../../models/embedder.js";
+import { openStore, readKbNames } from "../../store/open.js";
 import { defaultKb } from "../../store/kb.js";
 import { kbsFromFlag, withKbFlag } from "../kbFlags.js";
 import type { Settings } from "../../config/schema.js";
@@ -41,31 +41,14 @@ async function printHuman(summary: IngestSummary, storeDir: string): Promise<voi
 }
 
 /** The store's bases other than `done`. */
-async function otherBases(settings: Settings, done: string): Promise<string[]> {
-  const store = await openStore(settings.store, { vectors: false });
-  try {
-    return (await store.kbNames()).filter((name) => name !== done);
-  } finally {
-    await store.close();
-  }
-}
-
 /**
- * The configured embedding model, loaded once for a --reembed over several bases (null: lexical-only), so that each
- * base's ingest does not load it again.
+ * --reembed: empties the whole store, then reads every base again from its folder (`kb` first). With several bases the
+ * embedding model is loaded once here (null: lexical-only) so that each base's ingest does not load it again.
  */
-async function loadSharedEmbedder(settings: Settings, signal: AbortSignal, onNotice?: (m: string) => void): Promise<Embedder | null> {
-  const choice = await chooseEmbeddingModel(settings);
-  if (choice.kind === "none") return null;
-  const embedder = await loadEmbedder(settings, choice, await resolveEmbedderFile(settings, choice, { signal }));
-  onNotice?.(`embedding every knowledge base with ${embedder.identity.name} (${embedder.dimension}-dim, ${embedder.threads} threads)`);
-  return embedder;
-}
-
-/** --reembed: empties the whole store, then reads every base again from its folder (`kb` first), with one embedder. */
 async function reembedEveryBase(settings: Settings, kb: string, folder: string | undefined, base: IngestOptions & { signal: AbortSignal }): Promise<IngestSummary> {
-  const others = await otherBases(settings, kb);
-  const embedder = others.length > 0 ? await loadSharedEmbedder(settings, base.signal, base.onNotice) : undefined;
+  const others = (await readKbNames(settings)).filter((name) => name !== kb);
+  const embedder = others.length > 0 ? await loadConfiguredEmbedder(settings, { signal: base.signal }) : undefined;
+  if (embedder) base.onNotice?.(`embedding every knowledge base with ${embedder.identity.name} (${embedder.dimension}-dim, ${embedder.threads} threads)`);
   try {
     const summary = await ingestFolder({ ...base, settings, kb, folder, reembed: true, embedder });
     for (const other of others) {

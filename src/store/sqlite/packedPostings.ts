@@ -12,6 +12,7 @@
 // with the same tokenizer and read through its fts5vocab table, so a packed list is FTS5's to the last count.
 import type { LexicalIndexRefresh } from "../contract.js";
 import { isPlainTerm, readFtsTotals } from "./bm25.js";
+import type { Statement } from "better-sqlite3";
 import { ftsTokenizer, readMeta, writeMeta, type StoreDatabase } from "./database.js";
 
 /** Terms in at least this many chunks are packed: reading a rarer one from FTS5 takes about a millisecond or less. */
@@ -49,6 +50,11 @@ CREATE TRIGGER IF NOT EXISTS lexical_packed_forget AFTER DELETE ON chunks
 BEGIN
   INSERT OR IGNORE INTO lexical_packed_dead(chunk_id) VALUES (old.id);
 END;`;
+
+/** The newest chunk's id (ids only grow): what the side index must cover to be used. */
+function newestChunkId(db: StoreDatabase): number {
+  return db.prepare("SELECT coalesce(max(id), 0) FROM chunks").pluck().get() as number;
+}
 
 function hasSideIndex(db: StoreDatabase): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lexical_packed'").get() !== undefined;
@@ -118,7 +124,7 @@ export function refreshPackedPostings(db: StoreDatabase, options: PackedOptions 
       dropPackedPostings(db);
       return done("dropped", 0);
     }
-    const maxId = db.prepare("SELECT coalesce(max(id), 0) FROM chunks").pluck().get() as number;
+    const maxId = newestChunkId(db);
     const through = Number(readMeta(db, throughKey) ?? -1);
     const dead = exists ? (db.prepare("SELECT count(*) FROM lexical_packed_dead").pluck().get() as number) : 0;
     const added = through < 0 ? rows : (db.prepare("SELECT count(*) FROM chunks WHERE id > ?").pluck().get(through) as number);
@@ -182,14 +188,15 @@ function extend(db: StoreDatabase, through: number, maxId: number): number {
 
 /** Concatenates a term's segments into one (they cover ascending, disjoint id ranges). */
 function mergeSegments(db: StoreDatabase, term: string): void {
-  const list = readSegments(db, term);
+  const list = concatSegments(db.prepare(segmentsOfTerm).raw().all(term) as Array<[number, Buffer, Buffer]>);
   db.prepare("DELETE FROM lexical_packed WHERE term = ?").run(term);
   insertSegment(db, term, list);
 }
 
-/** A term's segments, concatenated in chunk order (deleted chunks still in them). */
-function readSegments(db: StoreDatabase, term: string): PackedList {
-  const rows = db.prepare("SELECT n, chunks, counts FROM lexical_packed WHERE term = ? ORDER BY first_chunk").raw().all(term) as Array<[number, Buffer, Buffer]>;
+const segmentsOfTerm = "SELECT n, chunks, counts FROM lexical_packed WHERE term = ? ORDER BY first_chunk";
+
+/** A term's segments (rows of segmentsOfTerm), concatenated in chunk order (deleted chunks still in them). */
+function concatSegments(rows: Array<[number, Buffer, Buffer]>): PackedList {
   let total = 0;
   for (const [n] of rows) total += n;
   const chunks = new Int32Array(total);
@@ -211,18 +218,23 @@ function readSegments(db: StoreDatabase, term: string): PackedList {
  * chunks were committed beyond it; otherwise its packed terms and the chunks deleted since it was built.
  */
 export class PackedPostings {
+  private readonly segments: Statement;
+  private readonly sizes: Statement;
+
   private constructor(
-    private readonly db: StoreDatabase,
-    private readonly terms: Set<string>,
+    db: StoreDatabase,
+    /** The packed terms. */
+    readonly terms: ReadonlySet<string>,
     private readonly dead: Set<number>,
-  ) {}
+  ) {
+    this.segments = db.prepare(segmentsOfTerm).raw();
+    this.sizes = db.prepare("SELECT coalesce(sum(n), 0) FROM lexical_packed WHERE term = ?").pluck();
+  }
 
   static load(db: StoreDatabase): PackedPostings | null {
     if (!hasSideIndex(db)) return null;
     const through = readMeta(db, throughKey);
-    if (through === undefined) return null;
-    const maxId = db.prepare("SELECT coalesce(max(id), 0) FROM chunks").pluck().get() as number;
-    if (maxId > Number(through)) return null;
+    if (through === undefined || newestChunkId(db) > Number(through)) return null;
     const terms = new Set(db.prepare("SELECT DISTINCT term FROM lexical_packed").pluck().all() as string[]);
     const dead = new Set(db.prepare("SELECT chunk_id FROM lexical_packed_dead").pluck().all() as number[]);
     return new PackedPostings(db, terms, dead);
@@ -239,12 +251,12 @@ export class PackedPostings {
 
   /** How many chunks hold a packed term, when nothing was deleted (hasDeletions false): its segments' sizes. */
   count(term: string): number {
-    return this.db.prepare("SELECT coalesce(sum(n), 0) FROM lexical_packed WHERE term = ?").pluck().get(term) as number;
+    return this.sizes.get(term) as number;
   }
 
   /** A packed term's list over live chunks. */
   list(term: string): PackedList {
-    const list = readSegments(this.db, term);
+    const list = concatSegments(this.segments.all(term) as Array<[number, Buffer, Buffer]>);
     if (this.dead.size === 0) return list;
     let kept = 0;
     for (let i = 0; i < list.chunks.length; i++) {
@@ -264,7 +276,7 @@ export class PackedPostings {
 export function verifyPackedPostings(db: StoreDatabase, maxTerms = 40): string[] {
   const packed = PackedPostings.load(db);
   if (packed === null) return [];
-  const terms = db.prepare("SELECT DISTINCT term FROM lexical_packed ORDER BY term").pluck().all() as string[];
+  const terms = [...packed.terms].sort();
   const step = Math.max(1, Math.ceil(terms.length / maxTerms));
   const occurrences = ftsOccurrences(db);
   const problems: string[] = [];

@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import pg from "pg";
+import { createDatabase } from "../../../bench/lib/postgres-cluster.js";
 import { afterAll } from "vitest";
 import { projectRoot, tempDir } from "../../helpers.js";
 
@@ -63,14 +63,5 @@ export function withDatabase(url: string, database: string): string {
 
 /** A fresh, empty database in the test cluster; returns its URL. */
 export async function freshDatabase(): Promise<string> {
-  const { url } = await testCluster();
-  const name = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  return withDatabase(url, name);
+  return createDatabase((await testCluster()).url, "t");
 }
