@@ -13,6 +13,7 @@ import {
 } from "node-llama-cpp";
 import type { PromptFormatName } from "./catalog.js";
 import { ForegroundDraftPredictor } from "./draftPredictor.js";
+import { answersFirst } from "./batchOrder.js";
 import { serialiseNativeCalls } from "./serialNative.js";
 import { describeLlamaBuild, llamaRuntime, resolveThreads } from "./llama.js";
 import { autoParallel } from "./parallelism.js";
@@ -149,10 +150,9 @@ export async function loadLocalGenerator(options: LoadLocalGeneratorOptions): Pr
     // Several sequences: llama-server's batch of 2048 (node-llama-cpp evaluates a batch as one micro-batch). With 16
     // answers of 410-token prompts on the 110M generator it made 50 tokens/s against 39 with 512.
     batchSize: Math.min(parallel > 1 ? 2048 : 512, contextOptions.contextSize),
-    // The sequences' pending tokens go to llama.cpp together once per event-loop turn, oldest first: a new request's
-    // prompt is evaluated whole before later ones (llama-server's order, which gives it a first token sooner) while
-    // the answers being written still get their next token in the same batch.
-    batching: { dispatchSchedule: "nextCycle", itemPrioritizationStrategy: "firstInFirstOut" },
+    // The sequences' pending tokens go to llama.cpp together once per event-loop turn: the answers being written get
+    // their next token in every batch, and prompts fill the rest, oldest request first (batchOrder.ts).
+    batching: { dispatchSchedule: "nextCycle", itemPrioritizationStrategy: answersFirst() },
   });
   // One sequence decodes and samples in turn anyway; the queue is for several.
   if (parallel > 1) serialiseNativeCalls(context);
