@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Applies patches/ (two changes to node-llama-cpp: the draft fix, and one event-loop turn between batches) with
-// patch-package, both in a checkout and when alpaca-rag is installed as a dependency. patch-package takes the nearest folder with a package.json as the app root and reads
-// <root>/patches and <root>/node_modules/<pkg>; from a dependency's postinstall that root is node_modules/alpaca-rag,
-// where node-llama-cpp usually is not (npm hoists it), so it would fail. Here the root is the folder whose
-// node_modules holds the node-llama-cpp that alpaca-rag really loads, found by Node's own resolution, and patch-package
-// runs there with --patch-dir pointing back at our patches.
+// Applies patches/ (changes to node-llama-cpp: the draft fix, one event-loop turn between batches, and batches in
+// sequence order) with patch-package, both in a checkout and when alpaca-rag is installed as a dependency.
+// patch-package takes the nearest folder with a package.json as the app root and reads <root>/patches and
+// <root>/node_modules/<pkg>; from a dependency's postinstall that root is node_modules/alpaca-rag, where node-llama-cpp
+// usually is not (npm hoists it), so it would fail. Here the root is the folder whose node_modules holds the
+// node-llama-cpp that alpaca-rag really loads, found by Node's own resolution, and patch-package runs there with
+// --patch-dir pointing back at our patches.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";

@@ -1,6 +1,8 @@
 // Continuous batching in a generator context (real llama.cpp, stories260K, greedy): while a long prompt is evaluated
 // in pieces, the answer already being written gets its next token in every batch, and both still get the tokens they
-// get alone. Before, the prompt queued first filled whole batches and the answer waited until it was done.
+// get alone. Before, the prompt queued first filled whole batches and the answer waited until it was done. And the
+// sequences' tokens go into each batch in ascending sequence order, whatever order they were queued in: llama.cpp
+// decodes a run of consecutive sequence ids as one micro-batch and starts another at each break in the order.
 import { getLlama, type LlamaContext, type LlamaModel, type Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answersFirst } from "../../src/models/batchOrder.js";
@@ -37,7 +39,7 @@ async function greedy(context: LlamaContext, prompt: string, steps: number, onTo
   return out;
 }
 
-/** Each batch decoded by `context`: tokens per sequence id. */
+/** Each batch decoded by `context`: tokens per sequence id, in the order they were added. */
 function recordBatches(context: LlamaContext): Array<Map<number, number>> {
   const native = (context as unknown as { _ctx: Record<string, (...args: unknown[]) => unknown> })._ctx;
   const batches: Array<Map<number, number>> = [];
@@ -96,6 +98,53 @@ describe("batches with answers under way", () => {
       for (const batch of withPrompt) {
         expect(batch.get(answerId)).toBe(1);
         expect([...batch.entries()].filter(([id]) => id !== answerId).reduce((n, [, t]) => n + t, 0)).toBeLessThanOrEqual(budget);
+      }
+    } finally {
+      await context.dispose();
+    }
+  });
+
+  it("adds the sequences' tokens to each batch in ascending sequence order, whatever order they were queued in", async () => {
+    const prompts = ["Once upon a time", "Lily and Tom went to the park", "The little dog was sad", "One day a bird"];
+    const solo = await model.createContext({ contextSize: 256, sequences: 1, threads: 1 });
+    const alone: Token[][] = [];
+    for (const p of prompts) alone.push(await greedy(solo, p, 16));
+    await solo.dispose();
+
+    const context = await model.createContext({
+      contextSize: 256,
+      sequences: prompts.length,
+      threads: 1,
+      batching: { dispatchSchedule: "nextCycle", itemPrioritizationStrategy: answersFirst() },
+    });
+    try {
+      serialiseNativeCalls(context);
+      const batches = recordBatches(context);
+      // Sequences 0..3 are made first and start in the opposite order, each once the one after it has a token, so
+      // their next tokens are queued highest id first.
+      const sequences = prompts.map(() => context.getSequence());
+      const results: Token[][] = [];
+      const generate = async (i: number): Promise<void> => {
+        const out: Token[] = [];
+        let next: Promise<void> | null = null;
+        for await (const token of sequences[i].evaluate(model.tokenize(prompts[i], true), { temperature: 0 })) {
+          out.push(token);
+          if (out.length === 1 && i > 0) next = generate(i - 1);
+          if (out.length >= 16) break;
+        }
+        results[i] = out;
+        await next;
+      };
+      await generate(prompts.length - 1);
+      results.forEach((tokens, i) => expect(tokens, prompts[i]).toEqual(alone[i]));
+
+      const ids = sequences.map((s) => (s as unknown as { _sequenceId: number })._sequenceId);
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+      const several = batches.filter((b) => b.size > 1);
+      expect(several.length).toBeGreaterThan(10);
+      for (const batch of several) {
+        const added = [...batch.keys()];
+        expect(added).toEqual([...added].sort((a, b) => a - b));
       }
     } finally {
       await context.dispose();

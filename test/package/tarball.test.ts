@@ -117,6 +117,7 @@ describe("the packed package", () => {
     const context = fs.readFileSync(path.join(app, "node_modules/node-llama-cpp/dist/evaluator/LlamaContext/LlamaContext.js"), "utf8");
     expect(context).toContain("validatedTokens.push([evalTokens[i], resultToken]);");
     expect(context).toContain("if (batchesDispatched++ > 0 && this._totalSequences > 1)");
+    expect(context).toContain("batchItems = batchItems.slice().sort((a, b) => a.queuedDecode.sequenceId - b.queuedDecode.sequenceId);");
     // npm hoisted it beside alpaca-rag, where patch-package on its own would not have looked.
     expect(fs.existsSync(path.join(app, "node_modules/alpaca-rag/node_modules/node-llama-cpp"))).toBe(false);
     // The benchmarks' LangChain packages stay out of a user's install; langchain itself comes in.
