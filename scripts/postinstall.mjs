@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Applies patches/ (changes to node-llama-cpp: the draft fix, one event-loop turn between batches, and batches in
-// sequence order) with patch-package, both in a checkout and when alpaca-rag is installed as a dependency.
+// Applies patches/ (changes to node-llama-cpp: the draft fix, the context's lock given up between batches, and
+// batches in sequence order) with patch-package, both in a checkout and when alpaca-rag is installed as a dependency.
 // patch-package takes the nearest folder with a package.json as the app root and reads <root>/patches and
 // <root>/node_modules/<pkg>; from a dependency's postinstall that root is node_modules/alpaca-rag, where node-llama-cpp
 // usually is not (npm hoists it), so it would fail. Here the root is the folder whose node_modules holds the

@@ -7,8 +7,9 @@
 // with no answer advancing, then 3 s of answers with no prompt. Answers first alone still let one 2048-token batch
 // (2.6 s) stall every answer; in 512-token pieces a prompt evaluates just as fast per token (0.65 s per 512 against
 // 2.6 s per 2048) and every answer advances a token each 0.65 s meanwhile. 58 → 69–73 tokens/s in all.
-// The patch to node-llama-cpp (patches/) makes the context wait one event-loop turn between batches, so the answers
-// that just got a token have queued their next one when the next batch is filled, and adds each batch's tokens in
+// The patch to node-llama-cpp (patches/) makes the context give its lock up after each batch and dispatch again on
+// the next event-loop turn, so the answers that just got a token have queued their next one when the next batch is
+// filled and a new request can erase what its kept sequence does not share; and it adds each batch's tokens in
 // ascending sequence order, so llama.cpp decodes them in one micro-batch (this order decides only what goes in).
 import type { CustomBatchingPrioritizationStrategy, PrioritizedBatchItem } from "node-llama-cpp";
 

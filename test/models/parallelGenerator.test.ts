@@ -102,6 +102,28 @@ describe("the parallel generator", () => {
     results.forEach((r, i) => expect(r.text, mixed[i]).toBe(alone.get(mixed[i])));
     expect(results.some((r) => (r.cachedPromptTokens ?? 0) > 0)).toBe(true);
   });
+
+  it("starts a new request on a kept sequence while other answers are being written, not after them", async () => {
+    // Every sequence of the parallel generator now holds an earlier request's tokens, so a new request first erases
+    // what it does not share: that takes the context's lock, which the batch loop must give up between batches.
+    await Promise.all(questions.map((q) => parallel.generate(request(q))));
+    let shortFirstToken = 0;
+    let shortStarted: ReturnType<Generator["generate"]> | null = null;
+    const startShort = () => {
+      shortStarted ??= parallel.generate(request(questions[1], { onText: () => (shortFirstToken ||= performance.now()) }));
+    };
+    const ended: number[] = [];
+    const longs = [questions[0], questions[2]].map((q) =>
+      parallel.generate(request(q, { maxTokens: 120, onText: startShort })).then((r) => (ended.push(performance.now()), r)),
+    );
+    const longResults = await Promise.all(longs);
+    const short = await shortStarted!;
+    for (const r of longResults) expect(r.completionTokens).toBeGreaterThan(60);
+    expect(short.text).toBe(alone.get(questions[1]));
+    expect(short.cachedPromptTokens).toBeGreaterThan(0);
+    expect(shortFirstToken).toBeGreaterThan(0);
+    expect(shortFirstToken).toBeLessThan(Math.min(...ended));
+  });
 });
 
 describe("generator.parallel \"auto\"", () => {
