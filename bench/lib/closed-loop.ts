@@ -87,7 +87,7 @@ export async function closedLoop(clients: number, seconds: number, send: (i: num
 }
 
 /** A request's completion tokens streamed before `at`, taking them as spread evenly from its first token to its end. */
-export function tokensBefore(o: { sentAt: number; firstTokenMs: number | null; totalMs: number; completionTokens: number }, at: number): number {
+function tokensBefore(o: { sentAt: number; firstTokenMs: number | null; totalMs: number; completionTokens: number }, at: number): number {
   const end = o.sentAt + o.totalMs;
   if (end <= at) return o.completionTokens;
   const first = o.sentAt + (o.firstTokenMs ?? o.totalMs);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answersFirst } from "../../src/models/batchOrder.js";
 import { serialiseNativeCalls } from "../../src/models/serialNative.js";
 import { storiesModel } from "../helpers.js";
+import { greedyTokens, storyPrompts } from "./greedyTokens.js";
 
 let model: LlamaModel;
 const answerPrompt = "Once upon a time";
@@ -22,22 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await model?.dispose();
 });
-
-/** Greedy tokens of `prompt` on a new sequence of `context`; `onToken` after each. */
-async function greedy(context: LlamaContext, prompt: string, steps: number, onToken?: (n: number) => void): Promise<Token[]> {
-  const sequence = context.getSequence();
-  const out: Token[] = [];
-  try {
-    for await (const token of sequence.evaluate(model.tokenize(prompt, true), { temperature: 0 })) {
-      out.push(token);
-      onToken?.(out.length);
-      if (out.length >= steps) break;
-    }
-  } finally {
-    await sequence.dispose();
-  }
-  return out;
-}
 
 /** Each batch decoded by `context`: tokens per sequence id, in the order they were added. */
 function recordBatches(context: LlamaContext): Array<Map<number, number>> {
@@ -60,8 +45,8 @@ function recordBatches(context: LlamaContext): Array<Map<number, number>> {
 describe("batches with answers under way", () => {
   it("give the answer being written its next token in every batch while a long prompt is evaluated in pieces", async () => {
     const solo = await model.createContext({ contextSize: 512, sequences: 1, threads: 1 });
-    const answerAlone = await greedy(solo, answerPrompt, 40);
-    const longAlone = await greedy(solo, longPrompt, 5);
+    const answerAlone = await greedyTokens(solo, answerPrompt, 40);
+    const longAlone = await greedyTokens(solo, longPrompt, 5);
     await solo.dispose();
     const longTokens = model.tokenize(longPrompt, true).length;
     expect(longTokens).toBeGreaterThan(250);
@@ -79,11 +64,11 @@ describe("batches with answers under way", () => {
       const batches = recordBatches(context);
       let longStarted: Promise<Token[]> | null = null;
       let batchesBeforeLong = 0;
-      const answer = await greedy(context, answerPrompt, 40, (n) => {
+      const answer = await greedyTokens(context, answerPrompt, 40, (n) => {
         // The long prompt arrives once the answer is being written.
         if (n === 2) {
           batchesBeforeLong = batches.length;
-          longStarted = greedy(context, longPrompt, 5);
+          longStarted = greedyTokens(context, longPrompt, 5);
         }
       });
       const long = await longStarted!;
@@ -105,10 +90,10 @@ describe("batches with answers under way", () => {
   });
 
   it("adds the sequences' tokens to each batch in ascending sequence order, whatever order they were queued in", async () => {
-    const prompts = ["Once upon a time", "Lily and Tom went to the park", "The little dog was sad", "One day a bird"];
+    const prompts = storyPrompts;
     const solo = await model.createContext({ contextSize: 256, sequences: 1, threads: 1 });
     const alone: Token[][] = [];
-    for (const p of prompts) alone.push(await greedy(solo, p, 16));
+    for (const p of prompts) alone.push(await greedyTokens(solo, p, 16));
     await solo.dispose();
 
     const context = await model.createContext({

@@ -5,9 +5,10 @@ import { getLlama, type LlamaContext, type LlamaModel, type Token } from "node-l
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serialiseNativeCalls } from "../../src/models/serialNative.js";
 import { storiesModel } from "../helpers.js";
+import { greedyTokens, storyPrompts } from "./greedyTokens.js";
 
 let model: LlamaModel;
-const prompts = ["Once upon a time", "Lily and Tom went to the park", "The little dog was sad", "One day a bird"];
+const prompts = storyPrompts;
 
 beforeAll(async () => {
   const llama = await getLlama({ gpu: false, build: "never", progressLogs: false });
@@ -17,20 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await model?.dispose();
 });
-
-async function greedy(context: LlamaContext, prompt: string, steps = 20): Promise<Token[]> {
-  const sequence = context.getSequence();
-  const out: Token[] = [];
-  try {
-    for await (const token of sequence.evaluate(model.tokenize(prompt, true), { temperature: 0 })) {
-      out.push(token);
-      if (out.length >= steps) break;
-    }
-  } finally {
-    await sequence.dispose();
-  }
-  return out;
-}
 
 /** Counts the native jobs of `context` in flight (beneath whatever is wrapped over them later). */
 function watchInFlight(context: LlamaContext): { most: () => number; calls: () => number } {
@@ -60,14 +47,14 @@ describe("serialised llama.cpp jobs", () => {
   it("runs one decode or sampling at a time with four sequences generating, each getting its own tokens", async () => {
     const solo = await model.createContext({ contextSize: 128, sequences: 1, threads: 1 });
     const alone: Token[][] = [];
-    for (const p of prompts) alone.push(await greedy(solo, p));
+    for (const p of prompts) alone.push(await greedyTokens(solo, p, 20));
     await solo.dispose();
 
     const context = await model.createContext({ contextSize: 128, sequences: prompts.length, threads: 1 });
     try {
       const watch = watchInFlight(context);
       expect(serialiseNativeCalls(context)).toBe(true);
-      const results = await Promise.all(prompts.map((p) => greedy(context, p)));
+      const results = await Promise.all(prompts.map((p) => greedyTokens(context, p, 20)));
       results.forEach((tokens, i) => expect(tokens, prompts[i]).toEqual(alone[i]));
       expect(watch.calls()).toBeGreaterThan(prompts.length * 19);
       expect(watch.most()).toBe(1);

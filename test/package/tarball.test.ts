@@ -116,7 +116,7 @@ describe("the packed package", () => {
     for (const addon of ["better-sqlite3", "hnswlib-node"]) expect(fs.existsSync(path.join(app, "node_modules", addon, "build", "Release", "obj.target")), `${addon} compiled`).toBe(false);
     const context = fs.readFileSync(path.join(app, "node_modules/node-llama-cpp/dist/evaluator/LlamaContext/LlamaContext.js"), "utf8");
     expect(context).toContain("validatedTokens.push([evalTokens[i], resultToken]);");
-    expect(context).toContain("if (batchesDispatched++ > 0 && this._totalSequences > 1)");
+    expect(context).toContain("if (shouldHaveAnotherLoop && this._totalSequences > 1)");
     expect(context).toContain("batchItems = batchItems.slice().sort((a, b) => a.queuedDecode.sequenceId - b.queuedDecode.sequenceId);");
     // npm hoisted it beside alpaca-rag, where patch-package on its own would not have looked.
     expect(fs.existsSync(path.join(app, "node_modules/alpaca-rag/node_modules/node-llama-cpp"))).toBe(false);
