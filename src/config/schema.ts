@@ -143,6 +143,12 @@ const ocrSchema = z
 export const settingsSchema = z
   .object({
     store: z.string().min(1).default("storage").describe("Directory of the index (SQLite database, vector index, lock)."),
+    vectorPrecision: z
+      .enum(["float32", "float16"])
+      .optional()
+      .describe(
+        "How the embedded store's vector index keeps vectors: \"float32\" (hnswlib, vectors.hnsw; what a new store gets by default) or \"float16\" (usearch, vectors.usearch: about half the memory per chunk at the same recall, for stores of a million chunks and more; measured in bench/results/search-scale-1m.md). Applies when the index is made; a writer (ingest) converts an existing store's index from SQLite's vectors. Unset: each store keeps its own. Ignored by a postgres:// store.",
+      ),
     inbox: z.string().min(1).default("ingest").describe("The folder of documents that `ingest` follows."),
     modelsDir: z.string().min(1).default("models").describe("Where downloaded models are kept."),
     hfEndpoint: z.string().url().optional().describe("Hugging Face endpoint for `hf:` downloads (e.g. a mirror such as https://hf-mirror.com); default node-llama-cpp's."),

@@ -176,7 +176,16 @@ export interface OpenStoreOptions {
    * (the embedded store then skips reading its HNSW file; vectorSearch finds nothing and vectorStatus is null).
    */
   vectors?: boolean;
+  /**
+   * How the embedded store's vector index keeps vectors (the `vectorPrecision` setting): used when its index is made
+   * (a new store, or a new embedding model), and a writer converts an existing index of the other precision.
+   * Undefined: keep the store's (new stores: float32). The server store ignores it.
+   */
+  vectorPrecision?: VectorPrecision;
 }
+
+/** float32 (hnswlib) or float16 (usearch: about half the memory per vector at the same recall). */
+export type VectorPrecision = "float32" | "float16";
 
 /** Which embedding model a store was built with: undefined = not decided yet, null = lexical-only. */
 export type StoreEmbedding = EmbedderIdentity | null | undefined;

@@ -2,7 +2,7 @@
 // (SQLite + FTS5 + hnswlib, sqlite/); a postgres:// or postgresql:// URL is the server store (PostgreSQL + pgvector,
 // postgres/).
 import { storeUrlScheme } from "../config/schema.js";
-import type { DocumentStore, OpenStoreOptions } from "./contract.js";
+import type { DocumentStore, OpenStoreOptions, VectorPrecision } from "./contract.js";
 import { StoreTargetError } from "./errors.js";
 import { PostgresStore } from "./postgres/store.js";
 import { SqliteStore } from "./sqlite/store.js";
@@ -22,14 +22,19 @@ export function storeTarget(target: string): StoreTarget {
   return { kind: "sqlite", dir: target };
 }
 
+/** What openStore reads from settings: the store, and how its vectors are kept. */
+export type StoreSettings = { store: string; vectorPrecision?: VectorPrecision };
+
 /**
- * Opens the store named by `target` (a `store` setting, or settings holding one). A writer (`write: true`) takes the
- * write lock or is refused with StoreLockedError; see DocumentStore for what every store promises.
+ * Opens the store named by `target` (a `store` setting, or settings holding one, whose `vectorPrecision` applies unless
+ * the options give one). A writer (`write: true`) takes the write lock or is refused with StoreLockedError; see
+ * DocumentStore for what every store promises.
  */
-export async function openStore(target: string | { store: string }, options: OpenStoreOptions = {}): Promise<DocumentStore> {
+export async function openStore(target: string | StoreSettings, options: OpenStoreOptions = {}): Promise<DocumentStore> {
   const resolved = storeTarget(typeof target === "string" ? target : target.store);
   if (resolved.kind === "postgres") return PostgresStore.open(resolved.url, options);
-  return SqliteStore.open(resolved.dir, options);
+  const vectorPrecision = options.vectorPrecision ?? (typeof target === "string" ? undefined : target.vectorPrecision);
+  return SqliteStore.open(resolved.dir, { ...options, vectorPrecision });
 }
 
 /** The bases' names (DocumentStore.kbNames), from a store opened for that alone, without its vectors, and closed. */

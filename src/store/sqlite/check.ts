@@ -2,15 +2,13 @@
 // file agree.
 import fs from "node:fs";
 import path from "node:path";
-import hnswlib from "hnswlib-node";
 import type { CheckReport } from "../contract.js";
 import { blobToVector } from "./documents.js";
 import { verifyPackedPostings } from "./packedPostings.js";
-import { databaseFileName, SqliteStore, vectorFileName } from "./store.js";
-
-function sample(ids: number[]): string {
-  return ids.slice(0, 10).join(", ") + (ids.length > 10 ? ` … (${ids.length})` : "");
-}
+import { databaseFileName, SqliteStore } from "./store.js";
+import { sampleIds as sample } from "./vectorIndex.js";
+import { vectorIndexKinds } from "./vectorIndexKinds.js";
+import { storedPrecision } from "./vectors.js";
 
 export async function checkSqliteStore(dir: string): Promise<CheckReport> {
   const absolute = path.resolve(dir);
@@ -55,45 +53,17 @@ export async function checkSqliteStore(dir: string): Promise<CheckReport> {
     if (identity) {
       const wrongSize = ids(`SELECT id FROM chunks WHERE vector IS NULL OR length(vector) != ${identity.dimension * 4}`);
       if (wrongSize.length) problems.push(`chunks without a vector of dimension ${identity.dimension}: ${sample(wrongSize)}`);
-      const file = path.join(absolute, vectorFileName);
       const live = new Set(ids("SELECT id FROM chunks WHERE vector IS NOT NULL"));
+      const precision = storedPrecision(db);
+      const kind = vectorIndexKinds[precision];
+      const file = path.join(absolute, kind.fileName);
       if (!fs.existsSync(file)) {
-        if (live.size) problems.push(`${vectorFileName} is missing but ${live.size} chunks have vectors`);
+        if (live.size) problems.push(`${kind.fileName} is missing but ${live.size} chunks have vectors`);
       } else {
-        const graph = new hnswlib.HierarchicalNSW("cosine", identity.dimension);
-        graph.readIndexSync(file);
-        graph.setEf(64);
-        const labels = graph.getIdsList();
-        const labelSet = new Set(labels);
-        const missing = [...live].filter((id) => !labelSet.has(id));
-        if (missing.length) problems.push(`chunks missing from ${vectorFileName}: ${sample(missing)}`);
-        // A label with no chunk is fine only if it is marked deleted: a live one would surface in searches.
         const getVector = db.prepare("SELECT vector FROM chunks WHERE id = ?").pluck();
-        const liveOrphans: number[] = [];
-        for (const label of labels) {
-          if (live.has(label)) {
-            vectors += 1;
-            continue;
-          }
-          let point: number[];
-          try {
-            point = graph.getPoint(label);
-          } catch {
-            continue; // hnswlib refuses to return deleted points: this one is marked deleted
-          }
-          const hit = graph.searchKnn(point, 1, (l: number) => l === label);
-          if (hit.neighbors.includes(label)) liveOrphans.push(label);
-        }
-        if (liveOrphans.length) problems.push(`vectors in ${vectorFileName} with no chunk (orphans): ${sample(liveOrphans)}`);
-        // Spot-check that the index holds the vectors SQLite holds.
-        for (const id of [...live].slice(0, 20)) {
-          if (!labelSet.has(id)) continue;
-          const a = graph.getPoint(id);
-          const b = blobToVector(getVector.get(id) as Buffer);
-          let dot = 0, na = 0;
-          for (let i = 0; i < a.length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; }
-          if (Math.abs(dot / Math.sqrt(na || 1) - 1) > 1e-3) { problems.push(`vector of chunk ${id} differs between SQLite and ${vectorFileName}`); break; }
-        }
+        const found = kind.check(file, identity.dimension, live, (id) => blobToVector(getVector.get(id) as Buffer));
+        problems.push(...found.problems);
+        vectors = found.vectors;
       }
     } else {
       const stray = ids("SELECT count(*) FROM chunks WHERE vector IS NOT NULL")[0];

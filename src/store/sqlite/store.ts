@@ -21,6 +21,7 @@ import type {
   StoreEmbedding,
   StoreTable,
   VectorHit,
+  VectorPrecision,
   VectorStatus,
 } from "../contract.js";
 import { embeddingMismatch, parseEmbedding, sameEmbedding } from "../embedding.js";
@@ -49,6 +50,8 @@ export class SqliteStore implements DocumentStore {
     /** The SQLite connection: for check and for tests that inspect or damage the file on purpose. */
     readonly db: StoreDatabase,
     private readonly lock: StoreLock | null,
+    /** The precision asked for (OpenStoreOptions.vectorPrecision), or undefined to keep the store's. */
+    private readonly wantedPrecision: VectorPrecision | undefined,
   ) {
     this.documents = new SqliteDocuments(db);
     this.lexical = new SqliteLexical(db);
@@ -62,8 +65,11 @@ export class SqliteStore implements DocumentStore {
     const lock = options.write ? StoreLock.acquire(absolute, options.purpose ?? "ingest") : null;
     try {
       const db = openDatabase(path.join(absolute, databaseFileName));
-      const store = new SqliteStore(absolute, db, lock);
-      if (options.vectors !== false) store.loadVectors();
+      const store = new SqliteStore(absolute, db, lock, options.vectorPrecision);
+      if (options.vectors !== false) {
+        store.loadVectors();
+        store.convertVectors();
+      }
       return store;
     } catch (e) {
       lock?.release();
@@ -88,9 +94,18 @@ export class SqliteStore implements DocumentStore {
     return this.lexical;
   }
 
-  /** The loaded HNSW index itself, for benchmarks that time hnswlib alone (null: none loaded). */
+  /** The loaded vector index itself, for benchmarks that time it alone (null: none loaded). */
   get vectorIndex(): VectorIndex | null {
     return this.vectors.loaded;
+  }
+
+  /** How the vector index keeps vectors, and its file. */
+  get vectorPrecision(): VectorPrecision {
+    return this.vectors.precision;
+  }
+
+  get vectorFile(): string {
+    return this.vectors.file;
   }
 
   private currentEmbedding(): StoreEmbedding {
@@ -99,6 +114,13 @@ export class SqliteStore implements DocumentStore {
 
   private loadVectors(): void {
     this.lastReconcile = this.vectors.load(this.currentEmbedding()?.dimension ?? null);
+  }
+
+  /** A writer asked for the other precision rebuilds the index in it from SQLite's vectors. */
+  private convertVectors(): void {
+    const dimension = this.currentEmbedding()?.dimension;
+    if (!this.writable || !dimension || !this.wantedPrecision || this.wantedPrecision === this.vectors.precision) return;
+    this.vectors.convert(dimension, this.wantedPrecision);
   }
 
   private requireWriter(what: string): void {
@@ -120,7 +142,7 @@ export class SqliteStore implements DocumentStore {
     this.requireWriter("binding an embedding model");
     await this.assertEmbedding(identity);
     writeMeta(this.db, "embedding", identity === null ? "none" : JSON.stringify(identity));
-    this.vectors.replace(identity === null ? null : identity.dimension);
+    this.vectors.replace(identity === null ? null : identity.dimension, this.wantedPrecision);
   }
 
   async reset(): Promise<void> {
@@ -130,7 +152,7 @@ export class SqliteStore implements DocumentStore {
       this.db.exec("DELETE FROM meta WHERE key LIKE 'calibration:%';");
       writeMeta(this.db, "embedding", null);
     })();
-    this.vectors.replace(null);
+    this.vectors.replace(null, this.wantedPrecision);
   }
 
   async listKbs(): Promise<KnowledgeBase[]> {

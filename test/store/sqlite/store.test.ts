@@ -18,7 +18,8 @@ describe("SqliteStore", () => {
     const a = await store.commitFile(file("a.txt"), { document: doc("sha-a", ["南京长江大桥建成通车", "桥梁的结构"], [[1, 0, 0, 0], [0, 1, 0, 0]]) });
     await store.commitFile(file("b.txt"), { document: doc("sha-b", ["The river bridge opened"], [[0, 0, 1, 0]]) });
     await store.commitFile(file("a.txt"), { document: doc("sha-a2", ["完全不同的内容"], [[0, 0, 0, 1]]) });
-    expect(store.vectorIndex!.allLabels()).toEqual(expect.arrayContaining(a.chunkIds));
+    // a.txt's first chunks were replaced: removed from the index, and counted until a rebuild drops them.
+    expect(a.chunkIds.some((id) => store.vectorIndex!.holds(id))).toBe(false);
     expect(store.vectorIndex!.deletedCount).toBe(2);
     expect(await store.removeFiles("default", ["a.txt"])).toBe(1);
     expect(fs.existsSync(path.join(dir, vectorFileName))).toBe(false);

@@ -3,7 +3,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultEfSearch } from "../../../src/store/ranking.js";
-import { VectorIndex } from "../../../src/store/sqlite/vectorIndex.js";
+import { HnswVectorIndex as VectorIndex } from "../../../src/store/sqlite/hnswVectorIndex.js";
 import { seededRandom } from "../../reliability/fixtures.js";
 import { tempDir } from "../../helpers.js";
 
