@@ -35,6 +35,7 @@ type Summary = { p50Ms: number; p95Ms: number; p99Ms: number };
 type SearchScaleJson = {
   sizes: Array<{
     chunks: number;
+    vectorPrecision?: string;
     build: { chunksPerSecond: number };
     latencyMs: { dense: Summary; lexical: Summary; fused: Summary; retrieveAndPack: Summary };
   }>;
@@ -51,7 +52,8 @@ function ingestPoints(): IngestPoint[] {
   }
   const scale = readResults<IngestScaleJson>("ingest-scale");
   for (const p of scale?.points ?? []) points.push({ chunks: p.chunks, chunksPerSecond: p.chunksPerSecond, series: `alpaca-rag ingest (${scale!.model})` });
-  for (const s of readResults<SearchScaleJson>("search-scale")?.sizes ?? [])
+  // One point per size: a store measured at both precisions was built once.
+  for (const s of (readResults<SearchScaleJson>("search-scale")?.sizes ?? []).filter((s) => s.vectorPrecision !== "float16"))
     points.push({ chunks: s.chunks, chunksPerSecond: s.build.chunksPerSecond, series: "store writes, vectors given (no embedding)" });
   return points.sort((a, b) => a.series.localeCompare(b.series) || a.chunks - b.chunks);
 }
@@ -60,7 +62,8 @@ function latencyPoints(): LatencyPoint[] {
   const points: LatencyPoint[] = [];
   for (const s of readResults<SearchScaleJson>("search-scale")?.sizes ?? []) {
     const l = s.latencyMs;
-    for (const [retriever, summary] of [["dense (hnswlib)", l.dense], ["lexical (BM25)", l.lexical], ["fused (hybrid)", l.fused], ["retrieval + packing", l.retrieveAndPack]] as const) {
+    const dense = s.vectorPrecision === "float16" ? "dense (usearch float16)" : "dense (hnswlib)";
+    for (const [retriever, summary] of [[dense, l.dense], ["lexical (BM25)", l.lexical], ["fused (hybrid)", l.fused], ["retrieval + packing", l.retrieveAndPack]] as const) {
       points.push({ chunks: s.chunks, ms: summary.p50Ms, retriever, percentile: "p50" });
       points.push({ chunks: s.chunks, ms: summary.p99Ms, retriever, percentile: "p99" });
     }

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { segmentForIndex } from "../src/store/segment.js";
 import type { NewChunk } from "../src/store/contract.js";
-import { databaseFileName, SqliteStore, vectorFileName } from "../src/store/sqlite/store.js";
+import { databaseFileName, SqliteStore } from "../src/store/sqlite/store.js";
 import { serveChild } from "./lib/measure.js";
 import { readCmrcPassages } from "./lib/cmrc.js";
 import { SyntheticCorpus } from "./lib/synthetic-corpus.js";
@@ -125,6 +125,7 @@ export async function buildScaleStore(opts: ScaleBuildOptions): Promise<ScaleBui
     throw e;
   }
   const t = performance.now();
+  const vectorFile = store.vectorFile;
   await store.close();
   const saveMs = performance.now() - t;
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
@@ -138,7 +139,7 @@ export async function buildScaleStore(opts: ScaleBuildOptions): Promise<ScaleBui
     lexicalIndexSeconds: lexicalIndexMs / 1000,
     buildSeconds,
     chunksPerSecond: opts.chunks / buildSeconds,
-    indexFileBytes: fileBytes(path.join(opts.storeDir, vectorFileName)),
+    indexFileBytes: fileBytes(vectorFile),
     databaseBytes: fileBytes(path.join(opts.storeDir, databaseFileName)) + fileBytes(path.join(opts.storeDir, `${databaseFileName}-wal`)),
     peakRssBytes: peakRss,
   };

@@ -55,6 +55,7 @@ function generationRows(): SummaryRow[] {
 function searchRows(): SummaryRow[] {
   type Size = {
     chunks: number;
+    vectorPrecision?: string;
     recallAt10: number;
     defaultEf: number;
     latencyMs: { dense: Summary; fused: Summary; retrieveAndPack: Summary; lexical: Summary; lexicalExact?: Summary };
@@ -66,7 +67,7 @@ function searchRows(): SummaryRow[] {
   };
   const r = readResults<{ sizes: Size[] }>("search-scale");
   return (r?.sizes ?? []).flatMap((s) => {
-    const n = `${s.chunks.toLocaleString("en-US")} chunks`;
+    const n = `${s.chunks.toLocaleString("en-US")} chunks${s.vectorPrecision === "float16" ? ", float16 vectors" : ""}`;
     const tuned = s.goal.tunedEf;
     const goal = s.goal.metAtDefaultEf ? "met" : tuned?.met ? `met with ef ${tuned.ef}` : "not met";
     return [

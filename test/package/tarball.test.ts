@@ -82,6 +82,8 @@ beforeAll(async () => {
           "@node-rs/jieba": true,
           "onnxruntime-node": false,
           sharp: false,
+          // Its prebuilt binaries are in its npm package; the install script would only look for them.
+          usearch: false,
           // Compiled from source on install; taken from the checkout below (see the top of this file).
           "better-sqlite3": false,
           "hnswlib-node": false,

@@ -17,10 +17,13 @@ interface StoreFactory {
   name: string;
   /** The `store` setting of a fresh, empty store. */
   fresh(): Promise<string>;
+  /** Options every open of this kind adds. */
+  options?: OpenStoreOptions;
 }
 
 const factories: StoreFactory[] = [
   { name: "sqlite (folder)", fresh: async () => tempDir() },
+  { name: "sqlite (folder, float16 vectors)", fresh: async () => tempDir(), options: { vectorPrecision: "float16" } },
   // A fresh database per test in the cluster of ALPACA_RAG_TEST_PG, or in one this file starts (and stops).
   { name: "postgres (pgvector)", fresh: freshDatabase },
 ];
@@ -30,7 +33,7 @@ for (const factory of factories) {
   describe(`store contract: ${factory.name}`, () => {
     const opened: DocumentStore[] = [];
     const open = async (target: string, options?: OpenStoreOptions) => {
-      const store = await openStore(target, options);
+      const store = await openStore(target, { ...factory.options, ...options });
       opened.push(store);
       return store;
     };

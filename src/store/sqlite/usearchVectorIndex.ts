@@ -119,7 +119,8 @@ export class UsearchVectorIndex implements VectorIndex {
     const vi = new UsearchVectorIndex(options.dimension, options);
     if (!fs.existsSync(file)) return { index: vi, problem: null };
     try {
-      vi.read(file, vi.efSearch ?? defaultEfSearch(readTrailer(file).count));
+      const trailer = readTrailer(file);
+      vi.read(file, vi.efSearch ?? defaultEfSearch(trailer.count), trailer);
       return { index: vi, problem: null };
     } catch (e) {
       const fresh = new UsearchVectorIndex(options.dimension, options);
@@ -127,9 +128,8 @@ export class UsearchVectorIndex implements VectorIndex {
     }
   }
 
-  /** Replaces the graph with the file's, made with search breadth `breadth`. */
-  private read(file: string, breadth: number): void {
-    const trailer = readTrailer(file);
+  /** Replaces the graph with the file's, made with search breadth `breadth` (`trailer`: the file's, just verified). */
+  private read(file: string, breadth: number, trailer = readTrailer(file)): void {
     if (trailer.dimension !== this.dimension) throw new Error(`dimension ${trailer.dimension}, the store's is ${this.dimension}`);
     const graph = this.emptyGraph(breadth);
     graph.load(file);
@@ -216,10 +216,10 @@ export class UsearchVectorIndex implements VectorIndex {
     return Array.from(found.keys, (key, i) => ({ chunkId: Number(key), similarity: 1 - found.distances[i] }));
   }
 
-  /** A scope's vectors scored from SQLite, exactly. */
+  /** A scope's vectors scored from SQLite, exactly (those the index holds, as a graph search would). */
   private exact(query: Float32Array, k: number, allowed: ReadonlySet<number>): VectorHit[] {
     const hits: VectorHit[] = [];
-    for (const { chunkId, vector } of this.source!.vectors(allowed)) hits.push({ chunkId, similarity: cosine(query, vector) });
+    for (const { chunkId, vector } of this.source!.vectors(allowed)) if (this.holds(chunkId)) hits.push({ chunkId, similarity: cosine(query, vector) });
     return hits.sort((a, b) => b.similarity - a.similarity || a.chunkId - b.chunkId).slice(0, k);
   }
 

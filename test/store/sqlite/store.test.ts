@@ -1,4 +1,4 @@
-// The embedded store's own promises, beyond the contract (test/store/contract.test.ts): its HNSW file is repaired from
+// The embedded store's own promises, beyond the contract (test/store/contract.test.ts): its vector index file is repaired from
 // SQLite after a crash or damage, `check` finds what disagrees, and the lock file of a dead writer is taken over.
 import fs from "node:fs";
 import os from "node:os";
@@ -6,14 +6,18 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkStore } from "../../../src/store/check.js";
 import { StoreLockedError } from "../../../src/store/lock.js";
-import { SqliteStore, vectorFileName } from "../../../src/store/sqlite/store.js";
+import { SqliteStore } from "../../../src/store/sqlite/store.js";
+import { vectorIndexKinds } from "../../../src/store/sqlite/vectorIndexKinds.js";
 import { tempDir } from "../../helpers.js";
 import { doc, file, identity, unit } from "../fixtures.js";
 
-describe("SqliteStore", () => {
+// Every case runs on both vector indexes: hnswlib float32 (vectors.hnsw) and usearch float16 (vectors.usearch).
+describe.each(["float32", "float16"] as const)("SqliteStore, %s vectors", (vectorPrecision) => {
+  const vectorFileName = vectorIndexKinds[vectorPrecision].fileName;
+
   it("writes the vector file on close, and check finds the folder consistent", async () => {
     const dir = tempDir();
-    const store = SqliteStore.open(dir, { write: true });
+    const store = SqliteStore.open(dir, { write: true, vectorPrecision });
     await store.bindEmbedding(identity);
     const a = await store.commitFile(file("a.txt"), { document: doc("sha-a", ["南京长江大桥建成通车", "桥梁的结构"], [[1, 0, 0, 0], [0, 1, 0, 0]]) });
     await store.commitFile(file("b.txt"), { document: doc("sha-b", ["The river bridge opened"], [[0, 0, 1, 0]]) });
@@ -30,7 +34,7 @@ describe("SqliteStore", () => {
 
   it("repairs the vector file on open after a run that stopped before saving it", async () => {
     const dir = tempDir();
-    let store = SqliteStore.open(dir, { write: true });
+    let store = SqliteStore.open(dir, { write: true, vectorPrecision });
     await store.bindEmbedding(identity);
     await store.commitFile(file("a.txt"), { document: doc("a", ["甲"], [[1, 0, 0, 0]]) });
     await store.saveVectors();
@@ -43,7 +47,7 @@ describe("SqliteStore", () => {
     fs.rmSync(path.join(dir, "write.lock"));
     expect((await checkStore(dir)).ok).toBe(false);
 
-    store = SqliteStore.open(dir, { write: true });
+    store = SqliteStore.open(dir, { write: true, vectorPrecision });
     expect(store.reconcileReport).toMatchObject({ restored: 1, orphansRemoved: 1 });
     expect((await store.vectorSearch(unit([1, 0, 0, 0]), 5, { kbs: ["default"] })).map((h) => h.chunkId)).toEqual(b.chunkIds);
     await store.close();
@@ -52,12 +56,12 @@ describe("SqliteStore", () => {
 
   it("rebuilds an unreadable vector file from SQLite", async () => {
     const dir = tempDir();
-    let store = SqliteStore.open(dir, { write: true });
+    let store = SqliteStore.open(dir, { write: true, vectorPrecision });
     await store.bindEmbedding(identity);
     await store.commitFile(file("a.txt"), { document: doc("a", ["甲", "乙"], [[1, 0, 0, 0], [0, 1, 0, 0]]) });
     await store.close();
     fs.writeFileSync(path.join(dir, vectorFileName), "garbage");
-    store = SqliteStore.open(dir, { write: true });
+    store = SqliteStore.open(dir, { write: true, vectorPrecision });
     expect(store.reconcileReport!.rebuilt).toBe(true);
     expect(await store.vectorStatus()).toEqual({ dimension: 4, count: 2 });
     await store.close();
@@ -66,18 +70,18 @@ describe("SqliteStore", () => {
 
   it("takes over the lock file of a writer that died", async () => {
     const dir = tempDir();
-    const store = SqliteStore.open(dir, { write: true });
-    expect(() => SqliteStore.open(dir, { write: true })).toThrow(new RegExp(`pid ${process.pid}`));
-    expect(() => SqliteStore.open(dir, { write: true })).toThrow(StoreLockedError);
+    const store = SqliteStore.open(dir, { write: true, vectorPrecision });
+    expect(() => SqliteStore.open(dir, { write: true, vectorPrecision })).toThrow(new RegExp(`pid ${process.pid}`));
+    expect(() => SqliteStore.open(dir, { write: true, vectorPrecision })).toThrow(StoreLockedError);
     await store.close();
     fs.writeFileSync(path.join(dir, "write.lock"), JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), since: "x", purpose: "ingest" }));
-    await SqliteStore.open(dir, { write: true }).close();
+    await SqliteStore.open(dir, { write: true, vectorPrecision }).close();
     expect(fs.existsSync(path.join(dir, "write.lock"))).toBe(false);
   });
 
   it("check reports chunks without lexical rows and vectors without chunks", async () => {
     const dir = tempDir();
-    const store = SqliteStore.open(dir, { write: true });
+    const store = SqliteStore.open(dir, { write: true, vectorPrecision });
     await store.bindEmbedding(identity);
     const a = await store.commitFile(file("a.txt"), { document: doc("a", ["甲", "乙"], [[1, 0, 0, 0], [0, 1, 0, 0]]) });
     await store.close();
