@@ -73,8 +73,8 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
  * Runs `alpaca-rag ingest …` and SIGKILLs it `afterMs` after it starts embedding (at once if it never does), for the
  * crash tests. `running`: the process was still alive when killed; `killed`: the kill is what ended it.
  */
-export async function killIngestWhileEmbedding(args: string[], afterMs: number): Promise<{ running: boolean; killed: boolean }> {
-  const run = startCli(args);
+export async function killIngestWhileEmbedding(args: string[], afterMs: number, env: Record<string, string | undefined> = {}): Promise<{ running: boolean; killed: boolean }> {
+  const run = startCli(args, env);
   const started = await run.waitFor(/embedding with/, 90_000).then(() => true, () => false);
   if (started) await new Promise((r) => setTimeout(r, afterMs));
   const running = run.child.exitCode === null && run.child.signalCode === null;

@@ -45,7 +45,7 @@ export function removeTempDirs(): void {
 }
 
 /** Settings for tests: the given store and inbox, stories260K on one CPU thread unless told otherwise. */
-export function testSettings(options: { store: string; inbox?: string; model?: string; chunkSize?: number; chunkOverlap?: number }): Settings {
+export function testSettings(options: { store: string; inbox?: string; model?: string; chunkSize?: number; chunkOverlap?: number; vectorPrecision?: Settings["vectorPrecision"] }): Settings {
   return loadSettings({
     cwd: projectRoot,
     env: {},
@@ -58,6 +58,7 @@ export function testSettings(options: { store: string; inbox?: string; model?: s
       "embedding.model": options.model ?? storiesModel,
       "chunk.size": options.chunkSize ?? 200,
       "chunk.overlap": options.chunkOverlap ?? 32,
+      vectorPrecision: options.vectorPrecision,
     },
   });
 }
