@@ -3,7 +3,9 @@
 // dropped before the top k; hnswlib filter) and the default base alone (the filter admits nearly everything). Prints median and p95 milliseconds.
 // With a postgres:// URL of an empty database, the same on the PostgreSQL store (EXISTS on files inside the BM25 SQL;
 // pgvector's filtered HNSW scan with iterative_scan, or the planner's exact read for a small base).
-// Usage: npx tsx bench/kb-scope.ts [chunks=20000] [dimension=64] [postgres://… empty database]
+// With --vector-precision float16, the embedded store keeps its vectors in usearch float16 (no filter inside the graph
+// search: a wider search kept to the scope, or a small scope scored exactly from SQLite's vectors).
+// Usage: npx tsx bench/kb-scope.ts [chunks=20000] [dimension=64] [postgres://… empty database] [--vector-precision float16]
 import os from "node:os";
 import path from "node:path";
 import fs from "node:fs";
@@ -11,10 +13,13 @@ import type { DocumentStore, NewChunk } from "../src/store/contract.js";
 import { openStore } from "../src/store/open.js";
 import { lexicalQuery, segmentForIndex } from "../src/store/segment.js";
 import { SqliteStore } from "../src/store/sqlite/store.js";
+import { flag } from "./lib/cli.js";
 
-const total = Number(process.argv[2] ?? 20_000);
-const dimension = Number(process.argv[3] ?? 64);
-const url = process.argv[4];
+const vectorPrecision = flag("--vector-precision") === "float16" ? "float16" : "float32";
+const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && all[i - 1] !== "--vector-precision");
+const total = Number(positional[0] ?? 20_000);
+const dimension = Number(positional[1] ?? 64);
+const url = positional[2];
 const words = ["river", "bridge", "ledger", "harvest", "lantern", "quarry", "orchard", "ferry", "mill", "granary", "harbour", "weaver", "kiln", "pasture", "beacon", "tannery"];
 let seed = 7;
 const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -46,7 +51,7 @@ async function timeIt(label: string, runs: number, work: (i: number) => unknown)
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-rag-kb-scope-"));
 try {
-  const store: DocumentStore = url ? await openStore(url, { write: true, purpose: "bench" }) : SqliteStore.open(dir, { write: true });
+  const store: DocumentStore = url ? await openStore(url, { write: true, purpose: "bench" }) : SqliteStore.open(dir, { write: true, vectorPrecision });
   await store.bindEmbedding({ name: "bench", fingerprint: "bench", dimension });
   await store.createKb("small");
   const perDocument = 500;
@@ -56,7 +61,7 @@ try {
     await store.commitFile({ kb, path: `doc-${d}.txt`, size: 1, mtimeMs: 1 }, { document: { sha256: `sha-${d}`, kind: "text", bytes: 1, pages: null, encoding: null, text: "", pageStarts: [], chunks: c } });
   }
   const kbs = await store.listKbs();
-  console.log(`${total} chunks of ${dimension} dimensions: ${kbs.map((k) => `${k.name} ${k.chunks}`).join(", ")}`);
+  console.log(`${total} chunks of ${dimension} dimensions (${url ? "PostgreSQL" : `${vectorPrecision} vectors`}): ${kbs.map((k) => `${k.name} ${k.chunks}`).join(", ")}`);
   const queries = Array.from({ length: 60 }, () => ({ terms: lexicalQuery(`${pick()} ${pick()} ${pick()}`), vector: unitVector() }));
   const runs = 200;
   for (const [label, scope] of [["every base (no filter)", ["default", "small"]], ["the small base", ["small"]], ["the default base alone", ["default"]]] as const) {

@@ -2,6 +2,7 @@
 // by the contract tests and the embedded store's own tests.
 import type { NewDocument } from "../../src/store/contract.js";
 import { segmentForIndex } from "../../src/store/segment.js";
+import { seededRandom } from "../reliability/fixtures.js";
 
 export const identity = { name: "test.gguf", fingerprint: "f1", dimension: 4 };
 export const file = (p: string, size = 10, mtimeMs = 1, kb = "default") => ({ kb, path: p, size, mtimeMs });
@@ -11,6 +12,12 @@ export const inDefault = { kbs: ["default"] };
 export function unit(values: number[]): Float32Array {
   const n = Math.hypot(...values);
   return Float32Array.from(values.map((v) => v / n));
+}
+
+/** `count` seeded random unit vectors of `dimension`. */
+export function unitVectors(count: number, dimension: number, seed: number): Float32Array[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: count }, () => unit(Array.from({ length: dimension }, () => random() - 0.5)));
 }
 
 /** A document of one chunk per text (offsets as if joined by blank lines), with these vectors or none. */

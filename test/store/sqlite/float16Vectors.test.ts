@@ -9,18 +9,9 @@ import { openStore } from "../../../src/store/open.js";
 import { SqliteStore } from "../../../src/store/sqlite/store.js";
 import { UsearchVectorIndex } from "../../../src/store/sqlite/usearchVectorIndex.js";
 import { cosine, type VectorSource } from "../../../src/store/sqlite/vectorIndex.js";
-import { seededRandom } from "../../reliability/fixtures.js";
 import { tempDir } from "../../helpers.js";
-import { doc, file } from "../fixtures.js";
-
-function unitVectors(count: number, dimension: number, seed: number): Float32Array[] {
-  const random = seededRandom(seed);
-  return Array.from({ length: count }, () => {
-    const v = Float32Array.from({ length: dimension }, () => random() - 0.5);
-    const norm = Math.hypot(...v);
-    return v.map((x) => x / norm);
-  });
-}
+import { seededRandom } from "../../reliability/fixtures.js";
+import { doc, file, unitVectors } from "../fixtures.js";
 
 /** Exact top k by cosine among `ids` (1-based labels into `vectors`). */
 function exactTop(vectors: Float32Array[], query: Float32Array, k: number, ids?: Iterable<number>): number[] {

@@ -4,17 +4,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultEfSearch } from "../../../src/store/ranking.js";
 import { HnswVectorIndex as VectorIndex } from "../../../src/store/sqlite/hnswVectorIndex.js";
-import { seededRandom } from "../../reliability/fixtures.js";
 import { tempDir } from "../../helpers.js";
-
-function unitVectors(count: number, dimension: number, seed: number): Float32Array[] {
-  const random = seededRandom(seed);
-  return Array.from({ length: count }, () => {
-    const v = Float32Array.from({ length: dimension }, () => random() - 0.5);
-    const norm = Math.hypot(...v);
-    return v.map((x) => x / norm);
-  });
-}
+import { unitVectors } from "../fixtures.js";
 
 describe("VectorIndex search breadth", () => {
   it("is 64 up to 128k vectors, then grows with the graph to 500 at 1M and at most 1024", () => {
