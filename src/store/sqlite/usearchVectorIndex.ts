@@ -33,8 +33,6 @@ const trailerMagic = "ARVI";
 const trailerVersion = 1;
 /** magic 4, version 4, CRC-32 of the usearch bytes 4, removed 4, usearch bytes 8, live vectors 4, dimension 4. */
 const trailerBytes = 32;
-/** A scope this small or smaller is scored exactly when the graph would need more neighbours than this. */
-const exactScopeLimit = 50_000;
 
 interface Trailer {
   dataBytes: number;
@@ -202,7 +200,9 @@ export class UsearchVectorIndex implements VectorIndex {
     if (!allowed) return this.nearest(query, Math.min(k, live));
     // Neighbours enough that k of them fall in the scope if it is spread evenly, and twice that.
     let n = Math.min(live, Math.ceil((2 * k * live) / allowed.size));
-    if (n > Math.max(256, this.breadth) && this.source && allowed.size <= exactScopeLimit) return this.exact(query, k, allowed);
+    // Scoring the scope exactly reads each of its vectors from SQLite (about 12 µs apiece at 1M chunks, against about
+    // 8 µs per neighbour asked of usearch): cheaper while the scope is under √(k · live).
+    if (n > Math.max(256, this.breadth) && this.source && allowed.size * allowed.size <= k * live) return this.exact(query, k, allowed);
     const want = Math.min(k, allowed.size);
     for (;;) {
       const hits = this.nearest(query, n).filter((h) => allowed.has(h.chunkId));
