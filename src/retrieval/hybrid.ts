@@ -1,6 +1,6 @@
-// Hybrid retrieval: the question goes to the dense retriever (hnswlib over the embedder's vectors) and the lexical one
-// (BM25 over jieba words, both scripts folded), their rankings are fused by weighted RRF, every hit is joined with
-// SQLite, and an optional reranker reorders the fused candidates.
+// Hybrid retrieval: the question goes to the dense retriever (the store's vector index over the embedder's vectors) and
+// the lexical one (BM25 over jieba words, both scripts folded), their rankings are fused by weighted RRF, every hit is
+// joined with SQLite, and an optional reranker reorders the fused candidates.
 import type { Embedder } from "../models/embedder.js";
 import type { Reranker } from "../models/reranker.js";
 import { lexicalQuery } from "../store/segment.js";
@@ -20,7 +20,7 @@ export interface RetrievalTimings {
   calibrateMs: number;
   /** Embedding the question. */
   embedMs: number;
-  /** hnswlib search. */
+  /** The store's vector search. */
   denseMs: number;
   /** Segmenting the question and the FTS5 BM25 query. */
   lexicalMs: number;

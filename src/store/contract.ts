@@ -1,8 +1,8 @@
 // The store contract: what ingest, retrieval, answering, the server and the CLI may ask of a store of documents,
 // chunks, lexical terms and vectors, and what every implementation promises. Types and doc comments only; the
-// implementations sit beside it (sqlite/: one folder with SQLite + FTS5 + hnswlib, today's default) and are chosen in
-// one place (open.ts) from the `store` setting. Every method a caller awaits returns a Promise, because a server store
-// answers over a network client (PostgreSQL's `pg` is asynchronous); the embedded one resolves at once.
+// implementations sit beside it (sqlite/: one folder with SQLite + FTS5 + hnswlib or usearch, today's default) and are
+// chosen in one place (open.ts) from the `store` setting. Every method a caller awaits returns a Promise, because a
+// server store answers over a network client (PostgreSQL's `pg` is asynchronous); the embedded one resolves at once.
 //
 // Promises every implementation keeps:
 // - Atomic writes. commitFile, removeFiles, touchFiles and reset are each one transaction: a crash (kill -9, power

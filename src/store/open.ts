@@ -1,5 +1,5 @@
-// The one place that chooses a store implementation from the `store` setting: a folder is the embedded store
-// (SQLite + FTS5 + hnswlib, sqlite/); a postgres:// or postgresql:// URL is the server store (PostgreSQL + pgvector,
+// The one place that chooses a store implementation from the `store` setting: a folder is the embedded store (SQLite +
+// FTS5 + an HNSW vector index, sqlite/); a postgres:// or postgresql:// URL is the server store (PostgreSQL + pgvector,
 // postgres/).
 import { storeUrlScheme } from "../config/schema.js";
 import type { DocumentStore, OpenStoreOptions, VectorPrecision } from "./contract.js";

@@ -1,6 +1,7 @@
 // The embedded store (SqliteStore): documents, chunks, lexical terms and vectors under one folder (storage/ by
-// default). SQLite holds everything, vectors included; the HNSW file is a derived index reconciled with SQLite on
-// open. Composes documents.ts (rows), lexical.ts (FTS5 BM25) and vectors.ts (hnswlib); the contract is contract.ts.
+// default). SQLite holds everything, vectors included; the HNSW file is a derived index reconciled with SQLite on open.
+// Composes documents.ts (rows), lexical.ts (FTS5 BM25) and vectors.ts (the vector index: hnswlib or usearch); the
+// contract is contract.ts.
 import fs from "node:fs";
 import path from "node:path";
 import type { EmbedderIdentity } from "../../models/embedder.js";
