@@ -14,7 +14,7 @@ import {
 import type { PromptFormatName } from "./catalog.js";
 import { ForegroundDraftPredictor } from "./draftPredictor.js";
 import { answersFirst } from "./batchOrder.js";
-import { serialiseNativeCalls } from "./serialNative.js";
+import { afterNativeCalls, serialiseNativeCalls, type NativeCallQueue } from "./serialNative.js";
 import { describeLlamaBuild, llamaRuntime, resolveThreads } from "./llama.js";
 import { autoParallel } from "./parallelism.js";
 import { renderCompletion, renderLlama2Chat, stopTriggersFor, tokenizePrompt, type ChatPrompt } from "./promptFormat.js";
@@ -143,6 +143,7 @@ export async function loadLocalGenerator(options: LoadLocalGeneratorOptions): Pr
     parallel = sized.parallel;
     parallelNote = `; ${sized.note}`;
   }
+  let nativeCalls: NativeCallQueue | null = null;
   const context = await model.createContext({
     contextSize: contextOptions.contextSize,
     sequences: parallel,
@@ -150,12 +151,13 @@ export async function loadLocalGenerator(options: LoadLocalGeneratorOptions): Pr
     // Several sequences: llama-server's batch of 2048 (node-llama-cpp evaluates a batch as one micro-batch). With 16
     // answers of 410-token prompts on the 110M generator it made 50 tokens/s against 39 with 512.
     batchSize: Math.min(parallel > 1 ? 2048 : 512, contextOptions.contextSize),
-    // The sequences' pending tokens go to llama.cpp together once per event-loop turn: the answers being written get
-    // their next token in every batch, and prompts fill the rest, oldest request first (batchOrder.ts).
-    batching: { dispatchSchedule: "nextCycle", itemPrioritizationStrategy: answersFirst() },
+    // The sequences' pending tokens go to llama.cpp together once the samplings of the last batch have ended (one
+    // sequence: on the next event-loop turn): the answers being written get their next token in every batch, and
+    // prompts fill the rest, oldest request first (batchOrder.ts).
+    batching: { dispatchSchedule: afterNativeCalls(() => nativeCalls), itemPrioritizationStrategy: answersFirst() },
   });
   // One sequence decodes and samples in turn anyway; the queue is for several.
-  if (parallel > 1) serialiseNativeCalls(context);
+  if (parallel > 1) nativeCalls = serialiseNativeCalls(context);
   let draft: { model: LlamaModel; context: LlamaContext; name: string } | null = null;
   if (options.draftModelPath) {
     const draftModel = await llama.loadModel({ modelPath: options.draftModelPath });

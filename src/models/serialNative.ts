@@ -11,10 +11,19 @@ import type { LlamaContext } from "node-llama-cpp";
 
 const serialised = ["decodeBatch", "sampleToken"] as const;
 
-/** Makes `context`'s batch decodes and token samplings run one at a time, in the order they are asked for. */
-export function serialiseNativeCalls(context: LlamaContext): boolean {
+/** The queue of a context's native calls. */
+export interface NativeCallQueue {
+  /** Settles once every call asked for so far has ended. */
+  idle(): Promise<void>;
+}
+
+/**
+ * Makes `context`'s batch decodes and token samplings run one at a time, in the order they are asked for; null when
+ * the context does not have the native calls this expects.
+ */
+export function serialiseNativeCalls(context: LlamaContext): NativeCallQueue | null {
   const native = (context as unknown as { _ctx?: Record<string, unknown> })._ctx;
-  if (!native || serialised.some((name) => typeof native[name] !== "function")) return false;
+  if (!native || serialised.some((name) => typeof native[name] !== "function")) return null;
   let tail: Promise<unknown> = Promise.resolve();
   for (const name of serialised) {
     const call = (native[name] as (...args: unknown[]) => Promise<unknown>).bind(native);
@@ -31,5 +40,19 @@ export function serialiseNativeCalls(context: LlamaContext): boolean {
       },
     });
   }
-  return true;
+  return { idle: () => tail.then(() => undefined) };
+}
+
+/**
+ * A dispatch schedule for node-llama-cpp's batching: the next batch is filled once the queue is idle and one more turn
+ * of the event loop has passed. A decode is followed by one sampling per sequence in it, run in turn; filled on the
+ * next turn as node-llama-cpp does, the batch took the answers whose sampling had ended and left the rest for the
+ * batch after (with four answers under way, two of them took turns: batches of three, never four).
+ */
+export function afterNativeCalls(queue: () => NativeCallQueue | null): (dispatch: () => void) => void {
+  return (dispatch) => {
+    const pending = queue();
+    if (!pending) setImmediate(dispatch);
+    else void pending.idle().then(() => setImmediate(dispatch));
+  };
 }

@@ -127,6 +127,44 @@ describe("the parallel generator", () => {
 });
 
 describe("generator.parallel \"auto\"", () => {
+  it("decodes every answer under way in each batch: four answers advance together, a token each per step", async () => {
+    // The batches llama.cpp is given, seen at the native context (node-llama-cpp 3.21.1 keeps it in `_ctx`).
+    const native = (parallel as unknown as { context: { _ctx: Record<string, (...args: unknown[]) => unknown> } }).context._ctx;
+    const add = native.addToBatch;
+    const decode = native.decodeBatch;
+    const batches: number[][] = [];
+    let current: number[] = [];
+    Object.defineProperty(native, "addToBatch", {
+      configurable: true,
+      value: (sequenceId: unknown, first: unknown, tokens: Uint32Array, ...rest: unknown[]) => {
+        current.push(tokens.length);
+        return add.call(native, sequenceId, first, tokens, ...rest);
+      },
+    });
+    Object.defineProperty(native, "decodeBatch", {
+      configurable: true,
+      value: (...args: unknown[]) => {
+        batches.push(current);
+        current = [];
+        return decode.apply(native, args);
+      },
+    });
+    try {
+      const results = await Promise.all(questions.map((q) => parallel.generate(request(q))));
+      results.forEach((r, i) => expect(r.text, questions[i]).toBe(alone.get(questions[i])));
+      const steps = batches.filter((b) => b.every((tokens) => tokens === 1));
+      const longest = Math.max(...results.map((r) => r.completionTokens));
+      // Each step gives every answer still being written its next token, so the steps are as many as the longest
+      // answer's tokens (its first comes with the prompts). Filled before the samplings of the last step had ended,
+      // a step held some answers and left the rest for the next: three answers a step, two of them taking turns.
+      expect(steps.length).toBeLessThanOrEqual(longest);
+      expect(steps.filter((b) => b.length === questions.length).length).toBeGreaterThan(longest / 2);
+    } finally {
+      Object.defineProperty(native, "addToBatch", { configurable: true, value: add });
+      Object.defineProperty(native, "decodeBatch", { configurable: true, value: decode });
+    }
+  });
+
   it("is the default of server.queueSize, and both settings take a number or auto from the environment", () => {
     const cwd = tempDir();
     const defaults = loadSettings({ cwd, env: {} });
