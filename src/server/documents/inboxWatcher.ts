@@ -177,22 +177,31 @@ export class InboxWatcher {
     if (!overdue) {
       const quietFor = now - this.lastEventAt;
       if (quietFor < this.debounceMs) return this.schedule(this.debounceMs - quietFor);
-      this.flushing = true;
-      let wait: number;
-      try {
-        wait = await this.unsettledFor(now);
-      } finally {
-        this.flushing = false;
-      }
-      if (this.closed || this.running) return;
+    }
+    this.flushing = true;
+    let wait: number;
+    try {
+      wait = await this.unsettledFor(now);
+    } finally {
+      this.flushing = false;
+    }
+    if (this.closed || this.running) return;
+    if (!overdue) {
       // The stat calls took a moment: an event that came in meanwhile restarts the quiet time.
       if (this.lastEventAt > now) return this.schedule(this.debounceMs - (Date.now() - this.lastEventAt));
       if (wait > 0) return this.schedule(wait);
     }
-    this.pending = false;
-    this.dirty.clear();
     const changed = this.changedPaths;
-    this.changedPaths = new Set();
+    if (overdue && wait > 0) {
+      // Ingested as they are while still changing: once more after they settle, even if no event comes after this
+      // one (the last write may have come just before it).
+      this.firstPendingAt = this.lastEventAt = Date.now();
+      this.changedPaths = changed ? new Set(changed) : null;
+    } else {
+      this.pending = false;
+      this.dirty.clear();
+      this.changedPaths = new Set();
+    }
     this.running = this.runIngest(changed ? [...changed] : null).finally(() => {
       this.running = null;
       if (this.pending) this.schedule(Math.max(0, this.debounceMs - (Date.now() - this.lastEventAt)));
