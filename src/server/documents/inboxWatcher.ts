@@ -194,9 +194,8 @@ export class InboxWatcher {
     const changed = this.changedPaths;
     if (overdue && wait > 0) {
       // Ingested as they are while still changing: once more after they settle, even if no event comes after this
-      // one (the last write may have come just before it).
+      // one (the last write may have come just before it). The files stay dirty and their paths stay changed.
       this.firstPendingAt = this.lastEventAt = Date.now();
-      this.changedPaths = changed ? new Set(changed) : null;
     } else {
       this.pending = false;
       this.dirty.clear();

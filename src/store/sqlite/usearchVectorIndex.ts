@@ -114,16 +114,44 @@ export class UsearchVectorIndex implements VectorIndex {
 
   /** Reads the index file; a missing file yields an empty index, a damaged or mismatched one an empty index and why. */
   static load(file: string, options: VectorIndexOptions): { index: UsearchVectorIndex; problem: string | null } {
+    const { index, error } = UsearchVectorIndex.tryLoad(file, options);
+    return { index, problem: error && `vector index ${path.basename(file)} unreadable (${error.message}); rebuilding it` };
+  }
+
+  /** The file's index, or an empty one and the reason the file was refused (read leaves the index as it was). */
+  private static tryLoad(file: string, options: VectorIndexOptions): { index: UsearchVectorIndex; error: Error | null } {
     const vi = new UsearchVectorIndex(options.dimension, options);
-    if (!fs.existsSync(file)) return { index: vi, problem: null };
+    if (!fs.existsSync(file)) return { index: vi, error: null };
     try {
       const trailer = readTrailer(file);
       vi.read(file, vi.efSearch ?? defaultEfSearch(trailer.count), trailer);
-      return { index: vi, problem: null };
+      return { index: vi, error: null };
     } catch (e) {
-      const fresh = new UsearchVectorIndex(options.dimension, options);
-      return { index: fresh, problem: `vector index ${path.basename(file)} unreadable (${(e as Error).message}); rebuilding it` };
+      return { index: vi, error: e as Error };
     }
+  }
+
+  /** `check` of a vectors.usearch file against SQLite's live vectors, without changing it. */
+  static check(file: string, dimension: number, live: ReadonlySet<number>, vectorOf: (id: number) => Float32Array): IndexFileCheck {
+    const name = path.basename(file);
+    const { index, error } = UsearchVectorIndex.tryLoad(file, { dimension, efSearch: 64 });
+    if (error) return { problems: [`${name} unreadable: ${error.message}`], vectors: 0 };
+    const problems: string[] = [];
+    const missing = [...live].filter((id) => !index.holds(id));
+    if (missing.length) problems.push(`chunks missing from ${name}: ${sampleIds(missing)}`);
+    // Every live label the file holds beyond SQLite's live chunks is an orphan.
+    const orphanCount = index.size - (live.size - missing.length);
+    if (orphanCount) problems.push(`${orphanCount} vectors in ${name} with no chunk (orphans)`);
+    // Spot-check that the index holds the vectors SQLite holds: each is its own nearest neighbour, to float16 precision.
+    for (const id of [...live].slice(0, 20)) {
+      if (!index.holds(id)) continue;
+      const [best] = index.search(vectorOf(id), 1);
+      if (best?.chunkId !== id && !(best && best.similarity > 1 - 1e-3)) {
+        problems.push(`vector of chunk ${id} differs between SQLite and ${name}`);
+        break;
+      }
+    }
+    return { problems, vectors: live.size - missing.length };
   }
 
   /** Replaces the graph with the file's, made with search breadth `breadth` (`trailer`: the file's, just verified). */
@@ -196,13 +224,17 @@ export class UsearchVectorIndex implements VectorIndex {
   search(query: Float32Array, k: number, ef?: number, allowed?: ReadonlySet<number>): VectorHit[] {
     const live = this.size;
     if (live === 0 || k <= 0 || allowed?.size === 0) return [];
-    this.useBreadth(ef ?? this.searchEf);
-    if (!allowed) return this.nearest(query, Math.min(k, live));
+    const breadth = ef ?? this.searchEf;
+    if (!allowed) {
+      this.useBreadth(breadth);
+      return this.nearest(query, Math.min(k, live));
+    }
     // Neighbours enough that k of them fall in the scope if it is spread evenly, and twice that.
     let n = Math.min(live, Math.ceil((2 * k * live) / allowed.size));
     // Scoring the scope exactly reads each of its vectors from SQLite (about 12 µs apiece at 1M chunks, against about
-    // 8 µs per neighbour asked of usearch): cheaper while the scope is under √(k · live).
-    if (n > Math.max(256, this.breadth) && this.source && allowed.size * allowed.size <= k * live) return this.exact(query, k, allowed);
+    // 8 µs per neighbour asked of usearch): cheaper while the scope is under √(k · live). No graph: no reload for ef.
+    if (n > Math.max(256, breadth) && this.source && allowed.size * allowed.size <= k * live) return this.exact(query, k, allowed);
+    this.useBreadth(breadth);
     const want = Math.min(k, allowed.size);
     for (;;) {
       const hits = this.nearest(query, n).filter((h) => allowed.has(h.chunkId));
@@ -279,32 +311,4 @@ export class UsearchVectorIndex implements VectorIndex {
 
 function toArray(result: boolean | boolean[]): boolean[] {
   return Array.isArray(result) ? result : [result];
-}
-
-/** `check` of a vectors.usearch file against SQLite's live vectors, without changing it. */
-export function checkUsearchFile(file: string, dimension: number, live: ReadonlySet<number>, vectorOf: (id: number) => Float32Array): IndexFileCheck {
-  const name = path.basename(file);
-  try {
-    readTrailer(file);
-  } catch (e) {
-    return { problems: [`${name} unreadable: ${(e as Error).message}`], vectors: 0 };
-  }
-  const { index, problem } = UsearchVectorIndex.load(file, { dimension, efSearch: 64 });
-  if (problem) return { problems: [problem], vectors: 0 };
-  const problems: string[] = [];
-  const missing = [...live].filter((id) => !index.holds(id));
-  if (missing.length) problems.push(`chunks missing from ${name}: ${sampleIds(missing)}`);
-  const orphans = index.orphans(live);
-  const orphanCount = "count" in orphans ? orphans.count : orphans.ids.length;
-  if (orphanCount) problems.push(`${orphanCount} vectors in ${name} with no chunk (orphans)`);
-  // Spot-check that the index holds the vectors SQLite holds: each is its own nearest neighbour, to float16 precision.
-  for (const id of [...live].slice(0, 20)) {
-    if (!index.holds(id)) continue;
-    const [best] = index.search(vectorOf(id), 1);
-    if (best?.chunkId !== id && !(best && best.similarity > 1 - 1e-3)) {
-      problems.push(`vector of chunk ${id} differs between SQLite and ${name}`);
-      break;
-    }
-  }
-  return { problems, vectors: live.size - missing.length };
 }

@@ -5,7 +5,6 @@
 import type { VectorHit, VectorPrecision } from "../contract.js";
 
 export type { VectorPrecision } from "../contract.js";
-export const vectorPrecisions: readonly VectorPrecision[] = ["float32", "float16"];
 
 export interface VectorIndexOptions {
   dimension: number;

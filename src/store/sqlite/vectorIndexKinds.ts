@@ -1,6 +1,6 @@
 // Which vector index implementation keeps a store's vectors, by the store's vector precision, and the file each uses.
 import { checkHnswFile, HnswVectorIndex } from "./hnswVectorIndex.js";
-import { checkUsearchFile, UsearchVectorIndex } from "./usearchVectorIndex.js";
+import { UsearchVectorIndex } from "./usearchVectorIndex.js";
 import type { IndexFileCheck, VectorIndex, VectorIndexOptions, VectorPrecision } from "./vectorIndex.js";
 
 export interface VectorIndexKind {
@@ -22,6 +22,6 @@ export const vectorIndexKinds: Record<VectorPrecision, VectorIndexKind> = {
     fileName: "vectors.usearch",
     create: (options) => UsearchVectorIndex.create(options),
     load: (file, options) => UsearchVectorIndex.load(file, options),
-    check: checkUsearchFile,
+    check: (file, dimension, live, vectorOf) => UsearchVectorIndex.check(file, dimension, live, vectorOf),
   },
 };

@@ -7,7 +7,7 @@ import path from "node:path";
 import type { ReconcileReport, VectorHit } from "../contract.js";
 import { readMeta, writeMeta, type StoreDatabase } from "./database.js";
 import { blobToVector } from "./documents.js";
-import { vectorPrecisions, type VectorIndex, type VectorPrecision, type VectorSource } from "./vectorIndex.js";
+import type { VectorIndex, VectorPrecision, VectorSource } from "./vectorIndex.js";
 import { vectorIndexKinds } from "./vectorIndexKinds.js";
 
 /** The default (float32) index file. */
@@ -90,7 +90,7 @@ export class SqliteVectors {
   convert(dimension: number, precision: VectorPrecision): void {
     if (precision === this.precision) return;
     const index = vectorIndexKinds[precision].create({ dimension, source: this.source });
-    index.rebuild(this.liveVectors(), this.liveIds().size);
+    index.rebuild(this.liveVectors(), this.db.prepare("SELECT count(*) FROM chunks WHERE vector IS NOT NULL").pluck().get() as number);
     index.save(path.join(this.dir, vectorIndexKinds[precision].fileName));
     const old = this.file;
     writeMeta(this.db, precisionKey, precision);
@@ -99,7 +99,7 @@ export class SqliteVectors {
   }
 
   private removeFiles(): void {
-    for (const p of vectorPrecisions) fs.rmSync(path.join(this.dir, vectorIndexKinds[p].fileName), { force: true });
+    for (const kind of Object.values(vectorIndexKinds)) fs.rmSync(path.join(this.dir, kind.fileName), { force: true });
   }
 
   private liveIds(): Set<number> {
